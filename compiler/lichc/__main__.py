@@ -1,0 +1,3 @@
+from lichc.cli import main
+
+main()

@@ -1,0 +1,19 @@
+"""The compose backend."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lichc.backends.base import Backend, Files
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from lichc.plan import Plan
+
+
+class ComposeBackend(Backend):
+    name = "compose"
+
+    def render(self, plan: Plan, env: jinja2.Environment) -> Files:
+        return {}

@@ -1,0 +1,184 @@
+"""The pipeline end to end: load -> validate -> plan -> render -> write.
+
+`build` writes; `check` renders in memory and compares. Output is a pure
+function of the spec's bytes and of lichc itself, so the manifest records a
+fingerprint of both: a `check` or `build` whose fingerprint and file hashes
+all match knows the output is fresh without rendering anything.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lichc import __version__, loader, writer
+from lichc.diagnostics import Diagnostic, SpecError
+
+if TYPE_CHECKING:
+    from lichc.plan import Plan
+
+
+GENERATOR = f"lichc {__version__}"
+MAX_DIFF_LINES = 40
+
+
+@dataclass(frozen=True)
+class Source:
+    """The spec file: where it is, how to name it in messages, its bytes."""
+
+    path: Path
+    display: str
+    raw: bytes
+
+    @classmethod
+    def read(cls, path: Path, display: str | None = None) -> Source:
+        name = display or str(path)
+        try:
+            with path.open("rb") as stream:
+                raw = stream.read(loader.MAX_BYTES + 1)
+        except FileNotFoundError:
+            raise SpecError(
+                name,
+                [
+                    Diagnostic(
+                        "file not found",
+                        hint="create one with `lichc new NAME --engine celery`",
+                    )
+                ],
+            ) from None
+        except IsADirectoryError:
+            raise SpecError(
+                name, [Diagnostic("is a folder, not a jobs.yaml file")]
+            ) from None
+        except OSError as exc:
+            raise SpecError(
+                name, [Diagnostic(f"cannot read file: {exc.strerror}")]
+            ) from None
+        return cls(path, name, raw)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@cache
+def generator_fingerprint() -> str:
+    """A hash of lichc's own code and templates: output depends on them too."""
+    digest = hashlib.sha256(GENERATOR.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".jinja") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_key(source: Source) -> str:
+    digest = hashlib.sha256(generator_fingerprint().encode())
+    digest.update(source.name.encode() + b"\0" + source.raw)
+    return digest.hexdigest()
+
+
+def compile_plan(source: Source) -> Plan:
+    from lichc.validate import validate
+
+    document = loader.parse(source.raw, source.display)
+    return validate(document)
+
+
+def render_files(plan: Plan) -> dict[str, bytes]:
+    from lichc.render import render
+
+    return {path: text.encode("utf-8") for path, text in render(plan).items()}
+
+
+def output_of(source: Source, plan: Plan) -> Path:
+    return writer.output_dir(source.root, plan.output)
+
+
+@dataclass
+class Outcome:
+    out_dir: Path
+    changes: writer.Changes = field(default_factory=writer.Changes)
+    fresh: bool = False
+    diff: str = ""
+
+
+def _fast_fresh(out_dir: Path, source: Source) -> bool:
+    """True when the manifest proves out_dir already holds this spec's output."""
+    try:
+        manifest = writer.Manifest.read(out_dir)
+    except writer.WriteError:
+        return False
+    if manifest is None or manifest.input != input_key(source):
+        return False
+    for rel, digest in manifest.files.items():
+        try:
+            if writer.sha256((out_dir / rel).read_bytes()) != digest:
+                return False
+        except OSError:
+            return False
+    return not (out_dir / writer.JOURNAL).exists()
+
+
+def guess_output(source: Source) -> Path | None:
+    """The output folder named in the spec, read cheaply (for the fast path)."""
+    import re
+
+    match = re.search(
+        rb"^output:[ \t]*([A-Za-z0-9_./-]+)[ \t]*(?:#.*)?$", source.raw, re.M
+    )
+    name = match[1].decode() if match else "generated"
+    try:
+        return writer.output_dir(source.root, name)
+    except writer.WriteError:
+        return None
+
+
+def build(source: Source, *, force: bool = False) -> Outcome:
+    guess = guess_output(source)
+    if guess is not None and not force and _fast_fresh(guess, source):
+        return Outcome(guess, fresh=True)
+    plan = compile_plan(source)
+    out_dir = output_of(source, plan)
+    files = render_files(plan)
+    manifest = writer.Manifest(GENERATOR, input_key(source))
+    changes = writer.write(out_dir, files, manifest, force=force)
+    return Outcome(out_dir, changes, fresh=changes.empty)
+
+
+def check(source: Source) -> Outcome:
+    guess = guess_output(source)
+    if guess is not None and _fast_fresh(guess, source):
+        return Outcome(guess, fresh=True)
+    plan = compile_plan(source)
+    out_dir = output_of(source, plan)
+    files = render_files(plan)
+    changes = writer.compare(out_dir, files, writer.Manifest.read(out_dir))
+    diff = _diff(out_dir, changes)
+    return Outcome(out_dir, changes, fresh=changes.empty, diff=diff)
+
+
+def _diff(out_dir: Path, changes: writer.Changes) -> str:
+    lines: list[str] = []
+    for rel, data in changes.writes.items():
+        try:
+            old = (out_dir / rel).read_text(encoding="utf-8").splitlines(keepends=True)
+        except (OSError, UnicodeDecodeError):
+            old = []
+        new = data.decode("utf-8").splitlines(keepends=True)
+        lines.extend(difflib.unified_diff(old, new, f"a/{rel}", f"b/{rel}"))
+    for rel in changes.removes:
+        lines.append(f"--- a/{rel}\n+++ /dev/null (no longer generated)\n")
+    if len(lines) > MAX_DIFF_LINES:
+        hidden = len(lines) - MAX_DIFF_LINES
+        lines = [*lines[:MAX_DIFF_LINES], f"... {hidden} more diff lines\n"]
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

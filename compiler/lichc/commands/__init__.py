@@ -1,0 +1,1 @@
+"""Commands beyond build/check/validate/schema/explain, loaded lazily by cli.py."""

@@ -1,0 +1,176 @@
+"""`lichc explain JOB`: the resolved job, and what each setting becomes."""
+
+from __future__ import annotations
+
+from lichc.backends.celery import options as celery_options
+from lichc.backends.temporal import options as temporal_options
+from lichc.diagnostics import KeyPath
+from lichc.plan import (
+    BUILT_IN,
+    Job,
+    ParallelStep,
+    Plan,
+    RetryPolicy,
+    RunStep,
+    SleepStep,
+    WaitStep,
+)
+from lichc.pysource import py_timedelta
+from lichc.spec.values import format_duration
+
+
+def _origin(path: KeyPath) -> str:
+    if path == BUILT_IN:
+        return "built-in"
+    if path[0] == "defaults":
+        return "defaults"
+    return "step" if "steps" in path else "job"
+
+
+def _retry_text(r: RetryPolicy) -> str:
+    attempts = "unlimited attempts" if r.attempts is None else f"{r.attempts} attempts"
+    if r.backoff == "fixed":
+        shape = f"every {format_duration(r.delay)}"
+    else:
+        shape = f"{format_duration(r.delay)} x{r.factor:g} up to {format_duration(r.max_delay)}"
+    waits = ", ".join(
+        f"{r.delay_before_retry(n):g}s" for n in range(1, min(r.attempts or 6, 6))
+    )
+    text = f"{attempts}, {shape}" + (", jitter" if r.jitter else "")
+    return text + (f" (waits {waits})" if waits else "")
+
+
+def explain(plan: Plan, job: Job) -> str:
+    out = [f"{job.name}: {job.engine}", f"  why        {job.engine_reason}"]
+    if job.description:
+        out.append(f"  about      {job.description.strip().splitlines()[0]}")
+    out.append(f"  queue      {job.queue}")
+    fields = ", ".join(
+        f"{f.name}: {f.type}" + (f" = {f.default!r}" if f.has_default else "")
+        for f in job.inputs
+    )
+    out.append(f"  input      {fields or '(none)'}")
+    temporal = job.engine == "temporal"
+    if job.id is not None:
+        target = (
+            "workflow id; id_reuse_policy=REJECT_DUPLICATE, id_conflict_policy=USE_EXISTING"
+            if temporal
+            else "Celery task id, claimed in Redis with SET NX before sending"
+        )
+        out.append(f"  id         {job.id}  -> {target}")
+    if job.deadline is not None:
+        if temporal:
+            backstop = py_timedelta(
+                temporal_options.execution_timeout(job) or job.deadline
+            )
+            target = f"deadline timer in the workflow (compensate, then fail); execution_timeout={backstop}"
+        else:
+            target = "no step of the chain starts after the deadline"
+        out.append(
+            f"  timeout    {format_duration(job.deadline)} for the whole job  -> {target}"
+        )
+    if job.rate_limit is not None:
+        target = (
+            f"max_task_queue_activities_per_second={job.rate_limit.per_second:g} on queue {job.queue}"
+            if temporal
+            else f'rate_limit="{job.rate_limit}" (per worker)'
+        )
+        out.append(f"  rate_limit {job.rate_limit}  -> {target}")
+    if job.dead_letter is not None:
+        out.append(
+            f"  dead_letter  -> after the last attempt, stored in Redis list '{job.dead_letter}'; `lichc dlq list`"
+        )
+    for schedule in job.schedules:
+        target = "Temporal Schedule" if temporal else "Celery beat entry"
+        out.append(f"  schedule   {schedule.cron} ({schedule.timezone})  -> {target}")
+    for number, step in enumerate(job.steps, 1):
+        out.append("")
+        out.extend(_step(plan, job, step, f"{number}." if not job.single else "step"))
+    return "\n".join(out) + "\n"
+
+
+def _step(plan: Plan, job: Job, step: object, label: str) -> list[str]:
+    if isinstance(step, SleepStep):
+        target = (
+            "workflow.sleep (durable timer)"
+            if job.engine == "temporal"
+            else "countdown of the next task"
+        )
+        return [
+            f"  {label} {step.name}: sleep {format_duration(step.duration)}  -> {target}"
+        ]
+    if isinstance(step, WaitStep):
+        limit = (
+            f" up to {format_duration(step.timeout)}, then {step.on_timeout}"
+            if step.timeout
+            else ""
+        )
+        return [
+            f"  {label} {step.name}: wait for signal '{step.signal}'{limit}",
+            f"       -> signal + workflow.wait_condition; send it with signal_{job.snake}_{step.signal}(client, workflow_id, payload)",
+        ]
+    if isinstance(step, ParallelStep):
+        lines = [f"  {label} {step.name}: in parallel"]
+        for branch in step.branches:
+            lines.extend(_run(plan, job, branch, "   -", indent="       "))
+        return lines
+    assert isinstance(step, RunStep)
+    return _run(plan, job, step, label)
+
+
+def _run(
+    plan: Plan, job: Job, step: RunStep, label: str, indent: str = "     "
+) -> list[str]:
+    lines = [f"  {label} {step.name}: run {step.handler}"]
+    settings = [
+        ("queue", step.queue, step.origin("queue")),
+        ("timeout", format_duration(step.timeout), step.origin("timeout")),
+        ("retry", _retry_text(step.retry), step.retry.origin("attempts")),
+    ]
+    for key in ("soft_timeout", "total_timeout", "queue_timeout", "heartbeat"):
+        value = getattr(step, key)
+        if value is not None:
+            settings.append((key, format_duration(value), step.origin(key)))
+    if step.retry.retry_on:
+        settings.append(
+            (
+                "retry_on",
+                ", ".join(map(str, step.retry.retry_on)),
+                step.retry.origin("retry_on"),
+            )
+        )
+    if step.retry.non_retryable:
+        settings.append(
+            (
+                "non_retryable",
+                ", ".join(map(str, step.retry.non_retryable)),
+                step.retry.origin("non_retryable"),
+            )
+        )
+    if step.args is not None:
+        settings.append(
+            (
+                "args",
+                ", ".join(f"{a.name}={_arg(a.value)}" for a in step.args),
+                step.path,
+            )
+        )
+    if step.compensate is not None:
+        settings.append(
+            ("compensate", str(step.compensate.handler), step.compensate.path)
+        )
+    for key, value, origin in settings:
+        lines.append(f"{indent}{key:<14} {value}  ({_origin(origin)})")
+    rows = (
+        temporal_options.explain(job, step)
+        if job.engine == "temporal"
+        else celery_options.explain(plan, job, step)
+    )
+    lines.extend(f"{indent}  -> {key}: {target}" for key, target in rows)
+    return lines
+
+
+def _arg(value: object) -> str:
+    from lichc.spec.values import Literal_
+
+    return repr(value.value) if isinstance(value, Literal_) else str(value)

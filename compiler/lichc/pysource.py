@@ -1,0 +1,143 @@
+"""Safe, ruff-formatted Python source for values that come from jobs.yaml.
+
+Nothing from YAML is pasted into generated code as text: strings become
+escaped literals, free text becomes an escaped docstring, and JSON-like values
+become literals, all written exactly as `ruff format` would write them so the
+output is stable under the formatter.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from typing import Any
+
+from lichc.spec.values import EnvString, EnvVar
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _ESCAPES:
+        return _ESCAPES[ch]
+    if ch.isprintable():
+        return ch
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    if code <= 0xFFFF:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
+def py_str(text: str) -> str:
+    """A string literal, quoted the way ruff prefers (double, unless more escapes)."""
+    quote = "'" if text.count('"') > text.count("'") else '"'
+    body = "".join("\\" + ch if ch == quote else _escape_char(ch) for ch in text)
+    return f"{quote}{body}{quote}"
+
+
+def py_literal(value: Any, indent: int = 0) -> str:
+    """A JSON-like value as a Python literal.
+
+    Non-empty collections are always exploded, one item per line with a
+    trailing comma: ruff keeps that layout (magic trailing comma), so the
+    output does not depend on line width.
+    """
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return f'float("{value}")'
+        return repr(value)
+    if isinstance(value, str):
+        return py_str(value)
+    pad = " " * (indent + 4)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        items = "".join(f"{pad}{py_literal(v, indent + 4)},\n" for v in value)
+        return "[\n" + items + " " * indent + "]"
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = "".join(
+            f"{pad}{py_str(str(k))}: {py_literal(v, indent + 4)},\n"
+            for k, v in value.items()
+        )
+        return "{\n" + items + " " * indent + "}"
+    raise TypeError(f"not a JSON-like value: {type(value).__name__}")
+
+
+def py_docstring(text: str, indent: int) -> str:
+    """A docstring for free text, normalised the way ruff would normalise it."""
+    lines = [
+        line.rstrip()
+        for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        return '""""""'
+    margin = min(
+        (len(line) - len(line.lstrip(" ")) for line in lines[1:] if line), default=0
+    )
+    lines = [lines[0].lstrip(" ")] + [line[margin:] for line in lines[1:]]
+    body = [_docstring_line(line) for line in lines]
+    if body[-1].endswith('"'):
+        body[-1] = body[-1][:-1] + '\\"'
+    if len(body) == 1:
+        return f'"""{body[0]}"""'
+    pad = " " * indent
+    rest = "".join(f"\n{pad}{line}" if line else "\n" for line in body[1:])
+    return f'"""{body[0]}{rest}\n{pad}"""'
+
+
+def _docstring_line(line: str) -> str:
+    out = "".join(_escape_char(ch) if ch != "\t" else "\\t" for ch in line)
+    return out.replace('"""', '\\"\\"\\"')
+
+
+def py_timedelta(value: timedelta) -> str:
+    """timedelta(hours=1, minutes=30): the readable spelling of a duration."""
+    ms = round(value.total_seconds() * 1000)
+    parts = []
+    for unit, size in (
+        ("days", 86_400_000),
+        ("hours", 3_600_000),
+        ("minutes", 60_000),
+        ("seconds", 1000),
+    ):
+        count, ms = divmod(ms, size)
+        if count:
+            parts.append(f"{unit}={count}")
+    if ms:
+        parts.append(f"milliseconds={ms}")
+    return f"timedelta({', '.join(parts) or 'seconds=0'})"
+
+
+def py_env(value: EnvString) -> str:
+    """An expression reading ${NAME:-default} settings when the code runs."""
+    terms = [
+        (
+            f"env({py_str(part.name)}, {py_str(part.default)})"
+            if part.default is not None
+            else f"env({py_str(part.name)})"
+        )
+        if isinstance(part, EnvVar)
+        else py_str(part)
+        for part in value.parts
+    ]
+    return " + ".join(terms) or '""'
+
+
+def py_seconds(value: timedelta | None) -> str:
+    """Seconds as a number literal: 30, 0.5."""
+    if value is None:
+        return "None"
+    seconds = value.total_seconds()
+    return str(int(seconds)) if seconds == int(seconds) else repr(seconds)

@@ -1,0 +1,482 @@
+"""Stage 2b: rules that span several keys, checked on the plan.
+
+The plan has defaults merged and engines chosen, so each rule reads the
+effective settings; every object remembers the key path it came from, which
+is where an error points. Each rule yields Diagnostics; none stops the others.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from datetime import timedelta
+from functools import lru_cache
+
+from lichc.diagnostics import Diagnostic, KeyPath
+from lichc.plan import (
+    BUILT_IN,
+    Job,
+    ParallelStep,
+    Plan,
+    RunStep,
+    SleepStep,
+    Step,
+    WaitStep,
+)
+from lichc.spec.values import InputRef, StepRef, format_duration
+
+CELERY_MAX_SLEEP = timedelta(hours=1)
+
+
+def check(plan: Plan) -> list[Diagnostic]:
+    found = [*_job_names(plan), *_project_name(plan), *_settings(plan)]
+    for job in plan.jobs:
+        found.extend(_job(plan, job))
+    return found
+
+
+def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
+    yield from _inputs(job)
+    yield from _id(job)
+    yield from _step_names(job)
+    yield from _references(job)
+    for step in job.run_steps():
+        yield from _timeouts(step)
+        yield from _retry(step)
+    yield from _deadline(job)
+    yield from _schedules(job)
+    if job.engine == "celery":
+        yield from _celery_only(job)
+    else:
+        yield from _temporal_only(plan, job)
+
+
+def _fmt(value: timedelta) -> str:
+    return format_duration(value)
+
+
+def _suggest(word: str, choices: list[str] | tuple[str, ...], what: str) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"{what}: {', '.join(choices)}" if choices else f"the job has no {what}"
+
+
+# -- names across jobs ---------------------------------------------------------------
+
+
+def _job_names(plan: Plan) -> Iterator[Diagnostic]:
+    by_snake: dict[str, list[Job]] = defaultdict(list)
+    for job in plan.jobs:
+        by_snake[job.snake].append(job)
+    for snake, jobs in by_snake.items():
+        for job in jobs[1:]:
+            yield Diagnostic(
+                f"job name '{job.name}' and '{jobs[0].name}' both become '{snake}' in generated code",
+                job.path,
+                "rename one of them",
+            )
+
+
+def _project_name(plan: Plan) -> Iterator[Diagnostic]:
+    for job in plan.jobs:
+        for step in job.run_steps():
+            handlers = [step.handler] + (
+                [step.compensate.handler] if step.compensate else []
+            )
+            for ref in handlers:
+                if ref.top_package == plan.project:
+                    yield Diagnostic(
+                        f"project '{plan.project}' has the same name as the package of handler '{ref}'",
+                        ("project",),
+                        "the generated package would shadow your code; pick another project name",
+                    )
+                    return
+
+
+def _settings(plan: Plan) -> Iterator[Diagnostic]:
+    for key in ("broker", "result_backend"):
+        value = getattr(plan.celery, key)
+        example = value.example()
+        if example is not None and not example.startswith(("redis://", "rediss://")):
+            yield Diagnostic(
+                f"'{example}' is not a Redis URL",
+                ("celery", key),
+                "lichc supports Redis: redis://host:6379/0 or rediss:// for TLS",
+            )
+    api_key = plan.temporal.api_key
+    if api_key is not None and not api_key.has_env:
+        yield Diagnostic(
+            "api_key must be read from the environment, not written in jobs.yaml",
+            ("temporal", "api_key"),
+            "write api_key: ${TEMPORAL_API_KEY}",
+        )
+
+
+# -- inputs and id ----------------------------------------------------------------------
+
+
+def _inputs(job: Job) -> Iterator[Diagnostic]:
+    for f in job.inputs:
+        if f.has_default and not f.type.accepts(f.default):
+            yield Diagnostic(
+                f"default {f.default!r} is not a {f.type}",
+                (*f.path, "default"),
+                "make the default match the type, or change the type",
+            )
+
+
+def _id(job: Job) -> Iterator[Diagnostic]:
+    if job.id is None:
+        return
+    for name in job.id.fields:
+        if name not in job.input_names:
+            yield Diagnostic(
+                f"id uses {{{name}}}, which is not an input field",
+                (*job.path, "id"),
+                _suggest(name, job.input_names, "input fields"),
+            )
+
+
+# -- steps ----------------------------------------------------------------------------
+
+
+def _step_names(job: Job) -> Iterator[Diagnostic]:
+    seen: set[str] = set()
+    for step in job.named_steps():
+        if step.name in seen:
+            yield Diagnostic(
+                f"step name '{step.name}' is used twice in job {job.name}",
+                step.path,
+                "each step needs a name of its own (a run step is named after its function unless `name:` is set)",
+            )
+        seen.add(step.name)
+    signals = Counter(w.signal for w in job.signals)
+    for wait in job.signals:
+        if signals[wait.signal] > 1:
+            yield Diagnostic(
+                f"signal '{wait.signal}' is awaited by more than one step",
+                (*wait.path, "wait_for", "signal"),
+                "give each wait_for step a signal of its own",
+            )
+            signals[wait.signal] = 0
+
+
+def _references(job: Job) -> Iterator[Diagnostic]:
+    earlier: dict[str, Step] = {}
+    all_steps = {s.name: s for s in job.named_steps()}
+    for step in job.steps:
+        own = step.branches if isinstance(step, ParallelStep) else (step,)
+        for run in own:
+            if not isinstance(run, RunStep):
+                continue
+            if run.args is not None:
+                for arg in run.args:
+                    yield from _reference(
+                        job,
+                        arg.value,
+                        (*run.path, "args", arg.name),
+                        earlier,
+                        all_steps,
+                        run.name,
+                        False,
+                    )
+            if run.compensate is not None and run.compensate.args is not None:
+                for arg in run.compensate.args:
+                    path = (*run.compensate.path, "args", arg.name)
+                    yield from _reference(
+                        job, arg.value, path, earlier, all_steps, run.name, True
+                    )
+        earlier[step.name] = step
+        if isinstance(step, ParallelStep):
+            earlier.update((b.name, b) for b in step.branches)
+
+
+def _reference(
+    job: Job,
+    value: object,
+    path: KeyPath,
+    earlier: dict[str, Step],
+    all_steps: dict[str, Step],
+    current: str,
+    in_compensation: bool,
+) -> Iterator[Diagnostic]:
+    if isinstance(value, InputRef):
+        if value.field not in job.input_names:
+            yield Diagnostic(
+                f"{value}: the job has no input field '{value.field}'",
+                path,
+                _suggest(value.field, job.input_names, "input fields"),
+            )
+        return
+    if not isinstance(value, StepRef):
+        return
+    name = value.step
+    if name == current:
+        if not in_compensation:
+            yield Diagnostic(
+                f"{value}: a step cannot use its own result",
+                path,
+                "only its `compensate` may use it (e.g. the charge id a refund needs)",
+            )
+        return
+    if name not in earlier:
+        if name in all_steps:
+            yield Diagnostic(
+                f"{value}: step '{name}' has not run yet at this point",
+                path,
+                "a step can use the results of the steps before it only",
+            )
+        else:
+            yield Diagnostic(
+                f"{value}: the job has no step '{name}'",
+                path,
+                _suggest(name, list(earlier), "earlier steps"),
+            )
+        return
+    target = earlier[name]
+    if isinstance(target, SleepStep):
+        yield Diagnostic(f"{value}: step '{name}' is a sleep and has no result", path)
+    elif isinstance(target, ParallelStep):
+        branches = ", ".join(b.name for b in target.branches)
+        yield Diagnostic(
+            f"{value}: step '{name}' is a parallel group",
+            path,
+            f"reference one of its branches: {branches}",
+        )
+
+
+# -- timeouts and retries ----------------------------------------------------------------
+
+
+def _at(step: RunStep, key: str) -> KeyPath:
+    origin = step.origin(key)
+    return step.path if origin == BUILT_IN else (*origin, key)
+
+
+def _timeouts(step: RunStep) -> Iterator[Diagnostic]:
+    t = step.timeout
+    if step.soft_timeout is not None and step.soft_timeout >= t:
+        yield Diagnostic(
+            f"soft_timeout ({_fmt(step.soft_timeout)}) must be shorter than timeout ({_fmt(t)})",
+            _at(step, "soft_timeout"),
+            "soft_timeout warns the handler before the hard timeout stops it",
+        )
+    if step.total_timeout is not None and step.total_timeout < t:
+        yield Diagnostic(
+            f"total_timeout ({_fmt(step.total_timeout)}) is shorter than one attempt's timeout ({_fmt(t)})",
+            _at(step, "total_timeout"),
+            "total_timeout bounds all attempts together; make it at least timeout",
+        )
+    if step.heartbeat is not None and step.heartbeat >= t:
+        yield Diagnostic(
+            f"heartbeat ({_fmt(step.heartbeat)}) must be shorter than timeout ({_fmt(t)})",
+            _at(step, "heartbeat"),
+            "heartbeat is the longest silence allowed within one attempt",
+        )
+
+
+def _retry(step: RunStep) -> Iterator[Diagnostic]:
+    r = step.retry
+    if r.max_delay < r.delay:
+        where = r.origin("max_delay")
+        yield Diagnostic(
+            f"max_delay ({_fmt(r.max_delay)}) is shorter than delay ({_fmt(r.delay)})",
+            (*where, "max_delay")
+            if where != BUILT_IN
+            else (*r.origin("delay"), "delay"),
+            "max_delay caps every retry delay; make it at least delay",
+        )
+    if r.backoff == "fixed" and r.origin("factor") == r.origin("backoff"):
+        yield Diagnostic(
+            "factor has no effect with backoff: fixed",
+            (*r.origin("factor"), "factor"),
+            "remove factor, or use backoff: exponential",
+        )
+    both = set(r.retry_on) & set(r.non_retryable)
+    for ref in sorted(both, key=str):
+        yield Diagnostic(
+            f"'{ref}' is both in retry_on and in non_retryable",
+            (*r.origin("non_retryable"), "non_retryable"),
+            "list each exception type in one of them",
+        )
+
+
+def _deadline(job: Job) -> Iterator[Diagnostic]:
+    deadline = job.deadline
+    if deadline is None:
+        return
+    limit = f"the job's timeout ({_fmt(deadline)})"
+    hint = "the job timeout bounds the whole job; raise it or shorten the step"
+    for step in job.steps:
+        if isinstance(step, SleepStep) and step.duration > deadline:
+            yield Diagnostic(
+                f"sleep ({_fmt(step.duration)}) is longer than {limit}",
+                (*step.path, "sleep"),
+                hint,
+            )
+        elif (
+            isinstance(step, WaitStep)
+            and step.timeout is not None
+            and step.timeout > deadline
+        ):
+            yield Diagnostic(
+                f"wait_for timeout ({_fmt(step.timeout)}) is longer than {limit}",
+                (*step.path, "wait_for", "timeout"),
+                hint,
+            )
+    for run in job.run_steps():
+        if run.timeout > deadline:
+            yield Diagnostic(
+                f"timeout ({_fmt(run.timeout)}) is longer than {limit}",
+                _at(run, "timeout"),
+                hint,
+            )
+
+
+# -- schedules -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _timezone_error(name: str) -> str | None:
+    from zoneinfo import ZoneInfo
+
+    if name == "UTC":
+        return None
+    try:
+        ZoneInfo(name)
+    except Exception:
+        try:
+            ZoneInfo("UTC")
+        except Exception:
+            return None  # no time zone database here: leave the check to run time
+        return f"unknown time zone '{name}'"
+    return None
+
+
+def _schedules(job: Job) -> Iterator[Diagnostic]:
+    fields = {f.name: f for f in job.inputs}
+    for schedule in job.schedules:
+        error = _timezone_error(schedule.timezone)
+        if error:
+            yield Diagnostic(
+                error,
+                (*schedule.path, "timezone"),
+                "use an IANA name such as UTC or Europe/Berlin",
+            )
+        for key, value in schedule.input.items():
+            field = fields.get(key)
+            if field is None:
+                yield Diagnostic(
+                    f"the job has no input field '{key}'",
+                    (*schedule.path, "input", key),
+                    _suggest(key, list(fields), "input fields"),
+                )
+            elif not field.type.accepts(value):
+                yield Diagnostic(
+                    f"{value!r} is not a {field.type}", (*schedule.path, "input", key)
+                )
+        missing = [
+            f.name for f in job.inputs if f.required and f.name not in schedule.input
+        ]
+        if missing:
+            yield Diagnostic(
+                f"the schedule gives no value for required input {', '.join(missing)}",
+                (*schedule.path, "input"),
+                "scheduled runs start without a caller; give every required field a value",
+            )
+
+
+# -- engine capabilities ----------------------------------------------------------------------
+
+
+def _why(job: Job) -> str:
+    return f" ({job.engine_reason})" if job.engine_auto else ""
+
+
+def _celery_only(job: Job) -> Iterator[Diagnostic]:
+    hint = "set `engine: temporal` for this job, or remove the key"
+    runs_on = f"job {job.name} runs on Celery{_why(job)}"
+    for step in job.run_steps():
+        if step.compensate is not None:
+            yield Diagnostic(
+                f"compensate needs Temporal; {runs_on}", step.compensate.path, hint
+            )
+        if step.heartbeat is not None:
+            yield Diagnostic(
+                f"heartbeat needs Temporal; {runs_on}", _at(step, "heartbeat"), hint
+            )
+    for s in job.steps:
+        if isinstance(s, WaitStep):
+            yield Diagnostic(
+                f"wait_for needs Temporal; {runs_on}", (*s.path, "wait_for"), hint
+            )
+        elif isinstance(s, SleepStep) and s.duration > CELERY_MAX_SLEEP:
+            yield Diagnostic(
+                f"a Celery sleep is a countdown and may be at most 1h (got {_fmt(s.duration)})",
+                (*s.path, "sleep"),
+                "long countdowns sit in the broker; use `engine: temporal` for durable timers",
+            )
+
+
+def _on_timeout_without_timeout(wait: WaitStep) -> Diagnostic:
+    return Diagnostic(
+        f"on_timeout: {wait.on_timeout} has no effect without a timeout",
+        (*wait.path, "wait_for", "on_timeout"),
+        "add wait_for.timeout, or remove on_timeout",
+    )
+
+
+def _temporal_only(plan: Plan, job: Job) -> Iterator[Diagnostic]:
+    runs_on = f"job {job.name} runs on Temporal{_why(job)}"
+    for step in job.run_steps():
+        if step.retry.jitter:
+            yield Diagnostic(
+                f"jitter is not supported by Temporal's retry policy; {runs_on}",
+                (*step.retry.origin("jitter"), "jitter"),
+                "remove jitter (Temporal spreads retries itself), or use `engine: celery`",
+            )
+        if step.soft_timeout is not None:
+            yield Diagnostic(
+                f"soft_timeout is Celery-only; {runs_on}",
+                _at(step, "soft_timeout"),
+                "use heartbeat to notice a stuck activity on Temporal",
+            )
+    if job.dead_letter is not None:
+        yield Diagnostic(
+            f"dead_letter is Celery-only: failed Temporal workflows stay in history; {runs_on}",
+            (*job.path, "dead_letter"),
+            "remove dead_letter and find failed runs in the Temporal UI or with "
+            "`temporal workflow list --query 'ExecutionStatus=\"Failed\"'`",
+        )
+    if job.rate_limit is not None:
+        yield from _own_queue(plan, job, runs_on)
+    for wait in job.signals:
+        if wait.on_timeout != "fail" and wait.timeout is None:
+            yield _on_timeout_without_timeout(wait)
+
+
+def _own_queue(plan: Plan, job: Job, runs_on: str) -> Iterator[Diagnostic]:
+    """Temporal rate limits are per task queue, so the job needs one to itself."""
+    others = sorted(
+        {
+            other.name
+            for other in plan.jobs
+            if other is not job
+            for step in other.run_steps()
+            if step.queue == job.queue
+        }
+    )
+    strays = [s.name for s in job.run_steps() if s.queue != job.queue]
+    if others or strays:
+        who = (
+            f"jobs {', '.join(others)} also use"
+            if others
+            else f"steps {', '.join(strays)} leave"
+        )
+        yield Diagnostic(
+            f"rate_limit on Temporal limits a whole task queue, and {who} queue '{job.queue}'; {runs_on}",
+            (*job.path, "rate_limit"),
+            "give this job a queue of its own (and keep all its steps on it)",
+        )

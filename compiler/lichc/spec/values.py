@@ -1,0 +1,528 @@
+"""Parsed forms of the small languages inside jobs.yaml values.
+
+Durations, rates, cron lines, handler paths, input types, `id` templates,
+`${...}` references and `${ENV:-default}` settings are parsed here into frozen
+values, so that nothing downstream ever handles the raw text again. Parsers
+raise SpecValueError (a ValueError that carries a hint), which Pydantic turns
+into a located error.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+
+class SpecValueError(ValueError):
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_IDENT_RE = re.compile(IDENT)
+
+
+def is_identifier(text: str) -> bool:
+    return bool(_IDENT_RE.fullmatch(text)) and not keyword.iskeyword(text)
+
+
+# -- durations -----------------------------------------------------------------
+
+_UNIT_MS = {"d": 86_400_000, "h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
+_UNIT_ORDER = list(_UNIT_MS)
+_DURATION_PART = re.compile(r"(\d+)(ms|d|h|m|s)")
+DURATION_PATTERN = r"^(\d+|(\d+(d|h|m|s|ms))+)$"
+MAX_DURATION = timedelta(days=3650)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """`500ms 30s 5m 2h 3d`, `1h30m`, or integer seconds."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SpecValueError(
+            f"expected a duration like 30s, 5m, 1h30m or whole seconds, got {show_value(value)}",
+            "durations are written 500ms, 30s, 5m, 2h, 3d, or combined: 1h30m",
+        )
+    if isinstance(value, int):
+        if value < 0:
+            raise SpecValueError(f"a duration cannot be negative (got {value})")
+        if value > MAX_DURATION.total_seconds():
+            raise SpecValueError(f"duration {value}s is longer than 3650 days")
+        return timedelta(seconds=value)
+    text = value.strip()
+    if text.isdigit():
+        return parse_duration(int(text))
+    parts = _DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise SpecValueError(
+            f"'{value}' is not a duration",
+            "durations are written 500ms, 30s, 5m, 2h, 3d, or combined: 1h30m",
+        )
+    positions = [_UNIT_ORDER.index(unit) for _, unit in parts]
+    if positions != sorted(set(positions)):
+        raise SpecValueError(
+            f"'{value}' repeats or misorders its units",
+            "write the largest unit first, each once: 1d2h30m",
+        )
+    total_ms = sum(int(n) * _UNIT_MS[u] for n, u in parts)
+    if total_ms > MAX_DURATION.total_seconds() * 1000:
+        raise SpecValueError(f"duration '{value}' is longer than 3650 days")
+    return timedelta(milliseconds=total_ms)
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest jobs.yaml spelling of a duration: 90s -> 1m30s."""
+    ms = round(value.total_seconds() * 1000)
+    if ms == 0:
+        return "0s"
+    text = ""
+    for unit in _UNIT_ORDER:
+        count, ms = divmod(ms, _UNIT_MS[unit])
+        if count:
+            text += f"{count}{unit}"
+    return text
+
+
+# -- rates ----------------------------------------------------------------------
+
+_RATE_RE = re.compile(r"(\d+)/(s|m|h)")
+_RATE_SECONDS = {"s": 1, "m": 60, "h": 3600}
+RATE_PATTERN = r"^\d+/(s|m|h)$"
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    count: int
+    unit: Literal["s", "m", "h"]
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.unit}"
+
+    @property
+    def per_second(self) -> float:
+        return self.count / _RATE_SECONDS[self.unit]
+
+
+def parse_rate(value: Any) -> Rate:
+    if isinstance(value, Rate):
+        return value
+    match = _RATE_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise SpecValueError(
+            f'expected a rate like "10/s", "100/m" or "1000/h", got {show_value(value)}'
+        )
+    count = int(match[1])
+    if count < 1:
+        raise SpecValueError("a rate must allow at least 1 per period")
+    return Rate(count, match[2])  # type: ignore[arg-type]
+
+
+# -- cron -------------------------------------------------------------------------
+
+_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+    ("minute", 0, 59, {}),
+    ("hour", 0, 23, {}),
+    ("day of month", 1, 31, {}),
+    (
+        "month",
+        1,
+        12,
+        {
+            m: i + 1
+            for i, m in enumerate(
+                [
+                    "jan",
+                    "feb",
+                    "mar",
+                    "apr",
+                    "may",
+                    "jun",
+                    "jul",
+                    "aug",
+                    "sep",
+                    "oct",
+                    "nov",
+                    "dec",
+                ]
+            )
+        },
+    ),
+    (
+        "day of week",
+        0,
+        6,
+        {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
+    ),
+)
+_CRON_ITEM = re.compile(r"(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:/(\d+))?")
+
+
+def parse_cron(value: Any) -> str:
+    """Five-field cron (minute hour day-of-month month day-of-week)."""
+    hint = 'five fields: minute hour day-of-month month day-of-week, e.g. "0 3 * * *"'
+    if not isinstance(value, str):
+        raise SpecValueError(f"expected a cron line, got {show_value(value)}", hint)
+    fields = value.split()
+    if len(fields) != 5:
+        raise SpecValueError(
+            f"cron '{value}' has {len(fields)} fields, expected 5", hint
+        )
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for item in text.lower().split(","):
+            match = _CRON_ITEM.fullmatch(item)
+            if match is None:
+                raise SpecValueError(f"cron {name} field '{text}' is not valid", hint)
+            span, step = match[1], match[2]
+            if step is not None and int(step) == 0:
+                raise SpecValueError(
+                    f"cron {name} field '{text}' has a step of 0", hint
+                )
+            if span == "*":
+                continue
+            for bound in span.split("-"):
+                number = names.get(bound, int(bound) if bound.isdigit() else None)
+                if number is None or not low <= number <= high:
+                    raise SpecValueError(
+                        f"cron {name} '{bound}' is out of range {low}-{high}", hint
+                    )
+    return " ".join(fields)
+
+
+# -- handler and exception paths --------------------------------------------------
+
+_MODULE = rf"{IDENT}(?:\.{IDENT})*"
+_HANDLER_RE = re.compile(rf"({_MODULE}):({IDENT})")
+
+
+@dataclass(frozen=True, slots=True)
+class PyRef:
+    """`module.path:name`, each part a Python identifier."""
+
+    module: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.name}"
+
+    @property
+    def top_package(self) -> str:
+        return self.module.split(".", 1)[0]
+
+
+def parse_handler(value: Any) -> PyRef:
+    if isinstance(value, PyRef):
+        return value
+    hint = "write module.path:function, e.g. examples.shop.emails:send_welcome"
+    if not isinstance(value, str):
+        raise SpecValueError(
+            f"expected a handler 'module.path:function', got {show_value(value)}", hint
+        )
+    return _parse_ref(value, "handler", hint)
+
+
+def parse_exception(value: Any) -> PyRef:
+    if isinstance(value, PyRef):
+        return value
+    hint = "write module.path:ExceptionName; built-ins may be written alone, e.g. TimeoutError"
+    if isinstance(value, str) and _IDENT_RE.fullmatch(value):
+        builtin = getattr(builtins, value, None)
+        if isinstance(builtin, type) and issubclass(builtin, BaseException):
+            return PyRef("builtins", value)
+        raise SpecValueError(f"'{value}' is not a built-in exception", hint)
+    if not isinstance(value, str):
+        raise SpecValueError(
+            f"expected an exception type 'module:Name', got {show_value(value)}", hint
+        )
+    return _parse_ref(value, "exception type", hint)
+
+
+def _parse_ref(value: str, what: str, hint: str) -> PyRef:
+    match = _HANDLER_RE.fullmatch(value)
+    if match is None:
+        raise SpecValueError(f"'{value}' is not a valid {what} path", hint)
+    parts = [*match[1].split("."), match[2]]
+    bad = [p for p in parts if keyword.iskeyword(p)]
+    if bad:
+        raise SpecValueError(f"'{bad[0]}' in '{value}' is a Python keyword", hint)
+    return PyRef(match[1], match[2])
+
+
+# -- input types -------------------------------------------------------------------
+
+_BASE_TYPES = ("str", "int", "float", "bool", "dict")
+
+
+@dataclass(frozen=True, slots=True)
+class TypeExpr:
+    """`str int float bool dict list[T]`, each optionally suffixed with `?`."""
+
+    base: Literal["str", "int", "float", "bool", "dict", "list"]
+    item: TypeExpr | None = None
+    optional: bool = False
+
+    def __str__(self) -> str:
+        core = f"list[{self.item}]" if self.base == "list" else self.base
+        return core + ("?" if self.optional else "")
+
+    def python(self) -> str:
+        """The annotation used in generated code."""
+        if self.base == "list":
+            assert self.item is not None
+            core = f"list[{self.item.python()}]"
+        elif self.base == "dict":
+            core = "dict[str, Any]"
+        else:
+            core = self.base
+        return f"{core} | None" if self.optional else core
+
+    def accepts(self, value: Any) -> bool:
+        """Whether a literal from YAML (a default, a schedule input) fits."""
+        if value is None:
+            return self.optional
+        if self.base == "str":
+            return isinstance(value, str)
+        if self.base == "bool":
+            return isinstance(value, bool)
+        if self.base == "int":
+            return isinstance(value, int) and not isinstance(value, bool)
+        if self.base == "float":
+            return isinstance(value, int | float) and not isinstance(value, bool)
+        if self.base == "dict":
+            return isinstance(value, dict)
+        assert self.item is not None
+        return isinstance(value, list) and all(self.item.accepts(v) for v in value)
+
+
+def parse_type(value: Any) -> TypeExpr:
+    if isinstance(value, TypeExpr):
+        return value
+    hint = 'types are str, int, float, bool, dict, list[T], and T? for optional (quote "int?" inside {...})'
+    if not isinstance(value, str):
+        raise SpecValueError(f"expected a type name, got {show_value(value)}", hint)
+    text = value.replace(" ", "")
+    parsed = _parse_type(text)
+    if parsed is None:
+        raise SpecValueError(f"unknown type '{value}'", hint)
+    return parsed
+
+
+def _parse_type(text: str) -> TypeExpr | None:
+    optional = text.endswith("?")
+    core = text[:-1] if optional else text
+    if core in _BASE_TYPES:
+        return TypeExpr(core, None, optional)  # type: ignore[arg-type]
+    if core.startswith("list[") and core.endswith("]"):
+        item = _parse_type(core[5:-1])
+        return TypeExpr("list", item, optional) if item else None
+    return None
+
+
+# -- references in args: ${input.X}, ${steps.Y}, ${steps.Y.FIELD} --------------------
+
+_REF_RE = re.compile(rf"\$\{{(input|steps)\.({IDENT})(?:\.({IDENT}))?\}}")
+
+
+@dataclass(frozen=True, slots=True)
+class InputRef:
+    field: str
+
+    def __str__(self) -> str:
+        return f"${{input.{self.field}}}"
+
+
+@dataclass(frozen=True, slots=True)
+class StepRef:
+    step: str
+    field: str | None = None
+
+    def __str__(self) -> str:
+        tail = f".{self.field}" if self.field else ""
+        return f"${{steps.{self.step}{tail}}}"
+
+
+@dataclass(frozen=True, slots=True)
+class Literal_:
+    """A literal argument value (JSON-like)."""
+
+    value: Any
+
+
+ArgValue = InputRef | StepRef | Literal_
+
+
+def parse_arg(value: Any) -> ArgValue:
+    if isinstance(value, InputRef | StepRef | Literal_):
+        return value
+    hint = "a reference is a whole value: ${input.FIELD}, ${steps.NAME} or ${steps.NAME.FIELD}"
+    if isinstance(value, str) and "${" in value:
+        match = _REF_RE.fullmatch(value)
+        if match is None:
+            if (
+                value.startswith("${")
+                and value.endswith("}")
+                and value.count("${") == 1
+            ):
+                raise SpecValueError(f"'{value}' is not a valid reference", hint)
+            raise SpecValueError(
+                f"'{value}': references cannot be part of a longer string in v1", hint
+            )
+        kind, name, field = match.groups()
+        if kind == "input":
+            if field is not None:
+                raise SpecValueError(
+                    f"'{value}': input references take no field", "write ${input.FIELD}"
+                )
+            return InputRef(name)
+        return StepRef(name, field)
+    _reject_nested_refs(value, hint)
+    return Literal_(value)
+
+
+def _reject_nested_refs(value: Any, hint: str) -> None:
+    if isinstance(value, str) and "${" in value:
+        raise SpecValueError(
+            f"'{value}': references work only as a whole argument value, not nested",
+            hint,
+        )
+    if isinstance(value, dict):
+        for v in value.values():
+            _reject_nested_refs(v, hint)
+    elif isinstance(value, list):
+        for v in value:
+            _reject_nested_refs(v, hint)
+
+
+# -- id templates: order-{order_id} -----------------------------------------------------
+
+_ID_PART = re.compile(r"\{([^{}]*)\}|([^{}]+)|([{}])")
+
+
+@dataclass(frozen=True, slots=True)
+class IdTemplate:
+    """Literal text and input field names, in order."""
+
+    parts: tuple[tuple[Literal["text", "field"], str], ...]
+
+    def __str__(self) -> str:
+        return "".join(f"{{{v}}}" if k == "field" else v for k, v in self.parts)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(v for k, v in self.parts if k == "field")
+
+
+def parse_id_template(value: Any) -> IdTemplate:
+    if isinstance(value, IdTemplate):
+        return value
+    hint = "an id is text with input fields in braces, e.g. order-{order_id}"
+    if not isinstance(value, str) or not value:
+        raise SpecValueError(f"expected an id template, got {show_value(value)}", hint)
+    if len(value) > 200:
+        raise SpecValueError("an id template is at most 200 characters", hint)
+    parts: list[tuple[Literal["text", "field"], str]] = []
+    for match in _ID_PART.finditer(value):
+        field, text, stray = match.groups()
+        if stray is not None:
+            raise SpecValueError(f"'{value}' has an unmatched '{stray}'", hint)
+        if field is not None:
+            if not is_identifier(field):
+                raise SpecValueError(
+                    f"'{{{field}}}' in the id is not an input field name", hint
+                )
+            parts.append(("field", field))
+        else:
+            if not text.isprintable():
+                raise SpecValueError("an id cannot contain control characters", hint)
+            parts.append(("text", text))
+    return IdTemplate(tuple(parts))
+
+
+# -- ${NAME} and ${NAME:-default} in celery / temporal settings ------------------------
+
+_ENV_RE = re.compile(rf"\$\{{({IDENT})(?::-([^}}]*))?\}}")
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    name: str
+    default: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvString:
+    """Text read from the environment when the generated code runs."""
+
+    parts: tuple[str | EnvVar, ...]
+
+    def __str__(self) -> str:
+        out = []
+        for p in self.parts:
+            if isinstance(p, EnvVar):
+                tail = f":-{p.default}" if p.default is not None else ""
+                out.append(f"${{{p.name}{tail}}}")
+            else:
+                out.append(p)
+        return "".join(out)
+
+    @property
+    def has_env(self) -> bool:
+        return any(isinstance(p, EnvVar) for p in self.parts)
+
+    def example(self) -> str | None:
+        """The value with every default applied, or None if a variable has none."""
+        out = []
+        for p in self.parts:
+            if isinstance(p, EnvVar):
+                if p.default is None:
+                    return None
+                out.append(p.default)
+            else:
+                out.append(p)
+        return "".join(out)
+
+
+def parse_env_string(value: Any) -> EnvString:
+    if isinstance(value, EnvString):
+        return value
+    hint = (
+        "write a value, or ${NAME} / ${NAME:-default} to read it from the environment"
+    )
+    if not isinstance(value, str):
+        raise SpecValueError(f"expected text, got {show_value(value)}", hint)
+    if not value.isprintable():
+        raise SpecValueError("settings cannot contain control characters", hint)
+    parts: list[str | EnvVar] = []
+    pos = 0
+    for match in _ENV_RE.finditer(value):
+        if match.start() > pos:
+            parts.append(value[pos : match.start()])
+        parts.append(EnvVar(match[1], match[2]))
+        pos = match.end()
+    if pos < len(value):
+        parts.append(value[pos:])
+    for p in parts:
+        if isinstance(p, str) and "${" in p:
+            raise SpecValueError(
+                f"'{value}' has a malformed ${{...}} placeholder", hint
+            )
+    return EnvString(tuple(parts))
+
+
+def show_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

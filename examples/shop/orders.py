@@ -1,0 +1,44 @@
+"""Order handlers (scenario 2). Each step is idempotent on the order id, and
+each step that changes the world has an undo that the saga runs on failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class InvalidOrder(Exception):
+    """The order can never succeed: do not retry."""
+
+
+class CardDeclined(Exception):
+    """The payment provider refused the card: retrying will not help."""
+
+
+DECLINE_ABOVE = 10_000.0  # the example's stand-in for a payment provider's rule
+
+
+def validate_order(order_id: str, amount: float, email: str) -> dict[str, Any]:
+    if amount <= 0:
+        raise InvalidOrder(f"order {order_id}: amount must be positive")
+    if "@" not in email:
+        raise InvalidOrder(f"order {order_id}: bad email {email!r}")
+    return {"valid": True, "order_id": order_id}
+
+
+def charge_payment(order_id: str, amount: float, email: str) -> dict[str, Any]:
+    if amount > DECLINE_ABOVE:
+        raise CardDeclined(f"order {order_id}: card declined for {amount:.2f}")
+    # The charge id is derived from the order id: charging twice is a no-op upstream.
+    return {"charge_id": f"ch_{order_id}", "amount": amount}
+
+
+def refund_payment(charge_id: str) -> dict[str, Any]:
+    return {"refunded": charge_id}
+
+
+def reserve_inventory(order_id: str, amount: float, email: str) -> dict[str, Any]:
+    return {"reservation_id": f"res_{order_id}"}
+
+
+def release_inventory(order_id: str, amount: float, email: str) -> dict[str, Any]:
+    return {"released": f"res_{order_id}"}
