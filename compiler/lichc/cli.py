@@ -180,12 +180,12 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every failure into a message and an exit code."""
     from lichc.diagnostics import SpecError
 
     try:
-        cli.main(standalone_mode=False)
+        result = cli.main(args=argv, prog_name="lichc", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as usage:
@@ -199,6 +199,8 @@ def main() -> None:
         fail("interrupted", 130)
     except Exception as error:
         _write_error(error)
+    # click returns the exit code of --help/--version, and None after a command
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 def _write_error(error: Exception) -> None:

@@ -201,6 +201,10 @@ def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
     return []
 
 
+def _short_tag(tag: str) -> str:
+    return "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+
+
 def _here(node: yaml.Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -249,14 +253,16 @@ class _Walker:
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":
-                self.error(node, path, f"YAML tag {node.tag!r} is not allowed")
+                self.error(
+                    node, path, f"YAML tag '{_short_tag(node.tag)}' is not allowed"
+                )
             return [
                 self.value(item, (*path, i), depth + 1, via_alias)
                 for i, item in enumerate(node.value)
             ]
         assert isinstance(node, yaml.MappingNode)
         if node.tag != _TAG + "map":
-            self.error(node, path, f"YAML tag {node.tag!r} is not allowed")
+            self.error(node, path, f"YAML tag '{_short_tag(node.tag)}' is not allowed")
         return self.mapping(node, path, depth, via_alias)
 
     def mapping(
@@ -334,5 +340,7 @@ class _Walker:
             return _scalars.construct_yaml_float(node)
         if tag == _TAG + "timestamp":
             return node.value  # dates are text in jobs.yaml
-        self.error(node, path, f"YAML tag {tag!r} is not allowed", "remove the tag")
+        self.error(
+            node, path, f"YAML tag '{_short_tag(tag)}' is not allowed", "remove the tag"
+        )
         return node.value

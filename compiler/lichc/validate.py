@@ -39,7 +39,9 @@ def validate(document: Document) -> Plan:
         plan = make_plan(spec, _source_name(document.filename))
         found.extend(rules.check(plan))
     if found or plan is None:
-        raise SpecError(document.filename, [document.locate(d) for d in found])
+        # an inherited setting can break several steps at one place: say it once
+        unique = list(dict.fromkeys(document.locate(d) for d in found))
+        raise SpecError(document.filename, unique)
     return plan
 
 

@@ -6,10 +6,11 @@ import types
 import typing
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from lichc.diagnostics import Diagnostic, KeyPath, allowed_keys_hint, did_you_mean
 from lichc.spec.models import STEP_KINDS, _step_kind
 from lichc.spec.values import SpecValueError, show_value
-from pydantic import BaseModel, ValidationError
 
 _TYPE_NAMES = {
     "string_type": "text",
@@ -33,13 +34,15 @@ def from_validation_error(
 ) -> list[Diagnostic]:
     found = []
     for item in error.errors(include_url=False):
-        found.append(_diagnostic(item, data, root, prefix))
+        diagnostic = _diagnostic(item, data, root, prefix)
+        if diagnostic is not None:
+            found.append(diagnostic)
     return found
 
 
 def _diagnostic(
     item: Any, data: Any, root: type[BaseModel], prefix: KeyPath
-) -> Diagnostic:
+) -> Diagnostic | None:
     kind = item["type"]
     loc, is_key = _clean_loc(data, tuple(item["loc"]))
     value = item.get("input")
@@ -57,6 +60,12 @@ def _diagnostic(
     error = ctx.get("error")
     if isinstance(error, SpecValueError):
         return Diagnostic(error.message, path, error.hint, on_key=is_key)
+    if kind == "literal_error" and loc == ("version",):
+        return Diagnostic(
+            f"unsupported format version {show_value(value)}",
+            path,
+            "this lichc reads `version: 1`",
+        )
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         hint = did_you_mean(
@@ -77,6 +86,8 @@ def _diagnostic(
         word = "at most" if kind == "less_than_equal" else "less than"
         return Diagnostic(f"must be {word} {bound} (got {value})", path)
     if kind == "too_short":
+        if isinstance(value, list) and len(value) >= ctx.get("min_length", 1):
+            return None  # its items failed and are reported on their own
         return Diagnostic("must not be empty", path)
     if kind == "step_kind":
         present = [k for k in STEP_KINDS if isinstance(value, dict) and k in value]

@@ -10,6 +10,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    Tag,
+    WithJsonSchema,
+)
+
 from lichc.spec import names, values
 from lichc.spec.values import (
     DURATION_PATTERN,
@@ -21,17 +33,6 @@ from lichc.spec.values import (
     SpecValueError,
     TypeExpr,
     show_value,
-)
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    Tag,
-    WithJsonSchema,
 )
 
 

@@ -121,7 +121,7 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
     for f in job.inputs:
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
-                f"default {f.default!r} is not a {f.type}",
+                f"default {f.default!r} does not match type {f.type}",
                 (*f.path, "default"),
                 "make the default match the type, or change the type",
             )

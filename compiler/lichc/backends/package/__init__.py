@@ -28,7 +28,9 @@ class PackageBackend(Backend):
             "celery": bool(plan.jobs_on("celery")),
             "temporal": bool(plan.jobs_on("temporal")),
             "celery_exports": celery_exports(plan) if plan.jobs_on("celery") else [],
-            "temporal_exports": temporal_exports(plan) if plan.jobs_on("temporal") else [],
+            "temporal_exports": temporal_exports(plan)
+            if plan.jobs_on("temporal")
+            else [],
         }
         files: Files = {}
         for name in ("__init__.py", "inputs.py", "settings.py", "client.py"):

@@ -1,0 +1,63 @@
+"""Golden outputs and invalid-spec snapshots: how they are made and read.
+
+Golden case: tests/golden/<case>/jobs.yaml beside expected/, the output tree
+(the manifest aside, as it fingerprints lichc itself). Invalid case:
+tests/cases/invalid/<case>/jobs.yaml beside expected.txt, what `lichc validate`
+prints. Regenerate both with `python -m tests.regen`, then review the diff.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from lichc.build import Source, compile_plan, render_files
+from tests.support.cli import run_lichc
+
+TESTS = Path(__file__).resolve().parent
+GOLDEN = TESTS / "golden"
+INVALID = TESTS / "cases" / "invalid"
+
+
+def golden_cases() -> list[Path]:
+    return sorted(p.parent for p in GOLDEN.glob("*/jobs.yaml"))
+
+
+def invalid_cases() -> list[Path]:
+    return sorted(p.parent for p in INVALID.glob("*/jobs.yaml"))
+
+
+def render_case(case: Path) -> dict[str, bytes]:
+    source = Source.read(case / "jobs.yaml", "jobs.yaml")
+    return render_files(compile_plan(source))
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+def write_golden(case: Path) -> None:
+    expected = case / "expected"
+    shutil.rmtree(expected, ignore_errors=True)
+    for rel, data in render_case(case).items():
+        target = expected / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def validate_output(case: Path) -> tuple[int, str]:
+    result = run_lichc("validate", cwd=case)
+    return result.code, result.out + result.err
+
+
+def write_invalid(case: Path) -> None:
+    code, text = validate_output(case)
+    if code != 1:
+        raise SystemExit(
+            f"{case.name}: expected exit 1 from `lichc validate`, got {code}:\n{text}"
+        )
+    (case / "expected.txt").write_text(text, encoding="utf-8")
