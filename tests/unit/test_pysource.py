@@ -1,0 +1,98 @@
+"""Values from YAML become safe, formatted Python source."""
+
+from __future__ import annotations
+
+import ast
+import math
+import subprocess
+import sys
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lichc.pysource import py_docstring, py_env, py_literal, py_str, py_timedelta
+from lichc.spec.values import parse_env_string
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.text())
+def test_strings_round_trip(text: str) -> None:
+    assert ast.literal_eval(py_str(text)) == text
+
+
+@given(json_values)
+def test_literals_round_trip(value: object) -> None:
+    assert ast.literal_eval(py_literal(value)) == value
+
+
+def test_special_floats() -> None:
+    assert math.isinf(eval(py_literal(math.inf)))
+
+
+@given(st.text())
+def test_docstrings_are_one_string_literal(text: str) -> None:
+    source = f"def f():\n    {py_docstring(text, 4)}\n"
+    tree = ast.parse(source)
+    body = tree.body[0]
+    assert isinstance(body, ast.FunctionDef)
+    assert len(body.body) == 1
+    doc = ast.get_docstring(body, clean=False)
+    assert doc is not None
+    # the text survives except for whitespace normalisation
+    assert "".join(doc.split()) == "".join(text.split()) or not text.strip()
+
+
+def test_generated_source_is_stable_under_ruff_format(tmp_path: object) -> None:
+    samples = [
+        'a "quoted" word',
+        "it's",
+        "back\\slash",
+        "both ' and \"",
+        "tab\there",
+        "ünïcødé",
+        "\x00\x1f",
+        'ends with "',
+    ]
+    blocks = ["from datetime import timedelta"]
+    for i, text in enumerate(samples):
+        blocks.append(
+            f"def f{i}() -> None:\n    {py_docstring(text + chr(10) + '  more ' + text, 4)}"
+        )
+        blocks.append(
+            f"X{i} = {py_str(text)}\nY{i} = {py_literal({'k': [text, 1, None]})}"
+        )
+    blocks.append(f"T = {py_timedelta(timedelta(hours=1, minutes=30, milliseconds=5))}")
+    source = "\n\n\n".join(blocks) + "\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--diff", "--isolated", "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_env_expressions() -> None:
+    assert py_env(parse_env_string("${URL:-redis://x}")) == 'env("URL", "redis://x")'
+    assert py_env(parse_env_string("a${B}c")) == '"a" + env("B") + "c"'
+    assert py_env(parse_env_string("plain")) == '"plain"'
+
+
+@settings(max_examples=50)
+@given(st.integers(min_value=0, max_value=10**9))
+def test_timedelta_round_trips(ms: int) -> None:
+    value = timedelta(milliseconds=ms)
+    assert eval(py_timedelta(value), {"timedelta": timedelta}) == value
