@@ -30,7 +30,8 @@ def test_retry_merges_key_by_key_and_remembers_where_each_key_came_from() -> Non
         """
     )
     a, b = plan.jobs[0].steps
-    assert isinstance(a, RunStep) and isinstance(b, RunStep)
+    assert isinstance(a, RunStep)
+    assert isinstance(b, RunStep)
     assert (a.retry.attempts, a.retry.delay, a.retry.max_delay, a.retry.factor) == (
         2,
         timedelta(seconds=2),
@@ -86,7 +87,8 @@ def test_timeouts_single_step_vs_multi_step() -> None:
     )
     assert step.name == "single"
     a, b = multi.steps
-    assert isinstance(a, RunStep) and isinstance(b, RunStep)
+    assert isinstance(a, RunStep)
+    assert isinstance(b, RunStep)
     assert multi.deadline == timedelta(days=1)
     assert a.timeout == timedelta(
         minutes=2
