@@ -162,6 +162,7 @@ def check(source: Source) -> Outcome:
     plan = compile_plan(source)
     out_dir = output_of(source, plan)
     files = render_files(plan)
+    writer.finish_interrupted(out_dir)  # a committed build counts as written
     changes = writer.compare(out_dir, files, writer.Manifest.read(out_dir))
     diff = _diff(out_dir, changes)
     return Outcome(out_dir, changes, fresh=changes.empty, diff=diff)

@@ -15,7 +15,7 @@ import yaml
 
 from lichc.diagnostics import Diagnostic, KeyPath, SpecError
 
-MAX_BYTES = 16 * 1024 * 1024
+MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
 

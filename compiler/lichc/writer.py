@@ -188,6 +188,15 @@ def write(
         return changes
 
 
+def finish_interrupted(out_dir: Path) -> None:
+    """Recover under the lock, if an interrupted build left anything behind."""
+    if out_dir.is_dir() and (
+        (out_dir / JOURNAL).exists() or next(out_dir.rglob(f".*{TMP_SUFFIX}"), None)
+    ):
+        with locked(out_dir):
+            recover(out_dir)
+
+
 def recover(out_dir: Path) -> None:
     """Finish a build that was interrupted after its journal was committed,
     and drop the temporary files of one interrupted before."""

@@ -1,0 +1,84 @@
+"""Hostile inputs end in a clear error (exit 1), never a crash or a hang.
+
+The small version of bench/hostile.py, which also measures time and memory.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_lichc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import hostile_inputs as hostile
+
+CASES: list[tuple[Callable[[], bytes], str]] = [
+    (hostile.alias_bomb, "YAML aliases expand to more than 10000 values"),
+    (hostile.huge_file, "file is larger than the 8 MiB limit"),
+    (hostile.deep_flow, "invalid YAML: nesting is too deep"),
+    (hostile.deep_block, "invalid YAML: nesting is too deep"),
+    (hostile.huge_integer, "number is too large"),
+    (hostile.binary_junk, "the file is not valid UTF-8"),
+    (lambda: hostile.long_line(1024 * 1024), "unknown key 'x'"),
+    (lambda: b"version: 1\njobs: {}\n\x00\n", "invalid YAML"),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), CASES, ids=[m for _, m in CASES])
+def test_hostile_input_is_a_clear_error(
+    tmp_path: Path, make: Callable[[], bytes], message: str
+) -> None:
+    (tmp_path / "jobs.yaml").write_bytes(make())
+    result = run_lichc("validate", cwd=tmp_path)
+    assert result.code == 1
+    assert result.err.startswith("jobs.yaml:")
+    assert message in result.err
+    assert "Traceback" not in result.err
+
+
+def test_output_path_tricks_are_refused(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (tmp_path / "outside").mkdir()
+    (project / "escape").symlink_to(tmp_path / "outside")
+    for output, message in [
+        ("/etc", "output '/etc' is absolute"),
+        ("../outside", "goes outside the project"),
+        ("generated/../../outside", "goes outside the project"),
+        ("escape", "outside the project"),
+    ]:
+        (project / "jobs.yaml").write_text(
+            f"version: 1\noutput: {output}\njobs:\n  Job: {{run: a.b:c}}\n"
+        )
+        result = run_lichc("build", cwd=project)
+        assert result.code == 1, output
+        assert message in result.err, result.err
+    assert list((tmp_path / "outside").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "handler",
+    [
+        "../../etc/passwd:x",
+        "os.system('x'):y",
+        "a/b:c",
+        "a.b:c;import os",
+        "__import__('os'):x",
+        "a.b:c\nimport os",
+        "a..b:c",
+        "a.b:",
+    ],
+)
+def test_handler_path_tricks_are_refused(tmp_path: Path, handler: str) -> None:
+    # a JSON string is a valid YAML double-quoted scalar: the handler arrives verbatim
+    (tmp_path / "jobs.yaml").write_text(
+        f"version: 1\njobs:\n  Job:\n    run: {json.dumps(handler)}\n"
+    )
+    result = run_lichc("validate", cwd=tmp_path)
+    assert result.code == 1, handler
+    assert "jobs.Job.run:" in result.err
