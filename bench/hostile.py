@@ -26,12 +26,25 @@ def run(path: Path) -> tuple[int, float, float, str]:
     Peak memory is read by GNU time from a small parent: a child forked from
     this (large) process would report this process's peak as its own.
     """
-    lichc = shutil.which("lichc") or sys.exit("lichc is not installed (pip install -e .)")
+    lichc = shutil.which("lichc") or sys.exit(
+        "lichc is not installed (pip install -e .)"
+    )
     gnu_time = shutil.which("time") or "/usr/bin/time"
     with tempfile.NamedTemporaryFile("r") as rss_file:
         start = time.perf_counter()
         result = subprocess.run(
-            [gnu_time, "-q", "-f", "%M", "-o", rss_file.name, lichc, "validate", "-f", str(path)],
+            [
+                gnu_time,
+                "-q",
+                "-f",
+                "%M",
+                "-o",
+                rss_file.name,
+                lichc,
+                "validate",
+                "-f",
+                str(path),
+            ],
             capture_output=True,
             text=True,
             errors="replace",
@@ -47,7 +60,9 @@ def main() -> None:
         baseline = Path(tmp) / "ok.yaml"
         baseline.write_text("version: 1\njobs: {}\n")
         code, seconds, rss, _ = run(baseline)
-        print(f"{'case':<30} {'exit':>4} {'time':>8} {'max RSS':>9}  first line of the error")
+        print(
+            f"{'case':<30} {'exit':>4} {'time':>8} {'max RSS':>9}  first line of the error"
+        )
         print(f"{'(valid empty spec)':<30} {code:>4} {seconds:>7.2f}s {rss:>7.0f}MB")
         for name, make in CASES.items():
             path = Path(tmp) / "jobs.yaml"

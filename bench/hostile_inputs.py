@@ -8,7 +8,11 @@ MB = 1024 * 1024
 
 
 def alias_bomb(levels: int = 9) -> bytes:
-    lines = ["version: 1", "jobs: {}", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = [
+        "version: 1",
+        "jobs: {}",
+        'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     for i in range(1, levels + 1):
         refs = ",".join([f"*a{i - 1}"] * 10)
         lines.append(f"a{i}: &a{i} [{refs}]")
@@ -29,7 +33,11 @@ def deep_block(depth: int = 100_000) -> bytes:
 
 
 def huge_integer(digits: int = 1_000_000) -> bytes:
-    return b"version: 1\njobs:\n  Job: {run: a.b:c, retry: {attempts: " + b"9" * digits + b"}}\n"
+    return (
+        b"version: 1\njobs:\n  Job: {run: a.b:c, retry: {attempts: "
+        + b"9" * digits
+        + b"}}\n"
+    )
 
 
 def binary_junk(size: int = 1 * MB, seed: int = 7) -> bytes:
@@ -41,7 +49,9 @@ def long_line(size: int = 10 * MB) -> bytes:
 
 
 def many_keys(count: int = 200_000) -> bytes:
-    return b"version: 1\njobs: {}\nx:\n" + b"".join(b"  k%d: 1\n" % i for i in range(count))
+    return b"version: 1\njobs: {}\nx:\n" + b"".join(
+        b"  k%d: 1\n" % i for i in range(count)
+    )
 
 
 CASES = {

@@ -1,0 +1,67 @@
+"""Does lichc scale linearly? Builds specs of 1,000, 5,000 and 10,000 jobs.
+
+    python bench/scale.py
+
+For each size: wall time and peak memory of `lichc build` from scratch, then
+of a no-op `lichc check` on the fresh output. Targets: time and memory grow
+linearly with the number of jobs; the no-op check of 10,000 jobs stays under
+1 s (it proves freshness from the manifest's fingerprints without rendering).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from specs import spec_text  # bench/ is on sys.path when run as a script
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB, read by GNU time) of one command."""
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        start = time.perf_counter()
+        subprocess.run(
+            [gnu_time, "-q", "-f", "%M", "-o", rss_file.name, *command],
+            cwd=cwd,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        elapsed = time.perf_counter() - start
+        return elapsed, int(rss_file.read().split()[-1]) / 1024
+
+
+def main() -> None:
+    lichc = shutil.which("lichc") or sys.exit(
+        "lichc is not installed (pip install -e .)"
+    )
+    print(
+        f"{'jobs':>6} {'spec':>8} {'output':>8} {'build':>8} {'per 1k':>7} {'peak':>7} {'no-op check':>12} {'peak':>7}"
+    )
+    for jobs in (1_000, 5_000, 10_000):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            (folder / "jobs.yaml").write_text(spec_text(jobs))
+            build_s, build_mb = measure([lichc, "build"], folder)
+            check_s, check_mb = measure([lichc, "check"], folder)
+            out_mb = (
+                sum(
+                    p.stat().st_size
+                    for p in (folder / "generated").rglob("*")
+                    if p.is_file()
+                )
+                / 2**20
+            )
+            spec_mb = (folder / "jobs.yaml").stat().st_size / 2**20
+            print(
+                f"{jobs:>6} {spec_mb:>6.1f}MB {out_mb:>6.1f}MB {build_s:>7.1f}s {build_s / jobs * 1000:>6.2f}s "
+                f"{build_mb:>5.0f}MB {check_s:>11.2f}s {check_mb:>5.0f}MB"
+            )
+
+
+if __name__ == "__main__":
+    main()
