@@ -133,13 +133,17 @@ def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[KeyPath, bool]:
         ):
             continue
         path.append(part)
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            node = None
+        node = _child(node, part)
     return tuple(path), is_key
+
+
+def _child(node: Any, part: str | int) -> Any:
+    """node[part] if the data has it, else None."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 def _unwrap(tp: Any) -> list[Any]:
@@ -170,12 +174,7 @@ def _allowed_keys(root: type[BaseModel], data: Any, loc: KeyPath) -> list[str]:
                     nxt.append(typing.get_args(t)[1])
                 elif origin in (tuple, list) and isinstance(part, int):
                     nxt.append(typing.get_args(t)[0])
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            node = None
+        node = _child(node, part)
         candidates = nxt
     models = [
         t
