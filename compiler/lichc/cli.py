@@ -57,6 +57,7 @@ def load_plan(spec_file: Path) -> Plan:
 # imported only when run, so `lichc build` never pays for `lichc dev`.
 LAZY_COMMANDS: dict[str, str] = {
     "graph": "lichc.commands.graph:graph",
+    "new": "lichc.commands.new:new",
 }
 
 
