@@ -108,6 +108,16 @@ def scratch_repo(tmp_path: Path, hook_id: str) -> Repo:
     return repo
 
 
+def commit_a_new_job(repo: Repo) -> str:
+    """Add a job to jobs.yaml and try to commit it; the hook must refuse."""
+    (repo.path / "jobs.yaml").write_text(SPEC + REPORT_JOB)
+    repo.git("add", "jobs.yaml")
+    refused = repo.git("commit", "-m", "add Report", check=False)
+    assert refused.returncode != 0, refused.stdout
+    assert repo.commits() == 1
+    return refused.stdout + refused.stderr
+
+
 def test_manifest_and_own_config_are_valid_pre_commit_files() -> None:
     for command, path in (
         ("validate-manifest", MANIFEST),
@@ -135,13 +145,9 @@ def test_manifest_and_own_config_are_valid_pre_commit_files() -> None:
 def test_build_hook_updates_output_and_stops_the_commit_once(tmp_path: Path) -> None:
     repo = scratch_repo(tmp_path, "lichc-build")
     assert "reports" not in repo.read("generated/docker-compose.yml")
-    (repo.path / "jobs.yaml").write_text(SPEC + REPORT_JOB)
-    repo.git("add", "jobs.yaml")
-    refused = repo.git("commit", "-m", "add Report", check=False)
+    refused = commit_a_new_job(repo)
     # pre-commit's rule: a hook that changes files fails the commit
-    assert refused.returncode != 0
-    assert "files were modified by this hook" in refused.stdout + refused.stderr
-    assert repo.commits() == 1
+    assert "files were modified by this hook" in refused
     assert "celery-worker-reports" in repo.read("generated/docker-compose.yml")
     repo.git("add", "-A")
     repo.git("commit", "-q", "-m", "add Report")
@@ -154,12 +160,8 @@ def test_build_hook_updates_output_and_stops_the_commit_once(tmp_path: Path) -> 
 def test_check_hook_refuses_stale_output(tmp_path: Path) -> None:
     repo = scratch_repo(tmp_path, "lichc-check")
     before = repo.read("generated/docker-compose.yml")
-    (repo.path / "jobs.yaml").write_text(SPEC + REPORT_JOB)
-    repo.git("add", "jobs.yaml")
-    refused = repo.git("commit", "-m", "add Report", check=False)
-    assert refused.returncode != 0
-    assert "stale; run `lichc build`" in refused.stdout + refused.stderr
-    assert repo.commits() == 1
+    refused = commit_a_new_job(repo)
+    assert "stale; run `lichc build`" in refused
     assert repo.read("generated/docker-compose.yml") == before  # check never writes
     repo.run(sys.executable, "-m", "lichc", "build")
     repo.git("add", "-A")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from lichc.pysource import numeric_escape
 from lichc.spec.values import IDENT
 
 _ESCAPES = {
@@ -30,11 +31,7 @@ def _escape_char(ch: str) -> str:
         return ch
     # Everything else is escaped, so the file is plain ASCII and no YAML
     # parser can read a stray line break (U+0085, U+2028) or BOM into it.
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return numeric_escape(ch)
 
 
 def yaml_str(text: str) -> str:
