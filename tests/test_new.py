@@ -385,3 +385,39 @@ def test_build_and_validate_never_import_new_or_graph_dependencies(
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("indent", [2, 4])
+@pytest.mark.parametrize("dash", [0, 2])
+@pytest.mark.parametrize("blank", [True, False])
+@pytest.mark.parametrize("after", ["", "# trailing\n", "# settings\ncelery: {}\n"])
+def test_splice_keeps_every_line_in_every_style(
+    indent: int, dash: int, blank: bool, after: str
+) -> None:
+    """Two jobs in a given style, then maybe more of the file: the new job is
+    inserted in that style and nothing else moves."""
+    from lichc import loader, specedit
+    from lichc.spec.values import PyRef
+
+    i, d = " " * indent, " " * dash
+    sep = "\n" if blank else ""
+    text = (
+        f"version: 1\njobs:\n{i}A:\n{i}{i}run: m.a:run  # first\n{sep}"
+        f"{i}# about B\n{i}B:\n{i}{i}steps:\n{i}{i}{d}- {{name: x, run: m.b:x,\n"
+        f"{i}{i}{d}   timeout: 30s}}\n{i}{i}{d}- name: y\n{i}{i}{d}  run: m.b:y\n"
+        + after
+    )
+    document = loader.parse(text.encode(), "jobs.yaml")
+    assert isinstance(document.root, yaml.MappingNode)
+    job = specedit.NewJob("C", "celery", None, None, (("z", PyRef("m.c", "z")),))
+    new = specedit.add_job(text, document.root, job)
+    assert only_added(text, new) == [
+        *(["\n"] if blank else []),
+        f"{i}C:\n",
+        f"{i}{i}engine: celery\n",
+        f"{i}{i}steps:\n",
+        f"{i}{i}{d}- {{name: z, run: m.c:z}}\n",
+    ]
+    data = loader.parse(new.encode(), "jobs.yaml").data
+    assert data["jobs"]["C"] == job.data()
+    assert list(data["jobs"]) == ["A", "B", "C"]
