@@ -121,6 +121,20 @@ def test_a_new_file_and_handler_package(tmp_path: Path) -> None:
     assert "\n\n  SendReminder:\n" in text
 
 
+@pytest.mark.parametrize("existing", ["", "\n", "# our jobs, see docs/jobs.md\n"])
+def test_an_empty_file_is_started_and_its_comments_kept(
+    tmp_path: Path, existing: str
+) -> None:
+    write(tmp_path, existing)
+    result = run_lichc("new", "Ping", "--engine", "celery", cwd=tmp_path)
+    assert result.code == 0, result.err
+    text = (tmp_path / "jobs.yaml").read_text(encoding="utf-8")
+    assert text.startswith(existing.strip() + "\n\n" if existing.strip() else "#")
+    assert yaml.safe_load(text)["jobs"] == {
+        "Ping": {"engine": "celery", "run": "handlers.ping:ping"}
+    }
+
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [

@@ -140,7 +140,7 @@ def _current(
     spec_file: Path,
 ) -> tuple[Plan | None, Document | None, SpecError | None]:
     """jobs.yaml as it is: its plan (None if invalid), its node tree (None if
-    the file does not exist), and its errors.
+    the file does not exist or holds no YAML yet), and its errors.
 
     A spec may be invalid only in ways the new job fixes (no `jobs:` yet);
     the result is validated before anything is written.
@@ -153,6 +153,8 @@ def _current(
     if not spec_file.exists():
         return None, None, None
     source = Source.read(spec_file, str(spec_file))
+    if _no_yaml(source.raw):
+        return None, None, None
     try:
         document = parse(source.raw, source.display)
     except SpecError:
@@ -162,6 +164,16 @@ def _current(
         return validate(document), document, None
     except SpecError as error:
         return None, document, error
+
+
+def _no_yaml(raw: bytes) -> bool:
+    """An empty file, or one with comments only: lichc new starts it."""
+    import yaml
+
+    try:
+        return yaml.compose(raw.decode("utf-8-sig")) is None
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return False  # the loader reports it
 
 
 def _default_package(plan: Plan | None) -> str:
@@ -209,7 +221,10 @@ def _with_job(
     from lichc.validate import validate
 
     if document is None:
-        text = specedit.new_file(job)
+        # keep the comments of a file that has nothing else yet
+        kept = spec_file.read_text(encoding="utf-8-sig") if spec_file.exists() else ""
+        head = kept.strip("\n") + "\n\n" if kept.strip() else ""
+        text = head + specedit.new_file(job)
         old_jobs: dict[str, Any] = {}
         old_rest: dict[str, Any] | None = None  # a new file: nothing to keep
     else:
