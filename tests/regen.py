@@ -7,7 +7,14 @@ Review `git diff tests/` before committing: each change must be intended.
 
 from __future__ import annotations
 
-from tests.snapshots import golden_cases, invalid_cases, write_golden, write_invalid
+from tests.snapshots import (
+    golden_cases,
+    graph_cases,
+    invalid_cases,
+    write_golden,
+    write_graph,
+    write_invalid,
+)
 
 
 def main() -> None:
@@ -17,6 +24,9 @@ def main() -> None:
     for case in invalid_cases():
         write_invalid(case)
         print(f"invalid  {case.name}")
+    for case in graph_cases():
+        write_graph(case)
+        print(f"graph    {case.name}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from tests.support.cli import run_lichc
 TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"
 INVALID = TESTS / "cases" / "invalid"
+GRAPH = TESTS / "cases" / "graph"
+EXAMPLE_SPEC = TESTS.parent / "jobs.yaml"
 
 
 def golden_cases() -> list[Path]:
@@ -61,3 +63,24 @@ def write_invalid(case: Path) -> None:
             f"{case.name}: expected exit 1 from `lichc validate`, got {code}:\n{text}"
         )
     (case / "expected.txt").write_text(text, encoding="utf-8")
+
+
+def graph_cases() -> list[Path]:
+    return sorted(p.parent for p in GRAPH.glob("*/expected.mmd"))
+
+
+def graph_spec(case: Path) -> Path:
+    own = case / "jobs.yaml"
+    return own if own.exists() else EXAMPLE_SPEC
+
+
+def graph_output(case: Path) -> tuple[int, str]:
+    result = run_lichc("graph", "-f", str(graph_spec(case)))
+    return result.code, result.out + result.err
+
+
+def write_graph(case: Path) -> None:
+    code, text = graph_output(case)
+    if code != 0:
+        raise SystemExit(f"{case.name}: `lichc graph` failed ({code}):\n{text}")
+    (case / "expected.mmd").write_text(text, encoding="utf-8")

@@ -17,7 +17,7 @@ import click
 
 if TYPE_CHECKING:
     from lichc.build import Source
-    from lichc.plan import Plan
+    from lichc.plan import Job, Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INVALID = 1
@@ -55,7 +55,10 @@ def load_plan(spec_file: Path) -> Plan:
 
 # Commands beyond the core ones live in lichc.commands.<module> and are
 # imported only when run, so `lichc build` never pays for `lichc dev`.
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "graph": "lichc.commands.graph:graph",
+    "new": "lichc.commands.new:new",
+}
 
 
 class LazyGroup(click.Group):
@@ -161,16 +164,21 @@ def explain(spec_file: Path, job: str) -> None:
     from lichc.explain import explain as render
 
     plan = load_plan(spec_file)
+    click.echo(render(plan, find_job(plan, job, spec_file)), nl=False)
+
+
+def find_job(plan: Plan, name: str, spec_file: Path) -> Job:
+    """The job called `name`, or a usage error that suggests the closest one."""
     found = {j.name: j for j in plan.jobs}
-    if job not in found:
+    if name not in found:
         import difflib
 
-        close = difflib.get_close_matches(job, list(found), n=1)
+        close = difflib.get_close_matches(name, list(found), n=1)
         hint = f" Did you mean {close[0]}?" if close else ""
         raise click.UsageError(
-            f"no job named {job!r} in {spec_file}.{hint} Jobs: {', '.join(found)}"
+            f"no job named {name!r} in {spec_file}.{hint} Jobs: {', '.join(found)}"
         )
-    click.echo(render(plan, found[job]), nl=False)
+    return found[name]
 
 
 def _relative(path: Path) -> str:

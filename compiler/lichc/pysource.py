@@ -22,6 +22,11 @@ def _escape_char(ch: str) -> str:
         return _ESCAPES[ch]
     if ch.isprintable():
         return ch
+    return numeric_escape(ch)
+
+
+def numeric_escape(ch: str) -> str:
+    """\\xhh, \\uhhhh or \\Uhhhhhhhh: the same in Python and in YAML double quotes."""
     code = ord(ch)
     if code <= 0xFF:
         return f"\\x{code:02x}"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from lichc import pysource
+from lichc import pysource, yamlsource
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import CeleryBackend
 from lichc.backends.compose import ComposeBackend
@@ -55,6 +55,10 @@ def environment() -> jinja2.Environment:
         timedelta=pysource.py_timedelta,
         seconds=pysource.py_seconds,
         envexpr=pysource.py_env,
+        yamlstr=yamlsource.yaml_str,
+        yamlkey=yamlsource.yaml_key,
+        composestr=yamlsource.compose_str,
+        composeenv=yamlsource.compose_env_ref,
     )
     env.globals["header"] = header
     return env

@@ -1,0 +1,236 @@
+"""What the compose stack runs for a plan, in one place.
+
+The template only lays these values out; every decision (which services,
+which command, which environment variable points where) is made here, where
+it can be read and tested. Settings written `${NAME:-default}` in jobs.yaml
+are read from the environment by the generated code, so inside compose the
+stack sets exactly those variables, pointed at the compose services.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from lichc.plan import Plan
+from lichc.spec.values import EnvString, EnvVar, format_duration
+
+REDIS_IMAGE = "redis:7-alpine"
+POSTGRES_IMAGE = "postgres:16-alpine"
+# auto-setup creates the schema and the namespace on start: made for local stacks.
+TEMPORAL_IMAGE = "temporalio/auto-setup:1.29.1"
+TEMPORAL_UI_IMAGE = "temporalio/ui:2.34.0"
+IMAGES = {
+    "redis": REDIS_IMAGE,
+    "postgres": POSTGRES_IMAGE,
+    "temporal": TEMPORAL_IMAGE,
+    "temporal_ui": TEMPORAL_UI_IMAGE,
+}
+TEMPORAL_UI_PORT = 8088
+
+# Where the app image holds the project (the folder of jobs.yaml); see docs/workflow.md.
+APP_ROOT = "/app"
+REDIS_HOST = "redis"
+TEMPORAL_HOST = "temporal"
+TEMPORAL_PORT = 7233
+POSTGRES_USER = "temporal"
+WORKER_CONCURRENCY = 2  # per container; scale out with `docker compose up --scale`
+MAX_STOP_GRACE = timedelta(minutes=10)
+LOOPBACK = frozenset(["localhost", "127.0.0.1", "::1", "0.0.0.0"])
+
+
+@dataclass(frozen=True, slots=True)
+class EnvEntry:
+    """One environment variable of an app service."""
+
+    name: str
+    value: str | None  # None: passed through from the shell running compose
+
+    @property
+    def passthrough(self) -> bool:
+        return self.value is None
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    name: str
+    command: tuple[str, ...]
+    stop_grace: str | None = None  # compose duration, e.g. "1m30s"
+
+
+@dataclass(frozen=True, slots=True)
+class Stack:
+    project: str
+    build_context: str  # the folder of jobs.yaml, relative to the compose file
+    pythonpath: str
+    celery_workers: tuple[Service, ...]
+    celery_beat: Service | None
+    celery_env: tuple[EnvEntry, ...]
+    temporal_worker: Service | None
+    temporal_schedules: Service | None
+    temporal_env: tuple[EnvEntry, ...]
+    temporal_namespace: str  # created by auto-setup, checked by the health check
+
+    @property
+    def redis(self) -> bool:
+        return bool(self.celery_workers)
+
+    @property
+    def temporal(self) -> bool:
+        return self.temporal_worker is not None
+
+    @property
+    def temporal_address(self) -> str:
+        return f"{TEMPORAL_HOST}:{TEMPORAL_PORT}"
+
+    @property
+    def temporal_ui_port(self) -> int:
+        return TEMPORAL_UI_PORT
+
+    @property
+    def postgres_user(self) -> str:
+        return POSTGRES_USER
+
+
+def stack(plan: Plan) -> Stack:
+    celery_jobs = plan.jobs_on("celery")
+    temporal_jobs = plan.jobs_on("temporal")
+    app = f"{plan.project}.celery_app"
+    workers = tuple(
+        Service(
+            f"celery-worker-{queue}",
+            (
+                "celery",
+                "-A",
+                app,
+                "worker",
+                "--queues",
+                queue,
+                "--hostname",
+                f"{queue}@%h",
+                "--loglevel=INFO",
+                f"--concurrency={WORKER_CONCURRENCY}",
+                "--prefetch-multiplier=1",
+            ),
+            stop_grace=_stop_grace(plan, queue),
+        )
+        for queue in plan.queues_on("celery")
+    )
+    beat = None
+    if any(job.schedules for job in celery_jobs):
+        beat = Service(
+            "celery-beat",
+            (
+                "celery",
+                "-A",
+                app,
+                "beat",
+                "--loglevel=INFO",
+                "--schedule=/tmp/celerybeat-schedule",
+            ),
+        )
+    temporal_worker = temporal_schedules = None
+    if temporal_jobs:
+        temporal_worker = Service(
+            "temporal-worker", ("python", "-m", f"{plan.project}.temporal_worker")
+        )
+    if any(job.schedules for job in temporal_jobs):
+        temporal_schedules = Service(
+            "temporal-schedules", ("python", "-m", f"{plan.project}.temporal_schedules")
+        )
+    return Stack(
+        project=plan.project,
+        build_context=posixpath.relpath(".", plan.output),
+        pythonpath=":".join(
+            dict.fromkeys([posixpath.normpath(f"{APP_ROOT}/{plan.output}"), APP_ROOT])
+        ),
+        celery_workers=workers,
+        celery_beat=beat,
+        celery_env=_celery_env(plan),
+        temporal_worker=temporal_worker,
+        temporal_schedules=temporal_schedules,
+        temporal_env=_temporal_env(plan),
+        temporal_namespace=_namespace(plan.temporal.namespace),
+    )
+
+
+def _stop_grace(plan: Plan, queue: str) -> str:
+    """Long enough for the tasks of a queue to finish on `docker compose stop`."""
+    longest = max(
+        step.timeout
+        for job in plan.jobs_on("celery")
+        for step in job.run_steps()
+        if step.queue == queue
+    )
+    return format_duration(min(longest, MAX_STOP_GRACE))
+
+
+def _redis_url(setting: EnvString, default_db: str) -> str:
+    """The compose Redis, keeping the database number of the setting's default."""
+    example = setting.example() or ""
+    path = urlsplit(example).path if "://" in example else ""
+    db = path if path.strip("/").isdigit() else default_db
+    return f"redis://{REDIS_HOST}:6379{db}"
+
+
+def _point(setting: EnvString, target: str, host: str) -> list[EnvEntry]:
+    """Environment variables that point one setting at a compose service.
+
+    A setting that is one whole variable gets the service's address. Inside a
+    longer value, a variable defaulting to a loopback host gets the service's
+    host name and any other is pinned to its default, so the stack never
+    depends on the shell that runs it; one without a default is passed
+    through from that shell.
+    """
+    if len(setting.parts) == 1 and isinstance(setting.parts[0], EnvVar):
+        return [EnvEntry(setting.parts[0].name, target)]
+    entries = []
+    for part in setting.parts:
+        if not isinstance(part, EnvVar):
+            continue
+        if host and part.default in LOOPBACK:
+            entries.append(EnvEntry(part.name, host))
+        else:
+            entries.append(EnvEntry(part.name, part.default))
+    return entries
+
+
+def _passthrough(setting: EnvString | bool | None) -> list[EnvEntry]:
+    if not isinstance(setting, EnvString):
+        return []
+    return [EnvEntry(p.name, None) for p in setting.parts if isinstance(p, EnvVar)]
+
+
+def _unique(entries: list[EnvEntry]) -> tuple[EnvEntry, ...]:
+    """One entry per variable name; the first setting that uses it decides."""
+    first: dict[str, EnvEntry] = {}
+    for entry in entries:
+        first.setdefault(entry.name, entry)
+    return tuple(first.values())
+
+
+def _celery_env(plan: Plan) -> tuple[EnvEntry, ...]:
+    broker, backend = plan.celery.broker, plan.celery.result_backend
+    return _unique(
+        _point(broker, _redis_url(broker, "/0"), REDIS_HOST)
+        + _point(backend, _redis_url(backend, "/1"), REDIS_HOST)
+    )
+
+
+def _temporal_env(plan: Plan) -> tuple[EnvEntry, ...]:
+    temporal = plan.temporal
+    entries = _point(
+        temporal.address, f"{TEMPORAL_HOST}:{TEMPORAL_PORT}", TEMPORAL_HOST
+    )
+    entries += _point(temporal.namespace, _namespace(temporal.namespace), "")
+    if isinstance(temporal.tls, EnvString):
+        entries += _point(temporal.tls, "false", "")  # the local server has no TLS
+    # the API key is a secret: only ever passed through by name
+    entries += _passthrough(temporal.api_key)
+    return _unique(entries)
+
+
+def _namespace(setting: EnvString) -> str:
+    return setting.example() or "default"
