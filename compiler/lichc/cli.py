@@ -55,7 +55,7 @@ def load_plan(spec_file: Path) -> Plan:
 
 # Commands beyond the core ones live in lichc.commands.<module> and are
 # imported only when run, so `lichc build` never pays for `lichc dev`.
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {"dlq": "lichc.commands.dlq:dlq"}
 
 
 class LazyGroup(click.Group):
