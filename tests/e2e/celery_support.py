@@ -65,7 +65,13 @@ class Project:
 
     @property
     def client(self) -> ModuleType:
+        """`<project>.client`: every job's start function."""
         return self.module("client")
+
+    @property
+    def celery_client(self) -> ModuleType:
+        """The Celery start functions alone (no Temporal import)."""
+        return self.module("celery_client")
 
 
 @contextmanager
