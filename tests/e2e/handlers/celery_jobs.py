@@ -127,3 +127,9 @@ def stamp(key: str) -> float:
     now = time.time()
     record(key, now=now)
     return now
+
+
+def label(labels: list[str], options: dict[str, Any], note: str | None = None) -> str:
+    """Takes list, dict and optional inputs (for the golden specs' typed clients)."""
+    record("label", labels=labels, options=options, note=note)
+    return ",".join(labels)
