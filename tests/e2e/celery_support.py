@@ -7,6 +7,7 @@ repository (for the handlers). Readiness is a real control-channel ping.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import signal
@@ -86,6 +87,11 @@ def project(tmp: Path, spec: str, name: str, redis: RedisServer) -> Iterator[Pro
         try:
             yield found
         finally:
+            # Result handles unsubscribe from Redis when collected: do it while
+            # Redis still runs, then close the app's connections.
+            gc.collect()
+            if f"{name}.celery_app" in sys.modules:
+                found.app.close()
             for module in [m for m in sys.modules if m.split(".")[0] == name]:
                 del sys.modules[module]
 

@@ -108,7 +108,8 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
         ),
         (
             "timeout",
-            f"time_limit={py_seconds(time_limit(step))}, soft_time_limit={py_seconds(soft_time_limit(step))}",
+            f"time_limit={py_seconds(time_limit(step))}, soft_time_limit={py_seconds(soft_time_limit(step))}; "
+            "a timed-out attempt (soft or hard) is retried like any failure",
         ),
     ]
     if r.retry_on:
@@ -129,6 +130,9 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
                 f"no retry after {py_seconds(step.total_timeout)}s from the first send; message expires",
             )
         )
+    first = expires(step)
+    if first is not None:
+        rows.append(("expires", f"expires={py_seconds(first)} on the first send"))
     if step.queue_timeout is not None:
         rows.append(
             (
