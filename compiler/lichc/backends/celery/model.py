@@ -15,6 +15,7 @@ from typing import Any
 from lichc.backends.celery import options
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.pysource import py_literal, py_seconds, py_str
+from lichc.spec.values import _CRON_FIELDS as CRON_FIELDS
 from lichc.spec.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
 
 LINE_LENGTH = 88  # ruff's default, the repo's setting
@@ -370,38 +371,20 @@ def arg_expression(value: InputRef | StepRef | Literal_, indent: int) -> str:
     return py_literal(value.value, indent)
 
 
-_MONTHS = [
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "may",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "oct",
-    "nov",
-    "dec",
-]
-_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-
-
 def cron_fields(cron: str) -> dict[str, str]:
     """A cron line as crontab() keywords, month and day names as numbers."""
-
-    def numbers(text: str, names: list[str], base: int) -> str:
-        for index, name in enumerate(names):
-            text = text.replace(name, str(index + base))
-        return text
-
-    minute, hour, dom, month, dow = cron.lower().split()
+    fields = []
+    for text, (_, _, _, names) in zip(cron.lower().split(), CRON_FIELDS, strict=True):
+        for name, number in names.items():
+            text = text.replace(name, str(number))
+        fields.append(text)
+    minute, hour, dom, month, dow = fields
     return {
         "minute": minute,
         "hour": hour,
         "day_of_month": dom,
-        "month_of_year": numbers(month, _MONTHS, 1),
-        "day_of_week": numbers(dow, _DAYS, 0),
+        "month_of_year": month,
+        "day_of_week": dow,
     }
 
 
