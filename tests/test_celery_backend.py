@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import shutil
+import sys
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from lichc.backends.celery import model, options
 from lichc.build import Source, compile_plan
@@ -84,3 +89,29 @@ def test_dlq_needs_celery_jobs_and_built_code(tmp_path: Path) -> None:
     assert result.code == 1
     assert "run `lichc build` first" in result.err
     assert "Traceback" not in result.err
+
+
+def test_beat_schedule_honours_its_timezone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    shutil.copytree(GOLDEN / "celery-features" / "expected", tmp_path / "out")
+    monkeypatch.syspath_prepend(str(tmp_path / "out"))
+    app = importlib.import_module("features.celery_app").app
+    try:
+        entry = app.conf.beat_schedule["refuse-1"]  # */15 9-17 * * mon-fri, Paris
+        assert entry["kwargs"] == {"key": "paris"}
+        schedule = pickle.loads(pickle.dumps(entry["schedule"]))
+        paris = ZoneInfo("Europe/Paris")
+        # Monday 2026-01-05 07:50 UTC is 08:50 in Paris: next run 09:00 Paris
+        last = datetime(2026, 1, 5, 7, 50, tzinfo=ZoneInfo("UTC"))
+        start, delta, _ = schedule.remaining_delta(last)
+        assert start + delta == datetime(2026, 1, 5, 9, 0, tzinfo=paris)
+        yearly = app.conf.beat_schedule["refuse-2"]
+        assert yearly["options"] == {"task_id": "refuse-yearly"}
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
+            del sys.modules[name]

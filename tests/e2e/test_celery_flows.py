@@ -197,3 +197,14 @@ def _wait_for_success(flows: cs.Project, task_id: str) -> Any:
             return meta["result"]
         time.sleep(0.05)
     raise AssertionError(f"{task_id} is {meta['status']}")
+
+
+def test_total_timeout_stops_retrying(flows: cs.Project) -> None:
+    k = key()
+    started = time.monotonic()
+    result = flows.client.start_bounded(key=k, failures=1000)
+    with pytest.raises(handlers.FlakyError):
+        result.get(timeout=RESULT_TIMEOUT)
+    assert time.monotonic() - started < 5
+    # attempts every ~200ms until 1s after the first send was due
+    assert 3 <= len(handlers.calls(k)) <= 6
