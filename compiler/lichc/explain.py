@@ -78,7 +78,7 @@ def explain(plan: Plan, job: Job) -> str:
         out.append(f"  rate_limit {job.rate_limit}  -> {target}")
     if job.dead_letter is not None:
         out.append(
-            f"  dead_letter  -> after the last attempt, stored in Redis list '{job.dead_letter}'; `lichc dlq list`"
+            f"  dead_letter  -> after the last attempt, stored in Redis hash {celery_options.dead_letter_key(plan, job)}; `lichc dlq list`"
         )
     for schedule in job.schedules:
         target = "Temporal Schedule" if temporal else "Celery beat entry"

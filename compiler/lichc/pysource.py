@@ -125,19 +125,41 @@ def py_timedelta(value: timedelta) -> str:
     return f"timedelta({', '.join(parts) or 'seconds=0'})"
 
 
-def py_env(value: EnvString) -> str:
-    """An expression reading ${NAME:-default} settings when the code runs."""
-    terms = [
-        (
-            f"env({py_str(part.name)}, {py_str(part.default)})"
-            if part.default is not None
-            else f"env({py_str(part.name)})"
-        )
-        if isinstance(part, EnvVar)
-        else py_str(part)
-        for part in value.parts
+LINE_LENGTH = 88
+
+
+def py_env(value: EnvString, prefix: int = 0, indent: int = 4) -> str:
+    """An expression reading ${NAME:-default} settings when the code runs.
+
+    `prefix` is the width of the line before the expression, `indent` that of
+    its statement: an expression that does not fit is exploded with magic
+    trailing commas, the one layout ruff keeps whatever the width.
+    """
+    args = [
+        [py_str(p.name)] + ([py_str(p.default)] if p.default is not None else [])
+        if isinstance(p, EnvVar)
+        else p
+        for p in value.parts
     ]
-    return " + ".join(terms) or '""'
+    flat = [f"env({', '.join(a)})" if isinstance(a, list) else py_str(a) for a in args]
+    text = " + ".join(flat) or '""'
+    if prefix + len(text) <= LINE_LENGTH:
+        return text
+
+    def exploded(term: list[str] | str, level: int) -> str:
+        if not isinstance(term, list):
+            return py_str(term)
+        one_line = f"env({', '.join(term)})"
+        if level + len(one_line) + 1 <= LINE_LENGTH:  # +1: the list's comma
+            return one_line
+        inner = " " * (level + 4)
+        return "env(\n" + "".join(f"{inner}{a},\n" for a in term) + " " * level + ")"
+
+    if len(args) == 1:
+        return exploded(args[0], indent)
+    pad = " " * indent
+    items = "".join(f"{pad}        {exploded(a, indent + 8)},\n" for a in args)
+    return f'"".join(\n{pad}    [\n{items}{pad}    ]\n{pad})'
 
 
 def py_seconds(value: timedelta | None) -> str:

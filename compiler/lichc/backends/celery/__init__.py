@@ -1,19 +1,99 @@
-"""The celery backend."""
+"""The celery backend: `celery_app.py`, `celery_tasks.py`, `celery_client.py`
+and `celery_runtime.py` in the project package, when the plan has Celery jobs."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lichc.backends.base import Backend, Files
+from lichc.backends.celery import model, options
+from lichc.plan import DEFAULT_QUEUE
+from lichc.pysource import py_seconds
 
 if TYPE_CHECKING:
     import jinja2
 
     from lichc.plan import Plan
 
+TEMPLATES = ("celery_app", "celery_tasks", "celery_client", "celery_runtime")
+
 
 class CeleryBackend(Backend):
     name = "celery"
 
     def render(self, plan: Plan, env: jinja2.Environment) -> Files:
-        return {}
+        if not plan.jobs_on("celery"):
+            return {}
+        context = template_context(plan)
+        return {
+            f"{plan.project}/{name}.py": env.get_template(
+                f"celery/{name}.py.jinja"
+            ).render(context)
+            for name in TEMPLATES
+        }
+
+
+def template_context(plan: Plan) -> dict[str, Any]:
+    module = model.build(plan)
+    multi = [view for view in module.jobs if not view.job.single]
+    beat = model.beat_entries(plan)
+    return {
+        "plan": plan,
+        "module": module,
+        "call": model.call,
+        "assign": model.assign,
+        "params": {view.job.name: model.param_lines(view.job) for view in module.jobs},
+        **_imports(module),
+        "celery_imports": [
+            name
+            for name, used in (
+                ("chain", bool(multi)),
+                ("chord", any(s.join for view in multi for s in view.stages)),
+            )
+            if used
+        ],
+        "claim_ttl": py_seconds(options.RESULT_EXPIRES),
+        "result_expires": py_seconds(options.RESULT_EXPIRES),
+        "longest_wait": py_seconds(options.longest_wait(plan)),
+        "longest_attempt": py_seconds(options.longest_attempt(plan)),
+        "visibility_timeout": py_seconds(options.visibility_timeout(plan)),
+        "default_queue": DEFAULT_QUEUE,
+        "queues": sorted({DEFAULT_QUEUE, *plan.queues_on("celery")}),
+        "routes": _routes(plan, module),
+        "beat": beat,
+        "uses_crontab": any(e.timezone == "UTC" for e in beat),
+        "uses_zoned": any(e.timezone != "UTC" for e in beat),
+    }
+
+
+def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
+    routes = []
+    for view in module.jobs:
+        if view.launcher is not None:
+            routes.append((f"{plan.project}.{view.job.snake}", view.job.queue))
+        routes += [(t.name, t.step.queue) for t in view.tasks]
+        routes += [(j.name, j.queue) for j in view.joins]
+    return routes
+
+
+def _imports(module: model.TasksModule) -> dict[str, list[str]]:
+    """The package-relative imports of celery_tasks.py and celery_client.py."""
+    tasks, client = model.Imports(), model.Imports()
+    tasks.add(".celery_app", "app")
+    client.add(".celery_app", "app")
+    for name in ("JobTask", "Policy", "RetryPolicy", "call"):
+        tasks.add(".celery_runtime", name)
+    for view in module.jobs:
+        client.add(".inputs", view.model)
+        if view.job.single:
+            tasks.add(".inputs", view.model)
+        else:
+            tasks.add(".celery_client", view.start)
+            for name in ("Context", "with_result"):
+                tasks.add(".celery_runtime", name)
+            client.add(".celery_runtime", "new_context")
+        if view.joins:
+            tasks.add(".celery_runtime", "merge")
+        if view.task_id is not None:
+            client.add(".celery_runtime", "send_once")
+    return {"tasks_local": tasks.lines(), "client_local": client.lines()}

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lichc.plan import Job, Plan, RunStep
+from lichc.plan import Job, Plan, RunStep, SleepStep
 from lichc.pysource import py_seconds
 
-SOFT_LIMIT_MARGIN = timedelta(
-    seconds=1
-)  # soft limit this far below timeout (at most 10%)
+# soft limit this far below timeout (at most 10%)
+SOFT_LIMIT_MARGIN = timedelta(seconds=1)
+# Celery's result_expires; a job's `id` is remembered (claimed) just as long.
+RESULT_EXPIRES = timedelta(days=1)
+# Redis visibility timeout: longest wait + longest attempt, plus this margin
+# (at least VISIBILITY_MIN_MARGIN, else VISIBILITY_MARGIN of the sum).
+VISIBILITY_MIN_MARGIN = timedelta(seconds=10)
+VISIBILITY_MARGIN = 0.25
 
 
 def task_name(plan: Plan, job: Job, step: RunStep) -> str:
@@ -38,6 +43,51 @@ def soft_time_limit(step: RunStep) -> timedelta:
     return step.timeout - min(SOFT_LIMIT_MARGIN, step.timeout / 10)
 
 
+def expires(step: RunStep, countdown: timedelta = timedelta(0)) -> timedelta | None:
+    """`expires` of a step's first send, relative to the send: the earlier of
+    queue_timeout and total_timeout, counted from when the message is due."""
+    limits = [t for t in (step.queue_timeout, step.total_timeout) if t is not None]
+    return countdown + min(limits) if limits else None
+
+
+def longest_wait(plan: Plan) -> timedelta:
+    """The longest time a Celery message may be held before it runs: a retry
+    countdown (max_delay), a sleep (countdown of the next step) or `expires`."""
+    waits = [timedelta(0)]
+    for job in plan.jobs_on("celery"):
+        for step in job.run_steps():
+            if step.retry.attempts != 1:
+                waits.append(step.retry.max_delay)
+            waits += [t for t in (step.queue_timeout, step.total_timeout) if t]
+        waits += [s.duration for s in job.steps if isinstance(s, SleepStep)]
+    return max(waits)
+
+
+def longest_attempt(plan: Plan) -> timedelta:
+    steps = [s for job in plan.jobs_on("celery") for s in job.run_steps()]
+    return max((time_limit(s) for s in steps), default=timedelta(0))
+
+
+def visibility_timeout(plan: Plan) -> timedelta:
+    """Redis redelivers a message not acknowledged within this time; with
+    acks_late a message stays unacknowledged while it waits for its countdown
+    and while it runs, so the timeout is set above the longest of both."""
+    base = longest_wait(plan) + longest_attempt(plan)
+    margin = max(VISIBILITY_MIN_MARGIN, base * VISIBILITY_MARGIN)
+    return timedelta(seconds=round((base + margin).total_seconds()))
+
+
+def dead_letter_key(plan: Plan, job: Job) -> str | None:
+    """The Redis hash (in the broker's Redis) that keeps a job's dead letters."""
+    if job.dead_letter is None:
+        return None
+    return f"lichc:{plan.project}:dlq:{job.dead_letter}"
+
+
+def id_claim_key(plan: Plan) -> str:
+    return f"lichc:{plan.project}:id:<task id>"
+
+
 def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
     """(setting, Celery option) rows for `lichc explain`."""
     r = step.retry
@@ -58,7 +108,8 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
         ),
         (
             "timeout",
-            f"time_limit={py_seconds(time_limit(step))}, soft_time_limit={py_seconds(soft_time_limit(step))}",
+            f"time_limit={py_seconds(time_limit(step))}, soft_time_limit={py_seconds(soft_time_limit(step))}; "
+            "a timed-out attempt (soft or hard) is retried like any failure",
         ),
     ]
     if r.retry_on:
@@ -79,11 +130,14 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
                 f"no retry after {py_seconds(step.total_timeout)}s from the first send; message expires",
             )
         )
+    first = expires(step)
+    if first is not None:
+        rows.append(("expires", f"expires={py_seconds(first)} on the first send"))
     if step.queue_timeout is not None:
         rows.append(
             (
                 "queue_timeout",
-                f"message expires {py_seconds(step.queue_timeout)}s after each send",
+                f"message expires {py_seconds(step.queue_timeout)}s after each send is due",
             )
         )
     return rows

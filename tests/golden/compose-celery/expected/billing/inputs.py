@@ -19,4 +19,4 @@ class NightlyReportInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    day: str = "today"
+    email: str = "ops@example.com"

@@ -24,7 +24,15 @@ def is_true(value: str) -> bool:
 
 
 def celery_broker_url() -> str:
-    return "redis://" + env("REDIS_HOST", "localhost") + ":" + env("REDIS_PORT", "6379") + "/2"
+    return "".join(
+        [
+            "redis://",
+            env("REDIS_HOST", "localhost"),
+            ":",
+            env("REDIS_PORT", "6379"),
+            "/2",
+        ]
+    )
 
 
 def celery_result_backend() -> str:

@@ -32,7 +32,8 @@ def temporal_namespace() -> str:
 
 
 def temporal_tls() -> bool:
-    return is_true(env("TEMPORAL_TLS", "false"))
+    value = env("TEMPORAL_TLS", "false")
+    return is_true(value)
 
 
 def temporal_api_key() -> str | None:

@@ -1,0 +1,475 @@
+"""What the Celery templates render: the plan's Celery jobs as tasks and chains.
+
+Everything that needs a decision (Python names, imports, argument expressions,
+the stages of a chain) is computed here, so the templates only lay out code.
+Numbers come from `options`, the same functions `lichc explain` reads.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from lichc.backends.celery import options
+from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
+from lichc.pysource import py_literal, py_seconds, py_str
+from lichc.spec.values import _CRON_FIELDS as CRON_FIELDS
+from lichc.spec.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
+
+LINE_LENGTH = 88  # ruff's default, the repo's setting
+
+
+class Names:
+    """Allocates module-level names: first come, first served, then suffixed."""
+
+    def __init__(self, reserved: set[str]) -> None:
+        self.taken = set(reserved) | set(dir(builtins))
+
+    def take(self, *choices: str) -> str:
+        for choice in choices:
+            if choice not in self.taken:
+                self.taken.add(choice)
+                return choice
+        base, number = choices[-1], 2
+        while f"{base}_{number}" in self.taken:
+            number += 1
+        self.taken.add(f"{base}_{number}")
+        return f"{base}_{number}"
+
+
+@dataclass
+class Imports:
+    """`from module import name` lines, grouped and ordered the way ruff's isort does."""
+
+    members: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def add(self, module: str, name: str, alias: str | None = None) -> None:
+        self.members.setdefault(module, {})[name] = alias or name
+
+    def lines(self) -> list[str]:
+        out = []
+        for module in sorted(self.members, key=str.lower):
+            members = self.members[module]
+            plain = sorted((n for n, a in members.items() if n == a), key=member_key)
+            # ruff's isort gives each `import x as y` a line of its own
+            statements = [(n, f"{n} as {a}") for n, a in members.items() if n != a]
+            if plain:
+                statements.append((plain[0], ", ".join(plain)))
+            for _, names in sorted(statements, key=lambda s: member_key(s[0])):
+                out.append(_from_import(module, names.split(", ")))
+        return out
+
+
+def _from_import(module: str, names: list[str]) -> str:
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= LINE_LENGTH:
+        return line
+    body = "".join(f"    {name},\n" for name in names)
+    return f"from {module} import (\n{body})"
+
+
+def member_key(name: str) -> tuple[int, str]:
+    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
+    if name.isupper() and len(name) > 1:
+        kind = 0  # CONSTANT
+    elif name[:1].isupper():
+        kind = 1  # Class
+    else:
+        kind = 2  # function
+    return kind, name
+
+
+@dataclass
+class TaskView:
+    """One `@app.task` that runs a handler: a single-step job or one step."""
+
+    function: str
+    policy: str
+    name: str
+    step: RunStep
+    decorator: list[tuple[str, str]]  # keyword -> Python expression
+    call: str  # the handler call, laid out
+    last: bool  # the last step: returns the handler's result, not the context
+    retry: list[tuple[str, str]]  # RetryPolicy keyword -> Python expression
+    policy_args: list[tuple[str, str]]
+    comment: str  # after `@app.task(`
+
+
+@dataclass(frozen=True)
+class JoinView:
+    """The task that ends a `parallel` step (chord body): merges the branches."""
+
+    function: str
+    name: str
+    queue: str
+    step: ParallelStep
+    last: bool
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One link of a chain as the client builds it: a task or a chord."""
+
+    signatures: list[list[str]]  # app.signature() arguments: one task, or the branches
+    join: str | None  # the chord body's task name, for a parallel step
+
+
+@dataclass(frozen=True)
+class JobView:
+    job: Job
+    model: str  # the input model's name
+    tasks: list[TaskView]
+    joins: list[JoinView]
+    start: str  # the client function
+    launcher: str | None  # the task that starts a multi-step job by name
+    stages: list[Stage]
+    task_id: list[str] | None  # terms of the Celery task id's expression (`id`)
+    first_expires: str | None  # single-step: expires of the first send
+
+
+@dataclass(frozen=True)
+class TasksModule:
+    """celery_tasks.py: the jobs, and the imports of their handlers."""
+
+    jobs: list[JobView]
+    imports: list[str]
+
+
+# names that celery_tasks.py defines or imports itself
+RESERVED = {
+    "Any",
+    "Context",
+    "JobTask",
+    "Policy",
+    "RetryPolicy",
+    "annotations",
+    "app",
+    "job",
+    "merge",
+    "call",
+    "with_result",
+}
+
+
+def build(plan: Plan) -> TasksModule:
+    jobs = plan.jobs_on("celery")
+    names = Names(RESERVED | {f"{j.name}Input" for j in jobs})
+    views = [_job_view(plan, job, names) for job in jobs]
+    imports = Imports()
+    local: dict[PyRef, str] = {}
+    for view in views:
+        for task in view.tasks:
+            refs = [task.step.handler, *task.step.retry.retry_on]
+            refs += task.step.retry.non_retryable
+            for ref in refs:
+                if ref in local:
+                    continue
+                if ref.module == "builtins":
+                    local[ref] = ref.name
+                    continue
+                tail = ref.module.rsplit(".", 1)[-1]
+                local[ref] = names.take(ref.name, f"{tail}_{ref.name}")
+                imports.add(ref.module, ref.name, local[ref])
+    for view in views:
+        for task in view.tasks:
+            task.call = _call(view.job, task, local)
+            r = task.step.retry
+            if r.jitter:
+                task.retry.append(("jitter", "True"))
+            for key in ("retry_on", "non_retryable"):
+                refs = getattr(r, key)
+                if refs:
+                    prefix = f"        {key}="
+                    task.retry.append((key, _tuple([local[x] for x in refs], prefix)))
+    return TasksModule(views, imports.lines())
+
+
+def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
+    """The statement that calls the handler inside `with self.attempt():`.
+
+    Arguments go one a line with a trailing comma, a layout ruff keeps.
+    """
+    step = task.step
+    lead = "return " if job.single or task.last else "result = "
+    handler = local[step.handler]
+    if step.args is None:
+        pairs = [
+            (
+                f.name,
+                f"job.{f.name}"
+                if job.single
+                else f'context["input"][{py_str(f.name)}]',
+            )
+            for f in job.inputs
+        ]
+    else:
+        pairs = [(a.name, arg_expression(a.value, 12)) for a in step.args]
+    parts = [handler, *(f"{k}={v}" for k, v in pairs)]
+    return call("call", parts, 8, lead=lead, force=bool(pairs))
+
+
+def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
+    tasks: list[TaskView] = []
+    joins: list[JoinView] = []
+    stages: list[Stage] = []
+    countdown = timedelta(0)
+    runnable = [s for s in job.steps if not isinstance(s, SleepStep)]
+    last_step = runnable[-1] if runnable else None
+    launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
+    for step in job.steps:
+        if isinstance(step, SleepStep):
+            countdown += step.duration  # the next task's countdown
+            continue
+        last = step is last_step
+        if isinstance(step, RunStep):
+            task = _task(plan, job, step, names, last=last)
+            tasks.append(task)
+            stages.append(Stage([_signature(task, countdown, first=not stages)], None))
+        else:
+            assert isinstance(step, ParallelStep)
+            branch_tasks = [
+                _task(plan, job, b, names, last=False) for b in step.branches
+            ]
+            tasks.extend(branch_tasks)
+            join = JoinView(
+                function=names.take(f"{job.snake}_{step.name}"),
+                name=f"{plan.project}.{job.snake}.{step.name}",
+                queue=job.queue,
+                step=step,
+                last=last,
+            )
+            joins.append(join)
+            stages.append(
+                Stage(
+                    [_signature(t, countdown, first=not stages) for t in branch_tasks],
+                    join.name,
+                )
+            )
+        countdown = timedelta(0)
+    single = tasks[0] if job.single else None
+    first_expires = None
+    if single is not None:
+        value = options.expires(single.step)
+        first_expires = py_seconds(value) if value is not None else None
+    return JobView(
+        job=job,
+        model=f"{job.name}Input",
+        tasks=tasks,
+        joins=joins,
+        start=f"start_{job.snake}",
+        launcher=launcher,
+        stages=stages,
+        task_id=id_expression(job.id) if job.id is not None else None,
+        first_expires=first_expires,
+    )
+
+
+def _task(plan: Plan, job: Job, step: RunStep, names: Names, *, last: bool) -> TaskView:
+    function = names.take(job.snake if job.single else f"{job.snake}_{step.name}")
+    policy = names.take(function.upper())
+    decorator = [
+        ("bind", "True"),
+        ("base", "JobTask"),
+        ("name", py_str(options.task_name(plan, job, step))),
+        ("queue", py_str(step.queue)),
+        ("max_retries", str(options.max_retries(step))),
+        ("time_limit", py_seconds(options.time_limit(step))),
+        ("soft_time_limit", py_seconds(options.soft_time_limit(step))),
+    ]
+    first_expires = options.expires(step)
+    if first_expires is not None:
+        decorator.append(("expires", py_seconds(first_expires)))
+    if job.rate_limit is not None:
+        decorator.append(("rate_limit", py_str(str(job.rate_limit))))
+    decorator.append(("policy", policy))
+    policy_args = []
+    for key in ("total_timeout", "queue_timeout"):
+        value = getattr(step, key)
+        if value is not None:
+            policy_args.append((key, py_seconds(value)))
+    if job.dead_letter is not None:
+        policy_args.append(("dead_letter", py_str(job.dead_letter)))
+    if job.id is not None:
+        policy_args.append(("once", "True"))
+    return TaskView(
+        function=function,
+        policy=policy,
+        name=options.task_name(plan, job, step),
+        step=step,
+        decorator=decorator,
+        call="",  # set by build() once the handlers' local names are known
+        last=last,
+        retry=_retry(step.retry),
+        policy_args=policy_args,
+        comment=_limits_comment(step),
+    )
+
+
+def _limits_comment(step: RunStep) -> str:
+    """celery-types declares time limits as int; Celery takes fractions too."""
+    limits = (options.time_limit(step), options.soft_time_limit(step))
+    if all(limit.total_seconds() == int(limit.total_seconds()) for limit in limits):
+        return ""
+    return "  # type: ignore[call-overload, untyped-decorator]  # fractional limits"
+
+
+def _retry(r: RetryPolicy) -> list[tuple[str, str]]:
+    return [
+        ("attempts", str(r.attempts)),
+        ("delay", py_seconds(r.delay)),
+        ("factor", repr(r.coefficient)),
+        ("max_delay", py_seconds(r.max_delay)),
+    ]
+
+
+def _tuple(items: list[str], prefix: str) -> str:
+    """A tuple literal as ruff lays it out after `prefix` (and a comma)."""
+    line = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if len(prefix) + len(line) + 1 <= LINE_LENGTH:
+        return line
+    indent = " " * (len(prefix) - len(prefix.lstrip()))
+    body = "".join(f"{indent}    {item},\n" for item in items)
+    return f"(\n{body}{indent})"
+
+
+def _signature(task: TaskView, countdown: timedelta, *, first: bool) -> list[str]:
+    parts = [py_str(task.name)]
+    if first:
+        parts.append("args=(context,)")
+    if countdown:
+        parts.append(f"countdown={py_seconds(countdown)}")
+    value = options.expires(task.step, countdown)
+    if value is not None:
+        parts.append(f"expires={py_seconds(value)}")
+    return parts
+
+
+def id_expression(template: IdTemplate) -> list[str]:
+    """The Celery task id from the validated input `data`, as plain code."""
+    return [
+        f"str(data[{py_str(value)}])" if kind == "field" else py_str(value)
+        for kind, value in template.parts
+    ]
+
+
+def id_value(template: IdTemplate, values: dict[str, Any]) -> str:
+    """The task id for known input values (a beat entry's)."""
+    return "".join(
+        str(values.get(value)) if kind == "field" else value
+        for kind, value in template.parts
+    )
+
+
+def arg_expression(value: InputRef | StepRef | Literal_, indent: int) -> str:
+    if isinstance(value, InputRef):
+        return f'context["input"][{py_str(value.field)}]'
+    if isinstance(value, StepRef):
+        found = f'context["steps"][{py_str(value.step)}]'
+        return found if value.field is None else f"{found}[{py_str(value.field)}]"
+    return py_literal(value.value, indent)
+
+
+def cron_fields(cron: str) -> dict[str, str]:
+    """A cron line as crontab() keywords, month and day names as numbers."""
+    fields = []
+    for text, (_, _, _, names) in zip(cron.lower().split(), CRON_FIELDS, strict=True):
+        for name, number in names.items():
+            text = text.replace(name, str(number))
+        fields.append(text)
+    minute, hour, dom, month, dow = fields
+    return {
+        "minute": minute,
+        "hour": hour,
+        "day_of_month": dom,
+        "month_of_year": month,
+        "day_of_week": dow,
+    }
+
+
+@dataclass(frozen=True)
+class BeatEntry:
+    name: str
+    task: str
+    fields: dict[str, str]  # crontab keywords
+    timezone: str
+    kwargs: dict[str, Any]
+    task_id: str | None  # a job with `id` runs under its id (once it has completed)
+
+
+def beat_entries(plan: Plan) -> list[BeatEntry]:
+    entries = []
+    for job in plan.jobs_on("celery"):
+        for number, schedule in enumerate(job.schedules):
+            name = job.snake if len(job.schedules) == 1 else f"{job.snake}-{number + 1}"
+            task_id = None
+            if job.id is not None and job.single:
+                values = {f.name: f.default for f in job.inputs if f.has_default}
+                task_id = id_value(job.id, {**values, **schedule.input})
+            entries.append(
+                BeatEntry(
+                    name=name,
+                    task=f"{plan.project}.{job.snake}",
+                    fields=cron_fields(schedule.cron),
+                    timezone=schedule.timezone,
+                    kwargs=schedule.input,
+                    task_id=task_id,
+                )
+            )
+    return entries
+
+
+def param_lines(job: Job) -> list[str]:
+    """The keyword-only parameters of a job's start function, one a line."""
+    lines = []
+    for f in job.inputs:
+        head = f"    {f.name}: {f.type.python()}"
+        if f.has_default:
+            default = py_literal(f.default, 4)
+            if isinstance(f.default, list | dict):  # never mutated: passed to the model
+                first, newline, rest = default.partition("\n")
+                if newline:
+                    lines.append(f"{head} = {first}  # noqa: B006\n{rest},")
+                else:
+                    lines.append(f"{head} = {default},  # noqa: B006")
+                continue
+            lines.append(f"{head} = {default},")
+        elif f.type.optional:
+            lines.append(f"{head} = None,")
+        else:
+            lines.append(f"{head},")
+    return lines
+
+
+def call(
+    function: str,
+    parts: list[str],
+    indent: int,
+    tail: str = "",
+    *,
+    lead: str = "",
+    force: bool = False,
+) -> str:
+    """`lead + function(a, b) + tail` for a line indented by `indent`: on one
+    line when it fits (and not `force`), else one part a line with a trailing
+    comma, as ruff lays it out."""
+    line = f"{lead}{function}({', '.join(parts)}){tail}"
+    if (indent + len(line) <= LINE_LENGTH and not force) or not parts:
+        return line
+    pad = " " * (indent + 4)
+    body = "".join(f"{pad}{part},\n" for part in parts)
+    return f"{lead}{function}(\n{body}{' ' * indent}){tail}"
+
+
+def assign(name: str, terms: list[str], indent: int) -> str:
+    """`name = a + b + c` laid out as ruff does when it is too long."""
+    line = f"{name} = {' + '.join(terms)}"
+    if indent + len(line) <= LINE_LENGTH:
+        return line
+    pad = " " * (indent + 4)
+    inner = " + ".join(terms)
+    if len(pad) + len(inner) <= LINE_LENGTH:
+        return f"{name} = (\n{pad}{inner}\n{' ' * indent})"
+    body = f"\n{pad}+ ".join(terms)
+    return f"{name} = (\n{pad}{body}\n{' ' * indent})"

@@ -1,0 +1,117 @@
+"""The numbers the Celery backend derives from a spec, and `lichc dlq` errors."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from lichc.backends.celery import model, options
+from lichc.build import Source, compile_plan
+from lichc.plan import Plan
+from tests.support.cli import run_lichc
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def plan_of(path: Path) -> Plan:
+    return compile_plan(Source.read(path, "jobs.yaml"))
+
+
+def test_visibility_timeout_covers_the_longest_wait_and_attempt() -> None:
+    plan = plan_of(ROOT / "jobs.yaml")
+    # max_delay 60s + timeout 5m = 360s, plus 25% = 450s
+    assert options.longest_wait(plan) == timedelta(seconds=60)
+    assert options.longest_attempt(plan) == timedelta(minutes=5)
+    assert options.visibility_timeout(plan) == timedelta(seconds=450)
+
+
+def test_visibility_timeout_margin_is_at_least_ten_seconds() -> None:
+    plan = plan_of(ROOT / "tests" / "e2e" / "specs" / "celery_crash.yaml")
+    # 200ms countdown + 4s attempt + 10s margin
+    assert options.visibility_timeout(plan) == timedelta(seconds=14)
+
+
+def test_expires_is_the_earlier_limit_after_the_countdown() -> None:
+    plan = plan_of(GOLDEN / "celery-chain" / "jobs.yaml")
+    steps = {s.name: s for job in plan.jobs for s in job.run_steps()}
+    assert options.expires(steps["double"]) == timedelta(minutes=5)
+    assert options.expires(steps["double"], timedelta(minutes=1)) == timedelta(
+        minutes=6
+    )
+    assert options.expires(steps["add"]) is None
+
+
+def test_soft_limit_is_just_below_the_timeout() -> None:
+    plan = plan_of(GOLDEN / "celery-features" / "jobs.yaml")
+    steps = {s.name: s for job in plan.jobs for s in job.run_steps()}
+    assert options.soft_time_limit(steps["flaky"]) == timedelta(seconds=1)  # set
+    assert options.soft_time_limit(steps["refuse"]) == timedelta(seconds=44)
+    assert options.max_retries(steps["flaky"]) is None  # unlimited
+    assert options.max_retries(steps["label"]) == 0
+
+
+def test_cron_names_become_numbers() -> None:
+    assert model.cron_fields("*/15 9-17 * jan-mar mon-fri") == {
+        "minute": "*/15",
+        "hour": "9-17",
+        "day_of_month": "*",
+        "month_of_year": "1-3",
+        "day_of_week": "1-5",
+    }
+
+
+def test_long_calls_are_exploded_like_ruff() -> None:
+    short = model.call("f", ["a", "b"], 4)
+    assert short == "f(a, b)"
+    long = model.call("app.signature", ["x" * 40, "y" * 40], 8, ",")
+    assert (
+        long
+        == f"app.signature(\n            {'x' * 40},\n            {'y' * 40},\n        ),"
+    )
+
+
+def test_dlq_needs_celery_jobs_and_built_code(tmp_path: Path) -> None:
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\njobs:\n  Sync:\n    engine: temporal\n"
+        "    run: examples.shop.emails:send_welcome\n    input: {email: str}\n"
+    )
+    result = run_lichc("dlq", "list", cwd=tmp_path)
+    assert result.code == 1
+    assert "no Celery jobs" in result.err
+    (tmp_path / "jobs.yaml").write_text((GOLDEN / "minimal" / "jobs.yaml").read_text())
+    result = run_lichc("dlq", "list", cwd=tmp_path)
+    assert result.code == 1
+    assert "run `lichc build` first" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_beat_schedule_honours_its_timezone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    shutil.copytree(GOLDEN / "celery-features" / "expected", tmp_path / "out")
+    monkeypatch.syspath_prepend(str(tmp_path / "out"))
+    app = importlib.import_module("features.celery_app").app
+    try:
+        entry = app.conf.beat_schedule["refuse-1"]  # */15 9-17 * * mon-fri, Paris
+        assert entry["kwargs"] == {"key": "paris"}
+        schedule = pickle.loads(pickle.dumps(entry["schedule"]))
+        paris = ZoneInfo("Europe/Paris")
+        # Monday 2026-01-05 07:50 UTC is 08:50 in Paris: next run 09:00 Paris
+        last = datetime(2026, 1, 5, 7, 50, tzinfo=ZoneInfo("UTC"))
+        start, delta, _ = schedule.remaining_delta(last)
+        assert start + delta == datetime(2026, 1, 5, 9, 0, tzinfo=paris)
+        yearly = app.conf.beat_schedule["refuse-2"]
+        assert yearly["options"] == {"task_id": "refuse-yearly"}
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
+            del sys.modules[name]

@@ -1,0 +1,69 @@
+"""Generated code passes the repo's ruff (check and format) and mypy --strict.
+
+Each golden tree is copied out of tests/golden (which the repo's ruff config
+excludes) and checked as a user's checkout would check it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.snapshots import golden_cases
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "pyproject.toml"
+
+
+def tool(name: str) -> str:
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else name
+
+
+def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> None:
+    done = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}{done.stderr}"
+
+
+@pytest.fixture(params=golden_cases(), ids=lambda p: p.name)
+def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    target = tmp_path / "generated"
+    shutil.copytree(request.param / "expected", target)
+    return target
+
+
+def test_ruff_check_and_format(tree: Path) -> None:
+    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
+    run(
+        tool("ruff"),
+        "format",
+        "--check",
+        "--no-cache",
+        "--config",
+        str(CONFIG),
+        ".",
+        cwd=tree,
+    )
+
+
+def test_mypy_strict(tree: Path) -> None:
+    packages = [p.name for p in tree.iterdir() if (p / "__init__.py").exists()]
+    env = {**os.environ, "MYPYPATH": str(ROOT)}
+    run(
+        tool("mypy"),
+        "--strict",
+        "--config-file",
+        str(CONFIG),
+        "--cache-dir",
+        str(ROOT / ".mypy_cache"),
+        *[arg for name in packages for arg in ("-p", name)],
+        cwd=tree,
+        env=env,
+    )
