@@ -150,7 +150,8 @@ def describe(error: BaseException) -> str:
     while isinstance(error, FailureError) and error.cause is not None:
         error = error.cause
     kind = error.type if isinstance(error, ApplicationError) else None
-    return f"{kind or type(error).__name__}: {error}"
+    message = error.message if isinstance(error, FailureError) else str(error)
+    return f"{kind or type(error).__name__}: {message}"
 
 
 def result_field(results: dict[str, Any], step: str, name: str) -> Any:

@@ -35,9 +35,15 @@ def permanent(key: str, failures: int) -> dict[str, Any]:
 
 def progress(key: str, failures: int, heartbeat: Callable[..., None]) -> dict[str, Any]:
     """Reports progress through the heartbeat callback; runs longer than the timeout."""
-    for step in range(4):
+    for step in range(8):
         heartbeat({"done": step})
         time.sleep(0.4)
+    return {"key": key}
+
+
+def quiet(key: str, failures: int) -> dict[str, Any]:
+    """Runs longer than its heartbeat timeout without reporting anything."""
+    time.sleep(2.5)
     return {"key": key}
 
 

@@ -52,6 +52,6 @@ def ship(
     order: str, fail_at: str, booking: dict[str, Any], note: Any
 ) -> dict[str, Any]:
     CALLS[order].append("ship")
-    if fail_at == "ship":
+    if fail_at in ("ship", "refund"):
         raise Broken("carrier refused")
     return {"shipped": booking["booking"], "note": note}
