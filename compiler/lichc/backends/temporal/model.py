@@ -485,13 +485,15 @@ def _id_expr(job: Job) -> str | None:
     return "f" + py_str(template)
 
 
-def _model_call(job: Job, values: dict[str, Any]) -> str:
+def _model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
+    """The job's input model built from literals, as an argument at `indent`."""
     if not values:
         return f"{job.name}Input()"
+    pad = " " * (indent + 4)
     items = "".join(
-        f"            {k}={py_literal(v, 12)},\n" for k, v in values.items()
+        f"{pad}{k}={py_literal(v, indent + 4)},\n" for k, v in values.items()
     )
-    return f"{job.name}Input(\n{items}        )"
+    return f"{job.name}Input(\n{items}{' ' * indent})"
 
 
 # -- worker -------------------------------------------------------------------------
