@@ -5,9 +5,11 @@ Workflow code only orchestrates: it runs in Temporal's sandbox and is replayed,
 so it calls handlers through activities (temporal_activities.py) and waits with
 durable timers. Each workflow takes its job's input model, answers the `status`
 query, and undoes completed steps (saga) when a later one fails.
-"""
 
-from __future__ import annotations
+Annotations are evaluated when the module loads (no `from __future__ import
+annotations`): the sandbox loads this module for every workflow run, and
+Temporal reads the type hints of each workflow method again each time.
+"""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
@@ -20,7 +22,10 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from . import temporal_activities as activities
+    # `import a.b as c`, not `from . import b`: a submodule reached through
+    # `from . import` is loaded again inside the sandbox for every run
+    import shop.temporal_activities as activities
+
     from .inputs import (
         ProcessOrderInput,
         UserOnboardingInput,
@@ -70,6 +75,8 @@ class JobRun:
         self, step: str, signal: str, timeout: timedelta | None, on_timeout: str
     ) -> dict[str, Any] | None:
         """The payload of `signal`, received before or during this step."""
+        if signal in self.signals:  # arrived early: no timer needed
+            return self.signals[signal]
         try:
             await workflow.wait_condition(
                 lambda: signal in self.signals, timeout=timeout, timeout_summary=step
