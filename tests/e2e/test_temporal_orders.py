@@ -3,16 +3,21 @@ real Temporal dev server and the generated worker, client and workflows."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from types import ModuleType
 from typing import Any
 
 import pytest
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
-from tests.support.temporal import Server, activity_types, history_of, started_attempts
+from tests.support.temporal import (
+    Server,
+    activity_types,
+    history_of,
+    started_attempts,
+    wait_for_step,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -21,18 +26,6 @@ Shop = dict[str, ModuleType]
 
 def order_id() -> str:
     return f"o{uuid.uuid4().hex[:10]}"
-
-
-async def wait_for_step(
-    status: Any, client: Client, workflow_id: str, step: str
-) -> Any:
-    """Poll the `status` query until the job is at `step`."""
-    for _ in range(400):
-        current = await status(client, workflow_id)
-        if current.current == step:
-            return current
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{workflow_id} never reached step {step}")
 
 
 def test_order_happy_path_with_approval_signal(

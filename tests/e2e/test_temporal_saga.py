@@ -113,10 +113,9 @@ def test_wait_timeout_with_fail_does_not_compensate(
     client_mod = saga["temporal_client"]
     order = uuid.uuid4().hex
 
-    async def start() -> Any:
-        return await client_mod.start_strict(temporal.client, order=order)
-
-    error, status, events = run_failing(temporal, saga, start)
+    error, status, events = run_failing(
+        temporal, saga, lambda: client_mod.start_strict(temporal.client, order=order)
+    )
     assert error.cause.type == "SignalTimeout"
     assert activity_types(events) == ["strict.book"]
     assert status["compensated"] == []
@@ -127,10 +126,9 @@ def test_job_deadline_compensates_then_fails(temporal: Server, saga: Saga) -> No
     client_mod = saga["temporal_client"]
     order = uuid.uuid4().hex
 
-    async def start() -> Any:
-        return await client_mod.start_hurried(temporal.client, order=order)
-
-    error, status, events = run_failing(temporal, saga, start)
+    error, status, events = run_failing(
+        temporal, saga, lambda: client_mod.start_hurried(temporal.client, order=order)
+    )
     assert error.cause.type == "JobTimeout"
     assert activity_types(events) == ["hurried.book", "hurried.book.compensate"]
     assert status["state"] == "failed"

@@ -19,6 +19,7 @@ from tests.support.temporal import (
     activity_types,
     history_of,
     time_skipping_server,
+    wait_for_step,
 )
 
 pytestmark = pytest.mark.e2e
@@ -28,15 +29,6 @@ pytestmark = pytest.mark.e2e
 def skipping() -> Iterator[Server]:
     with time_skipping_server() as server:
         yield server
-
-
-async def until_step(status: Any, server: Server, workflow_id: str, step: str) -> Any:
-    for _ in range(400):
-        current = await status(server.client, workflow_id)
-        if current.current == step:
-            return current
-        time.sleep(0.02)  # real time: the test server's clock is locked meanwhile
-    raise AssertionError(f"{workflow_id} never reached {step}")
 
 
 def test_approval_timeout_compensates_in_reverse(
@@ -86,9 +78,9 @@ def test_week_long_onboarding_finishes_in_seconds_with_progress(
                 skipping.client, user_id=user, email="new@example.com"
             )
             status = client_mod.status_user_onboarding
-            day_0 = await until_step(status, skipping, handle.id, "wait_1d")
+            day_0 = await wait_for_step(status, skipping.client, handle.id, "wait_1d")
             await skipping.env.sleep(timedelta(days=1, hours=1))
-            day_1 = await until_step(status, skipping, handle.id, "wait_6d")
+            day_1 = await wait_for_step(status, skipping.client, handle.id, "wait_6d")
             result = await handle.result()
             return day_0, day_1, result, await status(skipping.client, handle.id)
 

@@ -160,6 +160,21 @@ def import_project(output: Path, project: str) -> dict[str, ModuleType]:
     return modules
 
 
+async def wait_for_step(
+    status: Callable[[Client, str], Awaitable[Any]],
+    client: Client,
+    workflow_id: str,
+    step: str,
+) -> Any:
+    """Poll a generated `status_x` until the job is at `step`; return the status."""
+    for _ in range(600):
+        current = await status(client, workflow_id)
+        if current.current == step:
+            return current
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{workflow_id} never reached step {step}")
+
+
 async def history_of(handle: WorkflowHandle[Any, Any]) -> list[Any]:
     history = await handle.fetch_history()
     return list(history.events)
