@@ -49,7 +49,7 @@ class SagaInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    email: str
+    client: str
 
 
 class PlainInput(BaseModel):

@@ -23,8 +23,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 import tests.e2e.handlers.flaky
-import tests.e2e.handlers.saga
 from examples.shop import emails
+from tests.e2e.handlers import saga
 
 
 def non_retryable(error: Exception) -> ApplicationError:
@@ -132,17 +132,17 @@ async def notify(
 ) -> Any:
     """Job Notify: runs tests.e2e.handlers.saga:notify."""
     async with Heartbeat(every=10).in_task() as heartbeat:
-        return await with_heartbeat(tests.e2e.handlers.saga.notify, heartbeat)(
+        return await with_heartbeat(saga.notify, heartbeat)(
             order=order,
             channel=channel,
         )
 
 
-@activity.defn(name="saga")
-def saga(
+@activity.defn(name="saga.welcome")
+def saga_welcome(
     email: str,
 ) -> Any:
-    """Job Saga: runs examples.shop.emails:send_welcome."""
+    """Saga, step welcome: runs examples.shop.emails:send_welcome."""
     return emails.send_welcome(
         email=email,
     )
@@ -152,8 +152,8 @@ def saga(
 HANDLERS: dict[Callable[..., Any], Callable[..., Any]] = {
     flaky: tests.e2e.handlers.flaky.flaky,
     progress: tests.e2e.handlers.flaky.progress,
-    notify: tests.e2e.handlers.saga.notify,
-    saga: emails.send_welcome,
+    notify: saga.notify,
+    saga_welcome: emails.send_welcome,
 }
 
 

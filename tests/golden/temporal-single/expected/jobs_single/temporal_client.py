@@ -219,15 +219,15 @@ async def status_notify(
 
 
 async def start_saga(
-    client: Client,
+    client_: Client,
     /,
     *,
-    email: str,
-) -> WorkflowHandle[SagaWorkflow, Any]:
+    client: str,
+) -> WorkflowHandle[SagaWorkflow, dict[str, Any]]:
     """Start job Saga (workflow Saga on task queue default)."""
-    input = SagaInput(email=email)
+    input = SagaInput(client=client)
     return await _start(
-        client,
+        client_,
         SagaWorkflow.run,
         input,
         id=f"Saga-{uuid.uuid4()}",
@@ -237,13 +237,13 @@ async def start_saga(
 
 
 async def run_saga(
-    client: Client,
+    client_: Client,
     /,
     *,
-    email: str,
-) -> Any:
+    client: str,
+) -> dict[str, Any]:
     """Start job Saga (or find the one with its id) and wait for its result."""
-    handle = await start_saga(client, email=email)
+    handle = await start_saga(client_, client=client)
     return await handle.result()
 
 

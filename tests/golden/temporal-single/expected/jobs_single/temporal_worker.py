@@ -43,7 +43,7 @@ def workers(client: Client, thread_pool: Callable[[], Executor]) -> list[Worker]
                 SagaWorkflow,
             ],
             activities=[
-                activities.saga,
+                activities.saga_welcome,
             ],
             activity_executor=thread_pool(),
             max_concurrent_activities=ACTIVITY_THREADS,

@@ -221,7 +221,7 @@ NOTIFY_NOTIFY = workflow.ActivityConfig(
 )
 
 
-SAGA_SAGA = workflow.ActivityConfig(
+SAGA_WELCOME = workflow.ActivityConfig(
     task_queue="default",
     start_to_close_timeout=timedelta(minutes=5),
     retry_policy=RetryPolicy(
@@ -337,7 +337,7 @@ class SagaWorkflow:
         self._job = JobRun("Saga")
 
     @workflow.run
-    async def run(self, input: SagaInput) -> Any:
+    async def run(self, input: SagaInput) -> dict[str, Any]:
         return await self._job.run(self._steps(input), timeout=None)
 
     @workflow.query(name="status")
@@ -345,15 +345,18 @@ class SagaWorkflow:
         """The current step and the completed ones."""
         return self._job.status
 
-    async def _steps(self, input: SagaInput) -> Any:
+    async def _steps(self, input: SagaInput) -> dict[str, Any]:
         job = self._job
-        job.start("saga")
-        result = await workflow.execute_activity(
-            activities.saga,
+        results: dict[str, Any] = {}
+
+        job.start("welcome")
+        results["welcome"] = await workflow.execute_activity(
+            activities.saga_welcome,
             args=[
-                input.email,
+                input.client,
             ],
-            **SAGA_SAGA,
+            **SAGA_WELCOME,
         )
-        job.done("saga")
-        return result
+        job.done("welcome")
+
+        return results
