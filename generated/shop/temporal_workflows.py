@@ -54,6 +54,7 @@ class JobRun:
         self.signals: dict[str, dict[str, Any] | None] = {}
         self._undo: list[tuple[str, Undo]] = []
         self._compensate_on_failure = True
+        self._timed_out = False
 
     def start(self, step: str) -> None:
         self.status.current = step
@@ -101,12 +102,21 @@ class JobRun:
 
     async def run(self, steps: Coroutine[Any, Any, T], timeout: timedelta | None) -> T:
         """Run the steps; on failure undo the completed ones, then fail."""
+        task = asyncio.create_task(steps)
+        if timeout is not None:
+            # a durable timer; left pending when the job ends first, which
+            # costs no command, where cancelling it would cost one
+            asyncio.get_running_loop().call_later(
+                timeout.total_seconds(), self._deadline, task
+            )
         try:
-            if timeout is None:
-                result = await steps
-            else:
-                result = await asyncio.wait_for(steps, timeout.total_seconds())
-        except TimeoutError:
+            result = await task
+        except asyncio.CancelledError:
+            if not self._timed_out:  # the workflow itself was cancelled
+                self.status.state = "cancelled"
+                for problem in await self.compensate():
+                    workflow.logger.error("%s", problem)
+                raise
             await self._fail(
                 ApplicationError(
                     f"job {self.job} did not finish within its timeout of {timeout}",
@@ -116,14 +126,14 @@ class JobRun:
             )
         except FailureError as error:
             await self._fail(error)
-        except asyncio.CancelledError:
-            self.status.state = "cancelled"
-            for problem in await self.compensate():
-                workflow.logger.error("%s", problem)
-            raise
         self.status.state = "completed"
         self.status.current = None
         return result
+
+    def _deadline(self, task: asyncio.Task[Any]) -> None:
+        if not task.done():
+            self._timed_out = True
+            task.cancel()
 
     async def compensate(self) -> list[str]:
         """Undo completed steps in reverse order; every one runs even if one fails."""
