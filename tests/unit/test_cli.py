@@ -49,7 +49,7 @@ def test_explain_shows_engine_choice_and_engine_options() -> None:
         "retry          4 attempts, 2s x2 up to 1m (waits 2s, 4s, 8s)  (job)" in welcome
     )
     order = run_lichc("explain", "ProcessOrder", cwd=ROOT).out
-    assert "RetryPolicy(maximum_attempts=5" in order
+    assert "maximum_attempts=5)" in order
     assert "id_reuse_policy=REJECT_DUPLICATE" in order
 
 

@@ -1,4 +1,4 @@
-"""The temporal backend."""
+"""The temporal backend: workflows, activities, worker, client and schedules."""
 
 from __future__ import annotations
 
@@ -11,9 +11,31 @@ if TYPE_CHECKING:
 
     from lichc.plan import Plan
 
+# output file -> template, in the order a reader meets them
+_FILES = (
+    ("temporal_activities.py", "activities.py.jinja"),
+    ("temporal_workflows.py", "workflows.py.jinja"),
+    ("temporal_worker.py", "worker.py.jinja"),
+    ("temporal_client.py", "client.py.jinja"),
+)
+
 
 class TemporalBackend(Backend):
     name = "temporal"
 
     def render(self, plan: Plan, env: jinja2.Environment) -> Files:
-        return {}
+        if not plan.jobs_on("temporal"):
+            return {}
+        from lichc.backends.temporal import model, options
+
+        view = model.build(plan)
+        context = {"plan": plan, "v": view, "fit": model.fit, "options": options}
+        files = list(_FILES)
+        if view.schedules:
+            files.append(("temporal_schedules.py", "schedules.py.jinja"))
+        return {
+            f"{plan.project}/{name}": env.get_template(f"temporal/{template}").render(
+                context
+            )
+            for name, template in files
+        }

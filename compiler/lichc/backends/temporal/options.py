@@ -11,6 +11,21 @@ from datetime import timedelta
 from lichc.plan import Job, Plan, RunStep
 from lichc.pysource import py_timedelta
 
+# The workflow's execution timeout sits this far above the job's own deadline
+# timer (10% of it, at least 1 minute, at most 1 hour), so that the deadline
+# fires first and the compensations have time to run.
+DEADLINE_MARGIN_SHARE = 10
+DEADLINE_MARGIN_MIN = timedelta(minutes=1)
+DEADLINE_MARGIN_MAX = timedelta(hours=1)
+# A heartbeating activity beats this many times per heartbeat timeout.
+HEARTBEATS_PER_TIMEOUT = 3
+# Sync handlers run in a thread pool of this size per task queue; the worker
+# takes at most this many activities at once, so none waits for a thread.
+ACTIVITY_THREADS = 32
+# On SIGINT/SIGTERM the worker stops polling and lets running activities finish
+# for this long before cancelling them.
+GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+
 
 def activity_type(job: Job, step: RunStep, *, compensation: bool = False) -> str:
     """`<job>` for a single-step job, `<job>.<step>` otherwise (+ `.compensate`)."""
@@ -18,28 +33,80 @@ def activity_type(job: Job, step: RunStep, *, compensation: bool = False) -> str
     return f"{name}.compensate" if compensation else name
 
 
+def workflow_type(job: Job) -> str:
+    """The workflow type name is the job's name."""
+    return job.name
+
+
+def workflow_class(job: Job) -> str:
+    return f"{job.name}Workflow"
+
+
 def maximum_attempts(step: RunStep) -> int:
     return 0 if step.retry.attempts is None else step.retry.attempts
+
+
+def retry_policy(step: RunStep) -> dict[str, str]:
+    """Keyword arguments of the step's RetryPolicy, as Python source."""
+    r = step.retry
+    return {
+        "initial_interval": py_timedelta(r.delay),
+        "backoff_coefficient": repr(float(r.coefficient)),
+        "maximum_interval": py_timedelta(r.max_delay),
+        "maximum_attempts": str(maximum_attempts(step)),
+    }
+
+
+def activity_timeouts(step: RunStep) -> dict[str, timedelta]:
+    """Activity timeout options of a step (section 5), only those that are set."""
+    options = {
+        "start_to_close_timeout": step.timeout,
+        "schedule_to_close_timeout": step.total_timeout,
+        "schedule_to_start_timeout": step.queue_timeout,
+        "heartbeat_timeout": step.heartbeat,
+    }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def heartbeat_interval(step: RunStep) -> timedelta | None:
+    """How often a heartbeating activity beats on its own while its handler runs."""
+    if step.heartbeat is None:
+        return None
+    return step.heartbeat / HEARTBEATS_PER_TIMEOUT
 
 
 def execution_timeout(job: Job) -> timedelta | None:
     """A backstop a margin above the job's own deadline timer."""
     if job.deadline is None:
         return None
-    margin = min(timedelta(hours=1), max(timedelta(minutes=1), job.deadline / 10))
+    margin = min(
+        DEADLINE_MARGIN_MAX,
+        max(DEADLINE_MARGIN_MIN, job.deadline / DEADLINE_MARGIN_SHARE),
+    )
     return job.deadline + margin
+
+
+def activities_per_second(plan: Plan) -> dict[str, float]:
+    """Task queue -> max_task_queue_activities_per_second, from `rate_limit`."""
+    return {
+        job.queue: job.rate_limit.per_second
+        for job in plan.jobs_on("temporal")
+        if job.rate_limit is not None
+    }
+
+
+def schedule_id(plan: Plan, job: Job, index: int) -> str:
+    """Stable id of a job's n-th schedule: create-or-update finds it again."""
+    return f"{plan.project}.{job.snake}.{index}"
 
 
 def explain(job: Job, step: RunStep) -> list[tuple[str, str]]:
     """(setting, Temporal option) rows for `lichc explain`."""
     r = step.retry
+    policy = ", ".join(f"{k}={v}" for k, v in retry_policy(step).items())
     rows = [
         ("activity", f'"{activity_type(job, step)}" on task_queue="{step.queue}"'),
-        (
-            "retry",
-            f"RetryPolicy(maximum_attempts={maximum_attempts(step)}, initial_interval={py_timedelta(r.delay)}, "
-            f"backoff_coefficient={r.coefficient}, maximum_interval={py_timedelta(r.max_delay)})",
-        ),
+        ("retry", f"RetryPolicy({policy})"),
         ("timeout", f"start_to_close_timeout={py_timedelta(step.timeout)}"),
     ]
     if r.retry_on:
@@ -67,11 +134,21 @@ def explain(job: Job, step: RunStep) -> list[tuple[str, str]]:
                 f"schedule_to_start_timeout={py_timedelta(step.queue_timeout)}",
             )
         )
-    if step.heartbeat is not None:
+    interval = heartbeat_interval(step)
+    if step.heartbeat is not None and interval is not None:
         rows.append(
             (
                 "heartbeat",
-                f"heartbeat_timeout={py_timedelta(step.heartbeat)}; the activity heartbeats on its own",
+                f"heartbeat_timeout={py_timedelta(step.heartbeat)}; the activity "
+                f"heartbeats on its own every {py_timedelta(interval)}",
+            )
+        )
+    if step.compensate is not None:
+        rows.append(
+            (
+                "compensate",
+                f'"{activity_type(job, step, compensation=True)}" with this '
+                "step's retry policy and timeouts, in reverse order on failure",
             )
         )
     return rows

@@ -11,4 +11,6 @@ class SettleDayInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    day: str = "yesterday"
+    order_id: str = "daily-settlement"
+    amount: float = 0.0
+    email: str = "ops@example.com"

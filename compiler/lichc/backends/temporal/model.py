@@ -1,0 +1,518 @@
+"""The Temporal view of a plan: names, imports and argument lists, decided once.
+
+Templates only lay out what this module computes, so every name that reaches
+generated code is derived here from validated plan values, and each choice
+(what an activity is called, which module alias a handler gets) is made in
+one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from lichc.backends.temporal import handlers, options
+from lichc.plan import (
+    InputField,
+    Job,
+    ParallelStep,
+    Plan,
+    RunStep,
+    SleepStep,
+    Step,
+    WaitStep,
+)
+from lichc.pysource import py_literal, py_seconds, py_str, py_timedelta
+from lichc.spec.values import InputRef, Literal_, PyRef, StepRef
+
+# Names the activities module defines or imports itself; handler modules and
+# activity functions never take them.
+_ACTIVITY_MODULE_NAMES = frozenset(
+    {
+        "Any",
+        "ApplicationError",
+        "AsyncIterator",
+        "Callable",
+        "HANDLERS",
+        "Heartbeat",
+        "Iterator",
+        "T",
+        "TypeVar",
+        "activity",
+        "annotations",
+        "asynccontextmanager",
+        "asyncio",
+        "check_handlers",
+        "contextmanager",
+        "contextvars",
+        "functools",
+        "inspect",
+        "non_retryable",
+        "threading",
+        "with_heartbeat",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    annotation: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    function: str  # Python name in temporal_activities.py
+    type_name: str  # the activity type (spec section 7)
+    job: Job
+    step: RunStep  # its options: the step's own, also for its compensation
+    compensation: bool
+    handler: str  # expression calling the handler, e.g. orders.validate_order
+    handler_ref: PyRef
+    is_async: bool
+    params: tuple[Param, ...]
+    non_retryable: tuple[str, ...]  # exception expressions
+    retry_on: tuple[str, ...]
+    heartbeat_every: str | None  # seconds between automatic heartbeats
+
+    @property
+    def summary(self) -> str:
+        what = "compensation of step" if self.compensation else "step"
+        if self.job.single:
+            return f"Job {self.job.name}: runs {self.handler_ref}."
+        return f"{self.job.name}, {what} {self.step.name}: runs {self.handler_ref}."
+
+
+@dataclass(frozen=True)
+class Call:
+    """One activity call inside a workflow: what to call and with which values."""
+
+    activity: Activity
+    config: str  # the ActivityConfig constant holding its options
+    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
+    waits: frozenset[str]  # steps whose results are signal payloads
+
+    def args(self, indent: int) -> list[str]:
+        """Each argument as a Python expression evaluated in the workflow."""
+        return [_value_expr(v, self.waits, indent) for v in self.values]
+
+
+@dataclass(frozen=True)
+class RunView:
+    kind = "run"
+    step: RunStep
+    call: Call
+    undo: Call | None
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    step: RunStep
+    timeouts: tuple[tuple[str, str], ...]
+    retry: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class WorkflowView:
+    job: Job
+    cls: str
+    input_model: str
+    steps: tuple[Any, ...]  # RunView | SleepStep | WaitStep | ParallelView
+    signal_methods: tuple[tuple[str, WaitStep], ...]
+    returns: str
+    execution_timeout: timedelta | None
+    id_expr: str | None  # f-string over `input`, or None for a random id
+
+    @property
+    def kwargs(self) -> list[str]:
+        return [f"{f.name}={f.name}" for f in self.job.inputs]
+
+    @property
+    def mutable_defaults(self) -> tuple[str, ...]:
+        """Inputs whose default is a list or dict: None in signatures (B006)."""
+        return tuple(
+            f.name
+            for f in self.job.inputs
+            if f.has_default and isinstance(f.default, list | dict)
+        )
+
+
+@dataclass(frozen=True)
+class ParallelView:
+    kind = "parallel"
+    step: ParallelStep
+    branches: tuple[tuple[str, RunView], ...]  # (coroutine function name, branch)
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    workflows: tuple[str, ...]
+    activities: tuple[str, ...]
+    per_second: float | None
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    id: str
+    job: Job
+    workflow: WorkflowView
+    cron: str
+    timezone: str
+    input: str  # the input model, built from the schedule's literal input
+
+
+@dataclass(frozen=True)
+class TemporalView:
+    plan: Plan
+    activities: tuple[Activity, ...]
+    imports: tuple[str, ...]  # import lines of handler modules, sorted like ruff
+    configs: tuple[Config, ...]
+    workflows: tuple[WorkflowView, ...]
+    queues: tuple[Queue, ...]
+    schedules: tuple[ScheduleView, ...]
+
+    @property
+    def any_async(self) -> bool:
+        return any(a.is_async for a in self.activities)
+
+    @property
+    def any_sync(self) -> bool:
+        return any(not a.is_async for a in self.activities)
+
+    def heartbeats(self, *, is_async: bool) -> bool:
+        return any(
+            a.heartbeat_every is not None and a.is_async == is_async
+            for a in self.activities
+        )
+
+    @property
+    def any_heartbeat(self) -> bool:
+        return any(a.heartbeat_every is not None for a in self.activities)
+
+    @property
+    def classified(self) -> bool:
+        return any(a.non_retryable or a.retry_on for a in self.activities)
+
+
+def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
+    """A call on one line when it fits in 88 columns, else one argument per line
+    with a trailing comma: the two layouts ruff format keeps as they are. `lead`
+    is what precedes the call on its line (`return `), written by the caller."""
+    one = f"{head}({', '.join(args)})"
+    if indent + len(lead) + len(one) <= 88 or not args:
+        return one
+    pad = " " * (indent + 4)
+    body = "".join(f"{pad}{arg},\n" for arg in args)
+    return f"{head}(\n{body}{' ' * indent})"
+
+
+def build(plan: Plan) -> TemporalView:
+    jobs = plan.jobs_on("temporal")
+    modules = _Modules()
+    functions = _Unique(_ACTIVITY_MODULE_NAMES)
+    constants = _Unique(frozenset())
+    activities: list[Activity] = []
+    configs: list[Config] = []
+    workflows: list[WorkflowView] = []
+
+    # activity function names first: module aliases must not take them
+    pending: list[tuple[Job, RunStep, bool, str]] = []
+    for job in jobs:
+        for step in job.run_steps():
+            for compensation in (False, True) if step.compensate else (False,):
+                type_name = options.activity_type(job, step, compensation=compensation)
+                pending.append(
+                    (job, step, compensation, functions.take(_ident(type_name)))
+                )
+    modules.reserve(functions.taken)
+    made: dict[tuple[str, str, bool], Activity] = {}
+    for job, step, compensation, function in pending:
+        activity = _activity(job, step, compensation, function, modules)
+        activities.append(activity)
+        made[(job.name, step.name, compensation)] = activity
+
+    for job in jobs:
+        step_configs: dict[str, str] = {}
+        for step in job.run_steps():
+            name = constants.take(f"{job.snake}_{step.name}".upper())
+            step_configs[step.name] = name
+            configs.append(_config(name, step))
+        workflows.append(_workflow(job, made, step_configs))
+
+    queues = _queues(plan, jobs, activities, workflows)
+    by_job = {w.job.name: w for w in workflows}
+    schedules = tuple(
+        ScheduleView(
+            options.schedule_id(plan, job, i),
+            job,
+            by_job[job.name],
+            s.cron,
+            s.timezone,
+            _model_call(job, s.input),
+        )
+        for job in jobs
+        for i, s in enumerate(job.schedules)
+    )
+    return TemporalView(
+        plan,
+        tuple(activities),
+        modules.import_lines(),
+        tuple(configs),
+        tuple(workflows),
+        queues,
+        schedules,
+    )
+
+
+# -- activities ---------------------------------------------------------------------
+
+
+def _activity(
+    job: Job, step: RunStep, compensation: bool, function: str, modules: _Modules
+) -> Activity:
+    handler = step.handler
+    args = step.args
+    if compensation:
+        assert step.compensate is not None
+        handler = step.compensate.handler
+        if step.compensate.args is not None:
+            args = step.compensate.args
+    params = (
+        tuple(Param(f.name, f.type.python()) for f in job.inputs)
+        if args is None
+        else tuple(Param(a.name, _annotation(job, a.value)) for a in args)
+    )
+    interval = options.heartbeat_interval(step)
+    return Activity(
+        function=function,
+        type_name=options.activity_type(job, step, compensation=compensation),
+        job=job,
+        step=step,
+        compensation=compensation,
+        handler=modules.expr(handler),
+        handler_ref=handler,
+        is_async=handlers.is_async(handler),
+        params=params,
+        non_retryable=tuple(modules.expr(e) for e in step.retry.non_retryable),
+        retry_on=tuple(modules.expr(e) for e in step.retry.retry_on),
+        heartbeat_every=py_seconds(interval) if interval is not None else None,
+    )
+
+
+def _annotation(job: Job, value: object) -> str:
+    if isinstance(value, InputRef):
+        field = _input(job, value.field)
+        return field.type.python()
+    if isinstance(value, Literal_):
+        literal = value.value
+        if literal is None:
+            return "None"
+        for kind in (bool, int, float, str):
+            if isinstance(literal, kind):
+                return kind.__name__
+        return "dict[str, Any]" if isinstance(literal, dict) else "list[Any]"
+    return "Any"
+
+
+def _input(job: Job, name: str) -> InputField:
+    return next(f for f in job.inputs if f.name == name)
+
+
+def _ident(type_name: str) -> str:
+    return type_name.replace(".", "_")
+
+
+class _Unique:
+    """Hands out Python names, never the same one twice nor a reserved one."""
+
+    def __init__(self, reserved: frozenset[str]) -> None:
+        self.reserved = reserved
+        self.taken: set[str] = set()
+
+    def take(self, wanted: str) -> str:
+        name, n = wanted, 1
+        while name in self.taken or name in self.reserved:
+            n += 1
+            name = f"{wanted}_{n}"
+        self.taken.add(name)
+        return name
+
+
+class _Modules:
+    """Import lines for handler and exception modules, and how code names them.
+
+    `from examples.shop import orders` when the last part of the module path is
+    free; otherwise `import examples.shop.orders` and the full dotted path.
+    """
+
+    def __init__(self) -> None:
+        self._reserved: set[str] = set(_ACTIVITY_MODULE_NAMES)
+        self._alias: dict[str, str | None] = {}  # module -> alias (None: dotted)
+
+    def reserve(self, names: set[str]) -> None:
+        self._reserved |= names
+
+    def expr(self, ref: PyRef) -> str:
+        if ref.module == "builtins":
+            return ref.name
+        if ref.module not in self._alias:
+            last = ref.module.rsplit(".", 1)[-1]
+            taken = {a for a in self._alias.values() if a} | self._reserved
+            tops = {m.split(".", 1)[0] for m, a in self._alias.items() if a is None}
+            free = last not in taken and last not in tops
+            self._alias[ref.module] = last if free else None
+        alias = self._alias[ref.module]
+        return f"{alias or ref.module}.{ref.name}"
+
+    def import_lines(self) -> tuple[str, ...]:
+        plain = sorted(m for m, a in self._alias.items() if a is None or "." not in m)
+        grouped: dict[str, list[str]] = {}
+        for module, alias in self._alias.items():
+            if alias is not None and "." in module:
+                parent = module.rsplit(".", 1)[0]
+                grouped.setdefault(parent, []).append(alias)
+        lines = [f"import {m}" for m in plain]
+        for parent in sorted(grouped):
+            names = sorted(grouped[parent])
+            one = f"from {parent} import {', '.join(names)}"
+            if len(one) <= 88:
+                lines.append(one)
+            else:
+                body = "".join(f"    {n},\n" for n in names)
+                lines.append(f"from {parent} import (\n{body})")
+        return tuple(lines)
+
+
+# -- workflows -----------------------------------------------------------------------
+
+
+def _config(name: str, step: RunStep) -> Config:
+    timeouts = tuple(
+        (key, py_timedelta(value))
+        for key, value in options.activity_timeouts(step).items()
+    )
+    return Config(name, step, timeouts, tuple(options.retry_policy(step).items()))
+
+
+def _workflow(
+    job: Job,
+    made: dict[tuple[str, str, bool], Activity],
+    configs: dict[str, str],
+) -> WorkflowView:
+    waits = frozenset(w.name for w in job.signals)
+
+    def run_view(step: RunStep) -> RunView:
+        call = Call(
+            made[(job.name, step.name, False)],
+            configs[step.name],
+            _arg_values(job, step.args),
+            waits,
+        )
+        undo = None
+        if step.compensate is not None:
+            args = (
+                step.compensate.args if step.compensate.args is not None else step.args
+            )
+            undo = Call(
+                made[(job.name, step.name, True)],
+                configs[step.name],
+                _arg_values(job, args),
+                waits,
+            )
+        return RunView(step, call, undo)
+
+    steps: list[Any] = []
+    for step in job.steps:
+        steps.append(_step_view(step, run_view))
+    methods = _Unique(frozenset({"run", "status"}))
+    signal_methods = tuple((methods.take(w.signal), w) for w in job.signals)
+    return WorkflowView(
+        job=job,
+        cls=options.workflow_class(job),
+        input_model=f"{job.name}Input",
+        steps=tuple(steps),
+        signal_methods=signal_methods,
+        returns="Any" if job.single else "dict[str, Any]",
+        execution_timeout=options.execution_timeout(job),
+        id_expr=_id_expr(job),
+    )
+
+
+def _step_view(step: Step, run_view: Any) -> Any:
+    if isinstance(step, RunStep):
+        return run_view(step)
+    if isinstance(step, ParallelStep):
+        return ParallelView(
+            step, tuple((f"branch_{b.name}", run_view(b)) for b in step.branches)
+        )
+    assert isinstance(step, SleepStep | WaitStep)
+    return step
+
+
+def _arg_values(job: Job, args: Any) -> tuple[object, ...]:
+    if args is None:
+        return tuple(InputRef(f.name) for f in job.inputs)
+    return tuple(a.value for a in args)
+
+
+def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
+    if isinstance(value, InputRef):
+        return f"input.{value.field}"
+    if isinstance(value, StepRef):
+        result = f"results[{py_str(value.step)}]"
+        if value.field is None:
+            return result
+        helper = "payload_field" if value.step in waits else "result_field"
+        return f"{helper}(results, {py_str(value.step)}, {py_str(value.field)})"
+    assert isinstance(value, Literal_)
+    return py_literal(value.value, indent)
+
+
+def _id_expr(job: Job) -> str | None:
+    if job.id is None:
+        return None
+    if not job.id.fields:
+        return py_str(str(job.id))
+    # text parts never hold braces (the id parser rejects them), so the
+    # placeholders are the only replacement fields of the f-string
+    template = "".join(
+        "{input." + text + "}" if kind == "field" else text
+        for kind, text in job.id.parts
+    )
+    return "f" + py_str(template)
+
+
+def _model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
+    """The job's input model built from literals, as an argument at `indent`."""
+    if not values:
+        return f"{job.name}Input()"
+    pad = " " * (indent + 4)
+    items = "".join(
+        f"{pad}{k}={py_literal(v, indent + 4)},\n" for k, v in values.items()
+    )
+    return f"{job.name}Input(\n{items}{' ' * indent})"
+
+
+# -- worker -------------------------------------------------------------------------
+
+
+def _queues(
+    plan: Plan,
+    jobs: tuple[Job, ...],
+    activities: list[Activity],
+    workflows: list[WorkflowView],
+) -> tuple[Queue, ...]:
+    rates = options.activities_per_second(plan)
+    names = sorted({j.queue for j in jobs} | set(plan.queues_on("temporal")))
+    return tuple(
+        Queue(
+            name,
+            tuple(w.cls for w in workflows if w.job.queue == name),
+            tuple(a.function for a in activities if a.step.queue == name),
+            rates.get(name),
+        )
+        for name in names
+    )

