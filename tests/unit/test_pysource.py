@@ -85,9 +85,13 @@ def test_generated_source_is_stable_under_ruff_format(tmp_path: object) -> None:
             f"X{i} = {py_str(text)}\nY{i} = {py_literal({'k': [text, 1, None]})}"
         )
     blocks.append(f"T = {py_timedelta(timedelta(hours=1, minutes=30, milliseconds=5))}")
-    blocks.append("def env(name: str, default: str | None = None) -> str:\n    return name")
+    blocks.append(
+        "def env(name: str, default: str | None = None) -> str:\n    return name"
+    )
     for i, setting in enumerate(ENV_SETTINGS):
-        blocks.append(f"def setting{i}() -> str:\n    return {py_env(parse_env_string(setting), 11)}")
+        blocks.append(
+            f"def setting{i}() -> str:\n    return {py_env(parse_env_string(setting), 11)}"
+        )
     source = "\n\n\n".join(blocks) + "\n"
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "format", "--diff", "--isolated", "-"],
