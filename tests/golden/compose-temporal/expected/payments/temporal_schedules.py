@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 
 from temporalio.client import (
     Client,
@@ -40,6 +41,7 @@ def schedules() -> dict[str, Schedule]:
                 SettleDayInput(),
                 id="payments.settle_day.0",
                 task_queue="settlement",
+                execution_timeout=timedelta(hours=2, minutes=12),
             ),
             spec=ScheduleSpec(
                 cron_expressions=["0 4 * * *"],
