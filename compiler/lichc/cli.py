@@ -60,6 +60,9 @@ LAZY_COMMANDS: dict[str, str] = {
     "dlq": "lichc.commands.dlq:dlq",
     "graph": "lichc.commands.graph:graph",
     "new": "lichc.commands.new:new",
+    "run": "lichc.commands.run:run",
+    "signal": "lichc.commands.run:signal_job",
+    "status": "lichc.commands.run:status",
 }
 
 
