@@ -103,7 +103,7 @@ def test_dev_runs_both_engines_and_ctrl_c_leaves_nothing(
 
 
 def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
-    """Checked before anything is sent: no stack needs to run."""
+    """Refused before anything is sent, with a message: no stack runs."""
     folder = project(tmp_path, SPEC)
     assert run_lichc("build", cwd=folder).code == 0
 
@@ -128,6 +128,17 @@ def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
     typo = lichc(folder, "signal", "Approve", "x", "aprove")
     assert typo.returncode == 2
     assert "Did you mean approve?" in typo.stderr
+
+    nowhere = lichc_env(
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        TEMPORAL_ADDRESS=f"127.0.0.1:{free_port()}",
+    )
+    no_redis = lichc(folder, "run", "Greet", "--input", '{"name": "x"}', env=nowhere)
+    assert no_redis.returncode == 1
+    assert "cannot reach Redis at redis://127.0.0.1:" in no_redis.stderr
+    no_temporal = lichc(folder, "status", "Approve", "approve-x", env=nowhere)
+    assert no_temporal.returncode == 1
+    assert "cannot reach Temporal at 127.0.0.1:" in no_temporal.stderr
 
 
 def test_a_crashed_worker_stops_the_stack(

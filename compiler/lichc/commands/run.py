@@ -99,6 +99,20 @@ class Generated:
             ) from None
         return data
 
+    def check_redis(self) -> None:
+        """Fail at once when the broker's or results' Redis does not answer
+        (Celery would retry for a long while, then raise an internal error)."""
+        import redis
+
+        settings = self.module("settings")
+        for url in (settings.celery_broker_url(), settings.celery_result_backend()):
+            try:
+                redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+            except redis.RedisError as error:
+                raise JobError(
+                    f"cannot reach Redis at {url} ({error}); is `lichc dev` running?"
+                ) from None
+
     def temporal_call(
         self, call: Callable[[Any], Awaitable[Any]], *, show: bool = True
     ) -> NoReturn:
@@ -202,14 +216,12 @@ def _run_celery(
     from kombu.exceptions import OperationalError
 
     name = target.job.name
+    target.check_redis()
     start = target.function("celery_client", f"start_{target.job.snake}")
     try:
         result = start(**data)
     except OperationalError as error:
-        url = target.module("settings").celery_broker_url()
-        raise JobError(
-            f"cannot reach Redis at {url} ({error}); is `lichc dev` running?"
-        ) from None
+        raise JobError(f"cannot send {name}: {error}") from None
     if not wait:
         echo_json({"job": name, "task_id": result.id})
         return
@@ -326,6 +338,7 @@ def status(spec_file: Path, job: str, job_id: str) -> None:
     """
     target = Generated.load(spec_file, job)
     if not target.temporal:
+        target.check_redis()
         result = target.module("celery_app").app.AsyncResult(job_id)
         found: dict[str, Any] = {"job": job, "task_id": job_id, "state": result.state}
         if result.state == "SUCCESS":
