@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,21 +39,27 @@ jobs:
 
 
 @pytest.fixture
-def stopped_cleanly() -> Iterator[list[Dev]]:
-    """Stacks a test starts; whatever happens, none may outlive the test."""
+def up() -> Iterator[Callable[[Path, str], Dev]]:
+    """Start `lichc dev --free-ports` in a folder and wait until it is up.
+    Whatever happens, no stack outlives the test."""
     started: list[Dev] = []
-    yield started
+
+    def start(folder: Path, project_name: str) -> Dev:
+        dev = Dev(folder, "--free-ports")
+        started.append(dev)
+        dev.wait_for(f"lichc dev: {project_name} is up")
+        return dev
+
+    yield start
     for dev in started:
         dev.kill()
 
 
 def test_dev_runs_both_engines_and_ctrl_c_leaves_nothing(
-    tmp_path: Path, stopped_cleanly: list[Dev]
+    tmp_path: Path, up: Callable[[Path, str], Dev]
 ) -> None:
     folder = project(tmp_path, SPEC)
-    dev = Dev(folder, "--free-ports")
-    stopped_cleanly.append(dev)
-    dev.wait_for("lichc dev: e2e_dev is up")
+    dev = up(folder, "e2e_dev")
     assert "schedule e2e_dev.approve.0 is up to date" in dev.output  # synced at start
     env = dev.state()["env"]
     redis_port = int(env["REDIS_URL"].rsplit(":", 1)[1].split("/")[0])
@@ -142,12 +148,9 @@ def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
 
 
 def test_a_crashed_worker_stops_the_stack(
-    tmp_path: Path, stopped_cleanly: list[Dev]
+    tmp_path: Path, up: Callable[[Path, str], Dev]
 ) -> None:
-    folder = project(tmp_path, CELERY_ONLY)
-    dev = Dev(folder, "--free-ports")
-    stopped_cleanly.append(dev)
-    dev.wait_for("lichc dev: e2e_dev_crash is up")
+    dev = up(project(tmp_path, CELERY_ONLY), "e2e_dev_crash")
     worker = dev.child("celery", "worker")
     pool = worker.children()
     assert pool
