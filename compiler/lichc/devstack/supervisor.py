@@ -88,13 +88,22 @@ class Child:
         return self.process.wait()
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: get SIGTERM when lichc dies (Linux only)."""
+def _parent_death_hook() -> Callable[[], None] | None:
+    """A pre-exec hook that makes the child get SIGTERM when lichc dies (Linux).
+
+    prctl is looked up here, in lichc, so the forked child only calls it.
+    """
+    if sys.platform != "linux":
+        return None
     import ctypes
 
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
     pr_set_pdeathsig = 1
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    return hook
 
 
 class Supervisor:
@@ -107,6 +116,7 @@ class Supervisor:
         self.signals = 0
         self.width = max(map(len, names), default=0)  # prefixes line up
         self.selector = selectors.DefaultSelector()
+        self.pre_exec = _parent_death_hook()
 
     # -- signals ---------------------------------------------------------------
 
@@ -188,7 +198,7 @@ class Supervisor:
                 stdout=subprocess.PIPE if capture else None,
                 stderr=subprocess.STDOUT if capture else None,
                 start_new_session=True,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,
+                preexec_fn=self.pre_exec,
             )
         except OSError as error:
             raise StackError(f"cannot start {service.name}: {error}") from error
