@@ -162,6 +162,20 @@ def test_a_crashed_worker_stops_the_stack(
     assert dev.survivors() == []
 
 
+@pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"]
+)
+def test_stopping_lichc_itself_stops_its_children(
+    tmp_path: Path, up: Callable[[Path, str], Dev], signum: int
+) -> None:
+    """SIGTERM is a Ctrl-C; even SIGKILL, which lichc cannot handle, leaves
+    nothing running: each child gets SIGTERM when lichc dies (Linux)."""
+    dev = up(project(tmp_path, CELERY_ONLY), "e2e_dev_crash")
+    dev.process.send_signal(signum)
+    assert dev.wait() == (0 if signum == signal.SIGTERM else -signum)
+    wait_until(lambda: dev.survivors() == [], "every child to stop", 30)
+
+
 def test_busy_port_is_a_clear_error(tmp_path: Path) -> None:
     folder = project(tmp_path, SPEC)
     with socket.socket() as busy:
