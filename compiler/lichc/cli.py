@@ -56,9 +56,13 @@ def load_plan(spec_file: Path) -> Plan:
 # Commands beyond the core ones live in lichc.commands.<module> and are
 # imported only when run, so `lichc build` never pays for `lichc dev`.
 LAZY_COMMANDS: dict[str, str] = {
+    "dev": "lichc.commands.dev:dev",
     "dlq": "lichc.commands.dlq:dlq",
     "graph": "lichc.commands.graph:graph",
     "new": "lichc.commands.new:new",
+    "run": "lichc.commands.run:run",
+    "signal": "lichc.commands.run:signal_job",
+    "status": "lichc.commands.run:status",
 }
 
 

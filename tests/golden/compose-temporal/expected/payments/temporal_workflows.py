@@ -221,7 +221,7 @@ class SettleDayWorkflow:
 
     @workflow.run
     async def run(self, input: SettleDayInput) -> dict[str, Any]:
-        return await self._job.run(self._steps(input), timeout=None)
+        return await self._job.run(self._steps(input), timeout=timedelta(hours=2))
 
     @workflow.query(name="status")
     def status(self) -> JobStatus:

@@ -1,0 +1,369 @@
+"""`lichc run`, `lichc signal`, `lichc status`: drive jobs from the shell.
+
+Thin on purpose: each command imports the generated package of the spec (from
+its output folder, with the spec's folder on the path for the handlers) and
+calls the generated client, `start_<job>` and friends, exactly as an
+application would. When `lichc dev` runs for the spec, its settings (ports,
+addresses) are used; otherwise the environment's, as for any generated code.
+Results are printed as JSON on stdout; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import importlib
+import json
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from lichc.build import compile_plan, output_of
+from lichc.cli import find_job, read_source, spec_option
+from lichc.plan import Job, Plan
+
+T = TypeVar("T")
+
+
+class JobError(click.ClickException):
+    """Exit 1 with a message: bad input, a failed job, an unreachable server."""
+
+
+@dataclass
+class Generated:
+    """The generated package of a spec, imported as an application would."""
+
+    plan: Plan
+    job: Job
+    spec_file: Path
+
+    @classmethod
+    def load(cls, spec_file: Path, job_name: str) -> Generated:
+        from lichc import build as pipeline
+        from lichc.devstack.state import running_stack
+
+        source = read_source(spec_file)
+        plan = compile_plan(source)
+        job = find_job(plan, job_name, spec_file)
+        out_dir = output_of(source, plan)
+        if not (out_dir / plan.project / "client.py").is_file():
+            raise JobError(f"{out_dir}: nothing generated yet; run `lichc build`")
+        if not pipeline.check(source).fresh:
+            click.echo(
+                f"warning: {out_dir} is older than {spec_file}: run `lichc build` "
+                "and restart the workers (lichc dev)",
+                err=True,
+            )
+        stack = running_stack(source.root.resolve())
+        if stack is not None and stack.project == plan.project:
+            os.environ.update(stack.env)  # talk to the running `lichc dev`
+        for folder in (source.root.resolve(), out_dir.resolve()):
+            if str(folder) not in sys.path:
+                sys.path.insert(0, str(folder))
+        return cls(plan, job, spec_file)
+
+    def module(self, name: str) -> ModuleType:
+        return importlib.import_module(f"{self.plan.project}.{name}")
+
+    def function(self, module: str, name: str) -> Callable[..., Any]:
+        found: Callable[..., Any] = getattr(self.module(module), name)
+        return found
+
+    @property
+    def temporal(self) -> bool:
+        return self.job.engine == "temporal"
+
+    def validated(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` checked by the job's generated input model."""
+        from pydantic import ValidationError
+
+        model = getattr(self.module("inputs"), f"{self.job.name}Input")
+        try:
+            model.model_validate(data)
+        except ValidationError as error:
+            problems = "\n".join(
+                f"  {'.'.join(map(str, e['loc'])) or '(input)'}: {e['msg']}"
+                + (f" (got {json.dumps(e['input'])})" if e["type"] != "missing" else "")
+                for e in error.errors(include_url=False)
+            )
+            fields = ", ".join(f"{f.name}: {f.type}" for f in self.job.inputs)
+            raise JobError(
+                f"invalid input for {self.job.name}:\n{problems}\n"
+                f"  its fields: {fields or '(none)'}"
+            ) from None
+        return data
+
+    def check_redis(self) -> None:
+        """Fail at once when the broker's or results' Redis does not answer
+        (Celery would retry for a long while, then raise an internal error)."""
+        import redis
+
+        settings = self.module("settings")
+        for url in (settings.celery_broker_url(), settings.celery_result_backend()):
+            try:
+                redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+            except redis.RedisError as error:
+                raise JobError(
+                    f"cannot reach Redis at {url} ({error}); is `lichc dev` running?"
+                ) from None
+
+    def temporal_call(
+        self, call: Callable[[Any], Awaitable[Any]], *, show: bool = True
+    ) -> NoReturn:
+        """Connect with the generated `connect()`, print what `call(client)`
+        returns as JSON (with `show`), and end the process.
+
+        The process ends with os._exit: a short-lived Temporal client can crash
+        CPython's teardown (SIGABRT in PyGILState_Release,
+        temporalio/sdk-python#300), which would turn a success into exit 134.
+        """
+        client_module = self.module("temporal_client")
+        settings = self.module("settings")
+
+        async def main() -> Any:
+            try:
+                client = await client_module.connect()
+            except RuntimeError as error:
+                raise JobError(
+                    f"cannot reach Temporal at {settings.temporal_address()} "
+                    f"({error}); is `lichc dev` running?"
+                ) from None
+            return await call(client)
+
+        code = 0
+        try:
+            result = asyncio.run(main())
+            if show:
+                echo_json(result)
+        except click.ClickException as error:
+            error.show()
+            code = error.exit_code
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def parse_object(text: str | None, option: str) -> dict[str, Any] | None:
+    """A JSON object from the command line (None when not given)."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise JobError(f"{option}: not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise JobError(f"{option}: expected a JSON object {{...}}, got {text!r}")
+    return value
+
+
+def echo_json(value: Any) -> None:
+    from pydantic_core import to_jsonable_python
+
+    click.echo(json.dumps(to_jsonable_python(value, fallback=str), indent=2))
+
+
+# -- lichc run -----------------------------------------------------------------------
+
+
+@click.command()
+@spec_option
+@click.argument("job")
+@click.option(
+    "--input",
+    "input_json",
+    metavar="JSON",
+    default="{}",
+    show_default=True,
+    help="The job's input fields, as a JSON object.",
+)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Wait for the result and print it, or print the job's id and return.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds to wait for the result [default: no limit].",
+)
+def run(
+    spec_file: Path, job: str, input_json: str, wait: bool, timeout: float | None
+) -> None:
+    """Start JOB through the generated client and print its result as JSON.
+
+    The input is validated with the job's generated model first. With
+    --no-wait, prints the task id (Celery) or workflow id (Temporal).
+    """
+    target = Generated.load(spec_file, job)
+    data = target.validated(parse_object(input_json, "--input") or {})
+    if target.temporal:
+        _run_temporal(target, data, wait, timeout)
+    else:
+        _run_celery(target, data, wait, timeout)
+
+
+def _run_celery(
+    target: Generated, data: dict[str, Any], wait: bool, timeout: float | None
+) -> None:
+    from celery.exceptions import TimeoutError as ResultTimeout
+    from kombu.exceptions import OperationalError
+
+    name = target.job.name
+    target.check_redis()
+    start = target.function("celery_client", f"start_{target.job.snake}")
+    try:
+        result = start(**data)
+    except OperationalError as error:
+        raise JobError(f"cannot send {name}: {error}") from None
+    if not wait:
+        echo_json({"job": name, "task_id": result.id})
+        return
+    click.echo(f"{name}: task {result.id} sent; waiting for its result", err=True)
+    try:
+        value = result.get(timeout=timeout)
+    except ResultTimeout:
+        raise JobError(
+            f"{name}: no result within {timeout:g}s; the task goes on: "
+            f"lichc status {name} {result.id}"
+        ) from None
+    except Exception as error:
+        raise JobError(f"{name} failed: {type(error).__name__}: {error}") from None
+    echo_json(value)
+
+
+def _run_temporal(
+    target: Generated, data: dict[str, Any], wait: bool, timeout: float | None
+) -> None:
+    job = target.job
+    start = target.function("temporal_client", f"start_{job.snake}")
+
+    async def call(client: Any) -> Any:
+        from temporalio.client import WorkflowFailureError
+
+        handle = await start(client, **data)
+        if not wait:
+            return {"job": job.name, "workflow_id": handle.id}
+        click.echo(f"{job.name}: workflow {handle.id} started", err=True)
+        for step in job.signals:
+            click.echo(
+                f"  it waits for signal {step.signal!r} at step {step.name}: "
+                f"lichc signal {job.name} {handle.id} {step.signal} --payload '{{...}}'",
+                err=True,
+            )
+        try:
+            return await asyncio.wait_for(handle.result(), timeout)
+        except TimeoutError:
+            raise JobError(
+                f"{job.name}: no result within {timeout:g}s; the workflow goes on: "
+                f"lichc status {job.name} {handle.id}"
+            ) from None
+        except WorkflowFailureError as error:
+            raise JobError(f"{job.name} {handle.id} failed: {_causes(error)}") from None
+
+    target.temporal_call(call)
+
+
+def _causes(error: BaseException) -> str:
+    """What made a workflow fail: its chain of causes, innermost last."""
+    found = []
+    current: BaseException | None = error.__cause__ or error
+    while current is not None:
+        kind = getattr(current, "type", None) or type(current).__name__
+        message = str(current) or kind
+        found.append(f"{kind}: {message}" if message != kind else kind)
+        current = current.__cause__
+    return " <- ".join(found)
+
+
+# -- lichc signal ----------------------------------------------------------------------
+
+
+@click.command("signal")
+@spec_option
+@click.argument("job")
+@click.argument("workflow_id")
+@click.argument("signal")
+@click.option(
+    "--payload",
+    metavar="JSON",
+    help="The signal's JSON object; later steps read it as ${steps.<wait step>.FIELD}.",
+)
+def signal_job(
+    spec_file: Path, job: str, workflow_id: str, signal: str, payload: str | None
+) -> None:
+    """Send SIGNAL to the workflow WORKFLOW_ID of the Temporal job JOB
+    (the `wait_for` step waiting for it continues)."""
+    target = Generated.load(spec_file, job)
+    signals = [s.signal for s in target.job.signals]
+    if not target.temporal or not signals:
+        raise click.UsageError(
+            f"{job} has no signals: only Temporal jobs with a `wait_for` step take one"
+        )
+    if signal not in signals:
+        close = difflib.get_close_matches(signal, signals, n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise click.UsageError(
+            f"{job} has no signal {signal!r}.{hint} Signals: {', '.join(signals)}"
+        )
+    body = parse_object(payload, "--payload")
+    send = target.function("temporal_client", f"signal_{target.job.snake}_{signal}")
+
+    async def call(client: Any) -> None:
+        await _on_workflow(target, workflow_id, send(client, workflow_id, body))
+        click.echo(f"signal {signal} sent to {job} {workflow_id}")
+
+    target.temporal_call(call, show=False)
+
+
+# -- lichc status ----------------------------------------------------------------------
+
+
+@click.command()
+@spec_option
+@click.argument("job")
+@click.argument("job_id", metavar="ID")
+def status(spec_file: Path, job: str, job_id: str) -> None:
+    """Where job JOB with id ID is, as JSON.
+
+    Temporal: the workflow's `status` query (state, current step, completed
+    and compensated steps). Celery: the task's state, and its result once
+    there is one.
+    """
+    target = Generated.load(spec_file, job)
+    if not target.temporal:
+        target.check_redis()
+        result = target.module("celery_app").app.AsyncResult(job_id)
+        found: dict[str, Any] = {"job": job, "task_id": job_id, "state": result.state}
+        if result.state == "SUCCESS":
+            found["result"] = result.result
+        elif result.state in ("FAILURE", "RETRY"):
+            found["error"] = f"{type(result.result).__name__}: {result.result}"
+        echo_json(found)
+        return
+    query = target.function("temporal_client", f"status_{target.job.snake}")
+
+    async def call(client: Any) -> Any:
+        return await _on_workflow(target, job_id, query(client, job_id))
+
+    target.temporal_call(call)
+
+
+async def _on_workflow(target: Generated, workflow_id: str, call: Awaitable[T]) -> T:
+    """Await a call on one workflow; an unknown id is a message, not a traceback."""
+    from temporalio.service import RPCError, RPCStatusCode
+
+    try:
+        return await call
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            raise JobError(
+                f"no {target.job.name} workflow with id {workflow_id!r}"
+            ) from None
+        raise JobError(f"{target.job.name} {workflow_id}: {error}") from None
