@@ -92,9 +92,11 @@ def py_docstring(text: str, indent: int) -> str:
         (len(line) - len(line.lstrip(" ")) for line in lines[1:] if line), default=0
     )
     lines = [lines[0].lstrip(" ")] + [line[margin:] for line in lines[1:]]
-    body = [_docstring_line(line) for line in lines]
-    if body[-1].endswith('"'):
-        body[-1] = body[-1][:-1] + '\\"'
+    last = len(lines) - 1
+    body = [
+        _docstring_line(line, first=i == 0, last=i == last)
+        for i, line in enumerate(lines)
+    ]
     if len(body) == 1:
         return f'"""{body[0]}"""'
     pad = " " * indent
@@ -102,9 +104,25 @@ def py_docstring(text: str, indent: int) -> str:
     return f'"""{body[0]}{rest}\n{pad}"""'
 
 
-def _docstring_line(line: str) -> str:
-    out = "".join(_escape_char(ch) if ch != "\t" else "\\t" for ch in line)
-    return out.replace('"""', '\\"\\"\\"')
+def _docstring_line(line: str, *, first: bool, last: bool) -> str:
+    """One line of a docstring's body, escaped.
+
+    A quote is escaped when it would be the third in a row (and close the
+    docstring), when it opens the docstring (ruff would insert a space) or
+    when it ends it (it would run into the closing quotes).
+    """
+    out = []
+    run = 0  # quotes in a row, unescaped
+    for i, ch in enumerate(line):
+        if ch == '"':
+            edge = (first and i == 0) or (last and i == len(line) - 1)
+            escape = run == 2 or edge
+            out.append('\\"' if escape else '"')
+            run = 0 if escape else run + 1
+        else:
+            out.append(_escape_char(ch))
+            run = 0
+    return "".join(out)
 
 
 def py_timedelta(value: timedelta) -> str:
