@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from lichc.diagnostics import Diagnostic, KeyPath
 from lichc.plan import (
@@ -99,7 +100,7 @@ def _settings(plan: Plan) -> Iterator[Diagnostic]:
     for key in ("broker", "result_backend"):
         value = getattr(plan.celery, key)
         example = value.example()
-        if example is not None and not example.startswith(("redis://", "rediss://")):
+        if example is not None and not _is_redis_url(example):
             yield Diagnostic(
                 f"'{example}' is not a Redis URL",
                 ("celery", key),
@@ -112,6 +113,16 @@ def _settings(plan: Plan) -> Iterator[Diagnostic]:
             ("temporal", "api_key"),
             "write api_key: ${TEMPORAL_API_KEY}",
         )
+
+
+def _is_redis_url(text: str) -> bool:
+    if not text.startswith(("redis://", "rediss://")):
+        return False
+    try:
+        urlsplit(text)  # e.g. an unclosed [ of an IPv6 host
+    except ValueError:
+        return False
+    return True
 
 
 # -- inputs and id ----------------------------------------------------------------------
