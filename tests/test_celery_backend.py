@@ -115,3 +115,29 @@ def test_beat_schedule_honours_its_timezone(
     finally:
         for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
             del sys.modules[name]
+
+
+def test_a_chains_own_queue_is_consumed_when_every_step_overrides_it(
+    tmp_path: Path,
+) -> None:
+    # The launcher and the chord body of `p` run on the job's queue `jobq`:
+    # without a worker on it, the chord never completes.
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        "  Flow:\n"
+        "    engine: celery\n"
+        "    queue: jobq\n"
+        "    steps:\n"
+        "      - {name: a, run: m.x:a, queue: s}\n"
+        "      - {name: p, parallel: [{name: b, run: m.x:b, queue: s}]}\n"
+    )
+    plan = plan_of(tmp_path / "jobs.yaml")
+    assert plan.queues_on("celery") == ("jobq", "s")
+    result = run_lichc("build", cwd=tmp_path)
+    assert result.code == 0, result.err
+    app = (tmp_path / "generated" / "jobs" / "celery_app.py").read_text()
+    assert 'Queue("jobq")' in app
+    assert '"jobs.flow.p": {"queue": "jobq"}' in app
+    compose = (tmp_path / "generated" / "docker-compose.yml").read_text()
+    assert "celery-worker-jobq:" in compose

@@ -506,7 +506,7 @@ def _queues(
     workflows: list[WorkflowView],
 ) -> tuple[Queue, ...]:
     rates = options.activities_per_second(plan)
-    names = sorted({j.queue for j in jobs} | set(plan.queues_on("temporal")))
+    names = plan.queues_on("temporal")
     return tuple(
         Queue(
             name,
