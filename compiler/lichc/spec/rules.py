@@ -409,6 +409,13 @@ def _why(job: Job) -> str:
 def _celery_only(job: Job) -> Iterator[Diagnostic]:
     hint = "set `engine: temporal` for this job, or remove the key"
     runs_on = f"job {job.name} runs on Celery{_why(job)}"
+    if not any(True for _ in job.run_steps()):
+        yield Diagnostic(
+            f"job {job.name} has no step that runs a handler, and a Celery chain "
+            "needs at least one",
+            (*job.path, "steps"),
+            "add a `run` step, or use `engine: temporal` for a job of timers and signals",
+        )
     for step in job.run_steps():
         if step.compensate is not None:
             yield Diagnostic(
