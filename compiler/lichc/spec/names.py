@@ -38,6 +38,10 @@ _MODEL_ATTRIBUTES = frozenset(
         "validate",
     ]
 )
+# Names the generated input models use in their class bodies: a field with a
+# default binds its name there, and pydantic then reads a later annotation
+# (`n: int`) or call (`Field(...)`) as that default.
+_MODEL_BODY_NAMES = frozenset(["str", "int", "float", "bool", "list", "Any", "Field"])
 # Top-level packages the generated code imports; a project of that name would shadow it.
 _RESERVED_PACKAGES = frozenset(
     [
@@ -134,6 +138,11 @@ def input_name(value: Any) -> str:
         raise SpecValueError(
             f"field name '{text}' would shadow a pydantic model attribute",
             "pick another name",
+        )
+    if text in _MODEL_BODY_NAMES:
+        raise SpecValueError(
+            f"field name '{text}' would shadow '{text}' in the generated input model",
+            f"pick another name, e.g. '{text.lower()}_value'",
         )
     return text
 
