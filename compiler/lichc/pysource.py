@@ -125,8 +125,9 @@ def _docstring_line(line: str, *, first: bool, last: bool) -> str:
     return "".join(out)
 
 
-def py_timedelta(value: timedelta) -> str:
-    """timedelta(hours=1, minutes=30): the readable spelling of a duration."""
+def py_timedelta(value: timedelta, name: str = "timedelta") -> str:
+    """timedelta(hours=1, minutes=30): the readable spelling of a duration
+    (`name` is what the module calls timedelta)."""
     ms = round(value.total_seconds() * 1000)
     parts = []
     for unit, size in (
@@ -140,7 +141,7 @@ def py_timedelta(value: timedelta) -> str:
             parts.append(f"{unit}={count}")
     if ms:
         parts.append(f"milliseconds={ms}")
-    return f"timedelta({', '.join(parts) or 'seconds=0'})"
+    return f"{name}({', '.join(parts) or 'seconds=0'})"
 
 
 LINE_LENGTH = 88

@@ -8,6 +8,7 @@ one place.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -55,10 +56,18 @@ _ACTIVITY_MODULE_NAMES = frozenset(
 )
 
 
+# Names an activity's own code uses besides its handler's module: a parameter
+# of the same name would hide them.
+_ACTIVITY_BODY_NAMES = frozenset(
+    {"Exception", "Heartbeat", "error", "heartbeat", "non_retryable", "with_heartbeat"}
+)
+
+
 @dataclass(frozen=True)
 class Param:
-    name: str
+    name: str  # the handler's keyword
     annotation: str
+    local: str  # the activity's parameter: the keyword, unless that would hide a name
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,16 @@ class WorkflowView:
         return [f"{f.name}={f.name}" for f in self.job.inputs]
 
     @property
+    def client_param(self) -> str:
+        """The client functions' positional client parameter: not an input field."""
+        return free_name("client", self.job.input_names)
+
+    @property
+    def fields_local(self) -> str:
+        """start_x's dict of fields (with mutable defaults): not an input field."""
+        return free_name("fields", self.job.input_names)
+
+    @property
     def mutable_defaults(self) -> tuple[str, ...]:
         """Inputs whose default is a list or dict: None in signatures (B006)."""
         return tuple(
@@ -195,6 +214,21 @@ class TemporalView:
     @property
     def classified(self) -> bool:
         return any(a.non_retryable or a.retry_on for a in self.activities)
+
+
+def free_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, else `name_`, `name__`...: the first that is not `taken`."""
+    used = set(taken)
+    while name in used:
+        name += "_"
+    return name
+
+
+def client_names(plan: Plan) -> dict[str, str]:
+    """What temporal_client.py calls the modules its job functions use: aliased
+    `_name` when an input field (a parameter there) has that name."""
+    fields = {f.name for job in plan.jobs_on("temporal") for f in job.inputs}
+    return {n: f"_{n}" if n in fields else n for n in ("timedelta", "uuid")}
 
 
 def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
@@ -280,11 +314,23 @@ def _activity(
         handler = step.compensate.handler
         if step.compensate.args is not None:
             args = step.compensate.args
-    params = (
-        tuple(Param(f.name, f.type.python()) for f in job.inputs)
+    named = (
+        [(f.name, f.type.python()) for f in job.inputs]
         if args is None
-        else tuple(Param(a.name, _annotation(job, a.value)) for a in args)
+        else [(a.name, _annotation(job, a.value)) for a in args]
     )
+    handler_expr = modules.expr(handler)
+    non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
+    retry_on = tuple(modules.expr(e) for e in step.retry.retry_on)
+    # Temporal passes activity arguments by position, so a parameter that
+    # would hide a module or helper the body uses can take another name.
+    used = {e.split(".")[0] for e in (handler_expr, *non_retryable, *retry_on)}
+    taken = set(used | _ACTIVITY_BODY_NAMES)
+    params = []
+    for name, annotation in named:
+        local = free_name(name, taken)
+        taken.add(local)
+        params.append(Param(name, annotation, local))
     interval = options.heartbeat_interval(step)
     return Activity(
         function=function,
@@ -292,12 +338,12 @@ def _activity(
         job=job,
         step=step,
         compensation=compensation,
-        handler=modules.expr(handler),
+        handler=handler_expr,
         handler_ref=handler,
         is_async=handlers.is_async(handler),
-        params=params,
-        non_retryable=tuple(modules.expr(e) for e in step.retry.non_retryable),
-        retry_on=tuple(modules.expr(e) for e in step.retry.retry_on),
+        params=tuple(params),
+        non_retryable=non_retryable,
+        retry_on=retry_on,
         heartbeat_every=py_seconds(interval) if interval is not None else None,
     )
 
