@@ -137,7 +137,8 @@ class TasksModule:
     imports: list[str]
 
 
-# names that celery_tasks.py defines or imports itself
+# names that celery_tasks.py defines or imports itself, and the parameters and
+# locals of its tasks (a handler imported under one of them would be hidden)
 RESERVED = {
     "Any",
     "Context",
@@ -146,9 +147,15 @@ RESERVED = {
     "RetryPolicy",
     "annotations",
     "app",
+    "context",
+    "contexts",
+    "fields",
     "job",
     "merge",
     "call",
+    "result",
+    "self",
+    "steps",
     "with_result",
 }
 
