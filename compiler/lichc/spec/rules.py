@@ -129,7 +129,19 @@ def _is_redis_url(text: str) -> bool:
 
 
 def _inputs(job: Job) -> Iterator[Diagnostic]:
+    # the generated start functions take the fields as parameters and use these
+    generated = {
+        f"{job.name}Input": "the job's input model",
+        f"{job.name}Workflow": "the job's workflow class",
+        f"start_{job.snake}": "the function that starts the job",
+    }
     for f in job.inputs:
+        if f.name in generated:
+            yield Diagnostic(
+                f"field name '{f.name}' is the name of {generated[f.name]} in the generated code",
+                f.path,
+                "pick another name",
+            )
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
                 f"default {f.default!r} does not match type {f.type}",
