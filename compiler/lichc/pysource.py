@@ -9,6 +9,7 @@ output is stable under the formatter.
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -56,7 +57,7 @@ def py_literal(value: Any, indent: int = 0) -> str:
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return f'float("{value}")'
-        return repr(value)
+        return repr(value).replace("e+", "e")  # 1e16, as ruff writes 1e+16
     if isinstance(value, str):
         return py_str(value)
     pad = " " * (indent + 4)
@@ -147,6 +148,52 @@ def py_timedelta(value: timedelta, name: str = "timedelta") -> str:
 LINE_LENGTH = 88
 
 
+def width(text: str) -> int:
+    """The columns `text` takes as ruff counts them for the line length: two
+    for East Asian wide and full-width characters, none for combining marks
+    (and Hangul vowel and final jamo), one for the rest."""
+    return sum(_char_width(ch) for ch in text) if not text.isascii() else len(text)
+
+
+def _char_width(ch: str) -> int:
+    code = ord(ch)
+    if unicodedata.category(ch) in ("Mn", "Me") or 0x1160 <= code <= 0x11FF:
+        return 0
+    if 0xD7B0 <= code <= 0xD7FF:
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def py_annassign(name: str, annotation: str, value: str, indent: int) -> str:
+    """`name: annotation = value` on a line indented by `indent`, as ruff lays
+    it out when it is too long: a one-line value goes in parentheses on a line
+    of its own when that makes it fit, or when the annotation is more than a
+    name (ruff would otherwise split the annotation); else it stays put."""
+    head = f"{name}: {annotation} = "
+    if "\n" in value or indent + width(head) + width(value) <= LINE_LENGTH:
+        return head + value
+    if indent + 4 + width(value) > LINE_LENGTH and annotation.isidentifier():
+        return head + value
+    return f"{head}(\n{' ' * (indent + 4)}{value}\n{' ' * indent})"
+
+
+def py_param(name: str, annotation: str, default: str | None, indent: int) -> str:
+    """A parameter of an exploded parameter list, before its comma, as ruff
+    lays it out when the line is too long: a `| None` annotation is split
+    before `| None`, a subscripted one inside its brackets."""
+    text = f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
+    if "\n" in text or indent + width(text) + 1 <= LINE_LENGTH:  # +1: the comma
+        return text
+    pad = " " * indent
+    tail = f" = {default}" if default is not None else ""
+    if annotation.endswith(" | None"):
+        return f"{name}: {annotation.removesuffix(' | None')}\n{pad}| None{tail}"
+    if annotation.endswith("]"):
+        head, _, inner = annotation.partition("[")
+        return f"{name}: {head}[\n{pad}    {inner[:-1]}\n{pad}]{tail}"
+    return text
+
+
 def py_env(value: EnvString, prefix: int = 0, indent: int = 4) -> str:
     """An expression reading ${NAME:-default} settings when the code runs.
 
@@ -162,20 +209,27 @@ def py_env(value: EnvString, prefix: int = 0, indent: int = 4) -> str:
     ]
     flat = [f"env({', '.join(a)})" if isinstance(a, list) else py_str(a) for a in args]
     text = " + ".join(flat) or '""'
-    if prefix + len(text) <= LINE_LENGTH:
+    if prefix + width(text) <= LINE_LENGTH:
         return text
 
-    def exploded(term: list[str] | str, level: int) -> str:
+    def exploded(term: list[str] | str, level: int, fits: bool = True) -> str:
         if not isinstance(term, list):
             return py_str(term)
         one_line = f"env({', '.join(term)})"
-        if level + len(one_line) + 1 <= LINE_LENGTH:  # +1: the list's comma
+        if fits and level + width(one_line) + 1 <= LINE_LENGTH:  # +1: the comma
             return one_line
         inner = " " * (level + 4)
         return "env(\n" + "".join(f"{inner}{a},\n" for a in term) + " " * level + ")"
 
     if len(args) == 1:
-        return exploded(args[0], indent)
+        # `return env(...)` is too long: one argument a line; a literal goes
+        # in parentheses when that makes it fit (as ruff does)
+        if isinstance(args[0], str):
+            literal = py_str(args[0])
+            if indent + 4 + width(literal) <= LINE_LENGTH:
+                return f"(\n{' ' * (indent + 4)}{literal}\n{' ' * indent})"
+            return literal
+        return exploded(args[0], indent, fits=False)
     pad = " " * indent
     items = "".join(f"{pad}        {exploded(a, indent + 8)},\n" for a in args)
     return f'"".join(\n{pad}    [\n{items}{pad}    ]\n{pad})'

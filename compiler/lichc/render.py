@@ -61,6 +61,8 @@ def environment() -> jinja2.Environment:
         composeenv=yamlsource.compose_env_ref,
     )
     env.globals["header"] = header
+    env.globals["annassign"] = pysource.py_annassign
+    env.globals["param"] = pysource.py_param
     return env
 
 

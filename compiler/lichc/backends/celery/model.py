@@ -14,11 +14,16 @@ from typing import Any
 
 from lichc.backends.celery import options
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
-from lichc.pysource import py_literal, py_seconds, py_str
+from lichc.pysource import (
+    LINE_LENGTH,
+    py_literal,
+    py_param,
+    py_seconds,
+    py_str,
+    width,
+)
 from lichc.spec.values import _CRON_FIELDS as CRON_FIELDS
 from lichc.spec.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
-
-LINE_LENGTH = 88  # ruff's default, the repo's setting
 
 
 class Names:
@@ -64,7 +69,7 @@ class Imports:
 
 def _from_import(module: str, names: list[str]) -> str:
     line = f"from {module} import {', '.join(names)}"
-    if len(line) <= LINE_LENGTH:
+    if width(line) <= LINE_LENGTH:
         return line
     body = "".join(f"    {name},\n" for name in names)
     return f"from {module} import (\n{body})"
@@ -334,7 +339,7 @@ def _retry(r: RetryPolicy) -> list[tuple[str, str]]:
 def _tuple(items: list[str], prefix: str) -> str:
     """A tuple literal as ruff lays it out after `prefix` (and a comma)."""
     line = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-    if len(prefix) + len(line) + 1 <= LINE_LENGTH:
+    if width(prefix) + width(line) + 1 <= LINE_LENGTH:
         return line
     indent = " " * (len(prefix) - len(prefix.lstrip()))
     body = "".join(f"{indent}    {item},\n" for item in items)
@@ -431,21 +436,18 @@ def param_lines(job: Job) -> list[str]:
     """The keyword-only parameters of a job's start function, one a line."""
     lines = []
     for f in job.inputs:
-        head = f"    {f.name}: {f.type.python()}"
+        default = None
         if f.has_default:
             default = py_literal(f.default, 4)
-            if isinstance(f.default, list | dict):  # never mutated: passed to the model
-                first, newline, rest = default.partition("\n")
-                if newline:
-                    lines.append(f"{head} = {first}  # noqa: B006\n{rest},")
-                else:
-                    lines.append(f"{head} = {default},  # noqa: B006")
-                continue
-            lines.append(f"{head} = {default},")
         elif f.type.optional:
-            lines.append(f"{head} = None,")
-        else:
-            lines.append(f"{head},")
+            default = "None"
+        parts = ("    " + py_param(f.name, f.type.python(), default, 4) + ",").split(
+            "\n"
+        )
+        if isinstance(f.default, list | dict):  # never mutated: passed to the model
+            at = next(i for i, part in enumerate(parts) if " = " in part)
+            parts[at] += "  # noqa: B006"
+        lines.append("\n".join(parts))
     return lines
 
 
@@ -462,7 +464,7 @@ def call(
     line when it fits (and not `force`), else one part a line with a trailing
     comma, as ruff lays it out."""
     line = f"{lead}{function}({', '.join(parts)}){tail}"
-    if (indent + len(line) <= LINE_LENGTH and not force) or not parts:
+    if (indent + width(line) <= LINE_LENGTH and not force) or not parts:
         return line
     pad = " " * (indent + 4)
     body = "".join(f"{pad}{part},\n" for part in parts)
@@ -472,11 +474,13 @@ def call(
 def assign(name: str, terms: list[str], indent: int) -> str:
     """`name = a + b + c` laid out as ruff does when it is too long."""
     line = f"{name} = {' + '.join(terms)}"
-    if indent + len(line) <= LINE_LENGTH:
+    if indent + width(line) <= LINE_LENGTH:
         return line
     pad = " " * (indent + 4)
     inner = " + ".join(terms)
-    if len(pad) + len(inner) <= LINE_LENGTH:
+    if len(terms) == 1 and len(pad) + width(inner) > LINE_LENGTH:
+        return line  # parentheses would not make it fit: ruff leaves it
+    if len(pad) + width(inner) <= LINE_LENGTH:
         return f"{name} = (\n{pad}{inner}\n{' ' * indent})"
     body = f"\n{pad}+ ".join(terms)
     return f"{name} = (\n{pad}{body}\n{' ' * indent})"

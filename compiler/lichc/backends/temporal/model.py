@@ -24,7 +24,14 @@ from lichc.plan import (
     Step,
     WaitStep,
 )
-from lichc.pysource import py_literal, py_seconds, py_str, py_timedelta
+from lichc.pysource import (
+    LINE_LENGTH,
+    py_literal,
+    py_seconds,
+    py_str,
+    py_timedelta,
+    width,
+)
 from lichc.spec.values import InputRef, Literal_, PyRef, StepRef
 
 # Names the activities module defines or imports itself; handler modules and
@@ -236,7 +243,7 @@ def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
     with a trailing comma: the two layouts ruff format keeps as they are. `lead`
     is what precedes the call on its line (`return `), written by the caller."""
     one = f"{head}({', '.join(args)})"
-    if indent + len(lead) + len(one) <= 88 or not args:
+    if indent + width(lead) + width(one) <= LINE_LENGTH or not args:
         return one
     pad = " " * (indent + 4)
     body = "".join(f"{pad}{arg},\n" for arg in args)
@@ -424,7 +431,7 @@ class _Modules:
         for parent in sorted(grouped):
             names = sorted(grouped[parent])
             one = f"from {parent} import {', '.join(names)}"
-            if len(one) <= 88:
+            if len(one) <= LINE_LENGTH:
                 lines.append(one)
             else:
                 body = "".join(f"    {n},\n" for n in names)
