@@ -89,8 +89,9 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".inputs", view.model)
         else:
             tasks.add(".celery_client", view.start)
-            for name in ("Context", "with_result"):
-                tasks.add(".celery_runtime", name)
+            tasks.add(".celery_runtime", "Context")
+            if any(not task.last for task in view.tasks):
+                tasks.add(".celery_runtime", "with_result")
             client.add(".celery_runtime", "new_context", g["new_context"])
             celery.add("celery", "chain", g["chain"])
         if view.joins:

@@ -162,6 +162,10 @@ RESERVED = {
     "self",
     "steps",
     "with_result",
+    # pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
+    "I",
+    "O",
+    "l",
 }
 
 

@@ -93,6 +93,11 @@ class Activity:
     heartbeat_every: str | None  # seconds between automatic heartbeats
 
     @property
+    def retries_everything(self) -> bool:
+        """retry_on lists Exception itself: nothing is left to refuse."""
+        return bool({"Exception", "BaseException"} & set(self.retry_on))
+
+    @property
     def summary(self) -> str:
         what = "compensation of step" if self.compensation else "step"
         if self.job.single:
