@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import model, options
+from lichc.backends.imports import Imports
 from lichc.plan import DEFAULT_QUEUE
 from lichc.pysource import py_seconds
 
@@ -77,7 +78,7 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
 
 def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str]]:
     """The imports of celery_tasks.py and celery_client.py; `g` aliases the client's."""
-    tasks, client, celery = model.Imports(), model.Imports(), model.Imports()
+    tasks, client, celery = Imports(), Imports(), Imports()
     tasks.add(".celery_app", "app")
     client.add(".celery_app", "app", g["app"])
     celery.add("celery.result", "AsyncResult")

@@ -8,11 +8,12 @@ Numbers come from `options`, the same functions `lichc explain` reads.
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from lichc.backends.celery import options
+from lichc.backends.imports import Imports
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.pysource import (
     LINE_LENGTH,
@@ -42,48 +43,6 @@ class Names:
             number += 1
         self.taken.add(f"{base}_{number}")
         return f"{base}_{number}"
-
-
-@dataclass
-class Imports:
-    """`from module import name` lines, grouped and ordered the way ruff's isort does."""
-
-    members: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def add(self, module: str, name: str, alias: str | None = None) -> None:
-        self.members.setdefault(module, {})[name] = alias or name
-
-    def lines(self) -> list[str]:
-        out = []
-        for module in sorted(self.members, key=str.lower):
-            members = self.members[module]
-            plain = sorted((n for n, a in members.items() if n == a), key=member_key)
-            # ruff's isort gives each `import x as y` a line of its own
-            statements = [(n, f"{n} as {a}") for n, a in members.items() if n != a]
-            if plain:
-                statements.append((plain[0], ", ".join(plain)))
-            for _, names in sorted(statements, key=lambda s: member_key(s[0])):
-                out.append(_from_import(module, names.split(", ")))
-        return out
-
-
-def _from_import(module: str, names: list[str]) -> str:
-    line = f"from {module} import {', '.join(names)}"
-    if width(line) <= LINE_LENGTH:
-        return line
-    body = "".join(f"    {name},\n" for name in names)
-    return f"from {module} import (\n{body})"
-
-
-def member_key(name: str) -> tuple[int, str]:
-    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
-    if name.isupper() and len(name) > 1:
-        kind = 0  # CONSTANT
-    elif name[:1].isupper():
-        kind = 1  # Class
-    else:
-        kind = 2  # function
-    return kind, name
 
 
 @dataclass

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from lichc.backends.imports import Imports
 from lichc.backends.temporal import handlers, options
 from lichc.plan import (
     InputField,
@@ -403,7 +404,9 @@ class _Modules:
     """Import lines for handler and exception modules, and how code names them.
 
     `from examples.shop import orders` when the last part of the module path is
-    free; otherwise `import examples.shop.orders` and the full dotted path.
+    free; otherwise `import examples.shop.orders` and the full dotted path when
+    its top package is free (or imported dotted already); otherwise
+    `from examples.shop import orders as orders_2`.
     """
 
     def __init__(self) -> None:
@@ -417,31 +420,29 @@ class _Modules:
         if ref.module == "builtins":
             return ref.name
         if ref.module not in self._alias:
-            last = ref.module.rsplit(".", 1)[-1]
-            taken = {a for a in self._alias.values() if a} | self._reserved
-            tops = {m.split(".", 1)[0] for m, a in self._alias.items() if a is None}
-            free = last not in taken and last not in tops
-            self._alias[ref.module] = last if free else None
+            self._alias[ref.module] = self._choose(ref.module)
         alias = self._alias[ref.module]
         return f"{alias or ref.module}.{ref.name}"
 
+    def _choose(self, module: str) -> str | None:
+        taken = {a for a in self._alias.values() if a} | self._reserved
+        tops = {m.split(".", 1)[0] for m, a in self._alias.items() if a is None}
+        last, top = module.rsplit(".", 1)[-1], module.split(".", 1)[0]
+        if last not in taken and last not in tops:
+            return last
+        if top not in taken:
+            return None  # `import a.b.c` binds `a`, which dotted imports share
+        return free_name(f"{last}_2", taken | tops)
+
     def import_lines(self) -> tuple[str, ...]:
-        plain = sorted(m for m, a in self._alias.items() if a is None or "." not in m)
-        grouped: dict[str, list[str]] = {}
+        imports = Imports()
         for module, alias in self._alias.items():
-            if alias is not None and "." in module:
-                parent = module.rsplit(".", 1)[0]
-                grouped.setdefault(parent, []).append(alias)
-        lines = [f"import {m}" for m in plain]
-        for parent in sorted(grouped):
-            names = sorted(grouped[parent])
-            one = f"from {parent} import {', '.join(names)}"
-            if len(one) <= LINE_LENGTH:
-                lines.append(one)
+            parent, _, last = module.rpartition(".")
+            if alias is None or not parent:
+                imports.add_module(module, alias)
             else:
-                body = "".join(f"    {n},\n" for n in names)
-                lines.append(f"from {parent} import (\n{body})")
-        return tuple(lines)
+                imports.add(parent, last, alias)
+        return tuple(imports.lines())
 
 
 # -- workflows -----------------------------------------------------------------------
