@@ -107,3 +107,22 @@ def test_two_handler_modules_never_share_a_name(tmp_path: Path) -> None:
     assert len(bound) == len(set(bound)), bound
     calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     assert {"orders.charge", "orders_2.refund", "log.audit"} <= calls
+
+
+def test_a_job_whose_snake_case_name_is_a_keyword(tmp_path: Path) -> None:
+    # `Import` is `import` in snake_case: a task or activity function cannot be
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        "  Import: {engine: celery, run: a.b:c}\n"
+        "  Return: {engine: temporal, run: a.b:c}\n"
+    )
+    files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+    for path, data in files.items():
+        if path.endswith(".py"):
+            ast.parse(data, filename=path)
+    assert (
+        b'@app.task(\n    bind=True,\n    base=JobTask,\n    name="jobs.import",'
+        in (files["jobs/celery_tasks.py"])
+    )
+    assert b'@activity.defn(name="return")' in files["jobs/temporal_activities.py"]

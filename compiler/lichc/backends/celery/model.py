@@ -8,6 +8,7 @@ Numbers come from `options`, the same functions `lichc explain` reads.
 from __future__ import annotations
 
 import builtins
+import keyword
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,7 +32,8 @@ class Names:
     """Allocates module-level names: first come, first served, then suffixed."""
 
     def __init__(self, reserved: set[str]) -> None:
-        self.taken = set(reserved) | set(dir(builtins))
+        # a job `Import` is `import`: a keyword cannot name a function
+        self.taken = set(reserved) | set(dir(builtins)) | set(keyword.kwlist)
 
     def take(self, *choices: str) -> str:
         for choice in choices:

@@ -8,6 +8,7 @@ one place.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -259,7 +260,8 @@ def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     modules = _Modules()
-    functions = _Unique(_ACTIVITY_MODULE_NAMES)
+    # a job `Import` has the activity type `import`: not a function name
+    functions = _Unique(_ACTIVITY_MODULE_NAMES | frozenset(keyword.kwlist))
     constants = _Unique(frozenset())
     activities: list[Activity] = []
     configs: list[Config] = []
