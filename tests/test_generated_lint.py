@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.snapshots import golden_cases
+from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyproject.toml"
@@ -67,3 +68,21 @@ def test_mypy_strict(tree: Path) -> None:
         cwd=tree,
         env=env,
     )
+
+
+def test_names_sort_the_way_ruff_sorts_them(tmp_path: Path) -> None:
+    # case-insensitive (JobStatus before JSONExportWorkflow), digits as
+    # numbers (job2 before job10): in imports and in __all__
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        '  JSONExport: {engine: temporal, run: examples.x:a, schedule: {cron: "0 3 * * *"}}\n'
+        "  Job2: {engine: temporal, run: examples.x2:b}\n"
+        "  Job10: {engine: temporal, run: examples.x10:c}\n"
+        "  Clean2: {engine: celery, run: examples.y2:d}\n"
+        "  Clean10: {engine: celery, run: examples.y10:e}\n"
+    )
+    result = run_lichc("build", cwd=tmp_path)
+    assert result.code == 0, result.err
+    tree = tmp_path / "generated"
+    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from lichc import pysource, yamlsource
+from lichc.backends import imports
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import CeleryBackend
 from lichc.backends.compose import ComposeBackend
@@ -59,6 +60,7 @@ def environment() -> jinja2.Environment:
         yamlkey=yamlsource.yaml_key,
         composestr=yamlsource.compose_str,
         composeenv=yamlsource.compose_env_ref,
+        isort=imports.isort,
     )
     env.globals["header"] = header
     env.globals["annassign"] = pysource.py_annassign

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lichc.pysource import LINE_LENGTH, width
@@ -24,9 +26,9 @@ class Imports:
     def lines(self) -> list[str]:
         out = [
             f"import {m}" if a == m else f"import {m} as {a}"
-            for m, a in sorted(self.modules.items(), key=lambda i: i[0].lower())
+            for m, a in sorted(self.modules.items(), key=lambda i: module_key(i[0]))
         ]
-        for module in sorted(self.members, key=str.lower):
+        for module in sorted(self.members, key=module_key):
             members = self.members[module]
             plain = sorted((n for n, a in members.items() if n == a), key=member_key)
             # ruff's isort gives each `import x as y` a line of its own
@@ -46,12 +48,33 @@ def _from_import(module: str, names: list[str]) -> str:
     return f"from {module} import (\n{body})"
 
 
-def member_key(name: str) -> tuple[int, str]:
-    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
+Natural = tuple[tuple[int, int, str], ...]
+
+
+def natural(text: str) -> Natural:
+    """ruff's natural order: runs of digits compare as numbers (job2 < job10)."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.findall(r"\d+|\D", text)
+    )
+
+
+def member_key(name: str) -> tuple[int, Natural, Natural]:
+    """ruff's isort order of imported names: CONSTANTS, then Classes, then
+    functions, each case-insensitive (JobStatus before JSONExportWorkflow)."""
     if name.isupper() and len(name) > 1:
         kind = 0  # CONSTANT
     elif name[:1].isupper():
         kind = 1  # Class
     else:
         kind = 2  # function
-    return kind, name
+    return kind, natural(name.lower()), natural(name)
+
+
+def module_key(module: str) -> tuple[Natural, Natural]:
+    return natural(module.lower()), natural(module)
+
+
+def isort(names: Iterable[str]) -> list[str]:
+    """Names of one `from x import (...)`, in the order ruff's isort wants."""
+    return sorted(names, key=member_key)
