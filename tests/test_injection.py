@@ -319,6 +319,7 @@ class Output:
 def check_everything(spec: dict[str, Any], files: dict[str, bytes]) -> None:
     out = Output(spec, files)
     check_no_code_from_yaml(out)
+    check_nothing_more(out)
     check_inputs(out)
     check_settings(out)
     check_client(out)
@@ -354,6 +355,34 @@ def check_no_code_from_yaml(out: Output) -> None:
             "compose: YAML text outside a scalar"
         )
         at = compose.find(CANARY, at + 1)
+
+
+def check_nothing_more(out: Output) -> None:
+    """Every top-level name of a module is the template's own, an import, or
+    a definition the spec asks for (a task, activity, workflow, model, client
+    function, or the policy or activity options of one)."""
+    words = codecheck.template_words()
+    wanted = {f"{name}Input" for name in out.spec["jobs"]}
+    wanted |= client_functions(out.spec, "celery") | client_functions(
+        out.spec, "temporal"
+    )
+    for path, tree in out.trees.items():
+        registered = set(wanted)
+        for decorator in ("app.task", "activity.defn", "workflow.defn"):
+            registered |= {
+                getattr(n, "name", "") for n in decorated(tree, decorator).values()
+            }
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                if ast.unparse(node.value.func) in (
+                    "Policy",
+                    "workflow.ActivityConfig",
+                ):
+                    registered.add(ast.unparse(node.targets[0]))
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                registered |= {a.asname or a.name.split(".")[0] for a in node.names}
+        extra = codecheck.module_names(tree) - registered - words
+        assert not extra, f"{path} defines names nobody asked for: {sorted(extra)}"
 
 
 def check_inputs(out: Output) -> None:
