@@ -6,7 +6,7 @@ Draws that many hostile specs (tests/support/hostile_specs.py), valid ones
 and ones broken on purpose, runs each through load -> validate -> plan ->
 render and every check of the test, without stopping at the first failure
 or shrinking. Then runs `ruff format --check` and `ruff check` once over all
-generated trees, split by name length (at most 16 characters, or longer).
+generated trees, split by name length (at most 40 characters, or longer).
 Prints how many examples ran, the failures by kind, and ruff's verdicts.
 """
 
@@ -104,7 +104,8 @@ def main() -> None:
                 print(f"  {_verdict(done)}")
                 if kind == "short" and done.returncode:
                     failures[
-                        f"ruff {command[0]} over names <= 16: {_verdict(done)}"
+                        f"ruff {command[0]} over names <= {checks.SHORT_NAME}: "
+                        f"{_verdict(done)}"
                     ] += 1
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"failures: {sum(failures.values())}")

@@ -13,6 +13,7 @@ import pytest
 from lichc.backends.celery import model, options
 from lichc.build import Source, compile_plan
 from lichc.plan import Plan
+from lichc.pysource import py_call
 from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +68,9 @@ def test_cron_names_become_numbers() -> None:
 
 
 def test_long_calls_are_exploded_like_ruff() -> None:
-    short = model.call("f", ["a", "b"], 4)
+    short = py_call("f", ["a", "b"], 4)
     assert short == "f(a, b)"
-    long = model.call("app.signature", ["x" * 40, "y" * 40], 8, ",")
+    long = py_call("app.signature", ["x" * 40, "y" * 40], 8, ",")
     assert (
         long
         == f"app.signature(\n            {'x' * 40},\n            {'y' * 40},\n        ),"

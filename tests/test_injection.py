@@ -60,7 +60,7 @@ EXAMPLES = int(os.environ.get("LICHC_INJECTION_EXAMPLES", "150"))
 # ruff checks the trees whose names are this short at most: with longer ones
 # (up to the 64 characters allowed) some templates still lay lines out
 # differently from ruff (see SECURITY.md, "Known limits").
-SHORT_NAME = 16
+SHORT_NAME = 40
 SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,

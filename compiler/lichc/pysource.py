@@ -164,15 +164,78 @@ def _char_width(ch: str) -> int:
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
 
 
+def py_call(
+    function: str,
+    parts: list[str],
+    indent: int,
+    tail: str = "",
+    *,
+    lead: str = "",
+    force: bool = False,
+    brackets: str = "()",
+) -> str:
+    """`lead + function(a, b) + tail` for a line indented by `indent`: on one
+    line when it fits (and not `force`), else one part a line with a trailing
+    comma, a layout ruff keeps whatever the width. `brackets="{}"` for a dict."""
+    opening, closing = brackets[0], brackets[1]
+    line = f"{lead}{function}{opening}{', '.join(parts)}{closing}{tail}"
+    if (indent + width(line) <= LINE_LENGTH and not force) or not parts:
+        return line
+    pad = " " * (indent + 4)
+    body = "".join(f"{pad}{part},\n" for part in parts)
+    return f"{lead}{function}{opening}\n{body}{' ' * indent}{closing}{tail}"
+
+
+def py_assign_call(name: str, call: str) -> str:
+    """`name = call(...)` at the top level, the call exploded: when its first
+    line is too long, ruff puts the call in parentheses (if `name = (` fits)."""
+    first = call.split("\n", 1)[0]
+    if width(f"{name} = {first}") <= LINE_LENGTH or width(name) + 4 > LINE_LENGTH:
+        return f"{name} = {call}"
+    inner = "\n".join(f"    {line}" if line else line for line in call.split("\n"))
+    return f"{name} = (\n{inner}\n)"
+
+
+def py_subscript_assign(target: str, key: str, value: str, indent: int) -> str:
+    """`target[key] = value` on a line indented by `indent`: when its first
+    line is too long, ruff moves the key to a line of its own."""
+    first = value.split("\n", 1)[0]
+    if indent + width(f"{target}[{key}] = {first}") <= LINE_LENGTH:
+        return f"{target}[{key}] = {value}"
+    pad = " " * indent
+    return f"{target}[\n{pad}    {key}\n{pad}] = {value}"
+
+
+def py_keyword(name: str, value: str, indent: int, sep: str = "=") -> str:
+    """`name=value`, an argument on a line of its own at `indent` (or with
+    `sep=": "` a dict entry): a subscript that does not fit has its last key
+    moved to a line of its own (ruff)."""
+    text = f"{name}{sep}{value}"
+    if "\n" in value or not value.endswith("]"):
+        return text
+    if indent + width(text) + 1 <= LINE_LENGTH:  # +1: the comma
+        return text
+    head, _, key = value[:-1].rpartition("[")
+    pad = " " * indent
+    return f"{name}{sep}{head}[\n{pad}    {key}\n{pad}]"
+
+
 def py_annassign(name: str, annotation: str, value: str, indent: int) -> str:
     """`name: annotation = value` on a line indented by `indent`, as ruff lays
     it out when it is too long: a one-line value goes in parentheses on a line
     of its own when that makes it fit, or when the annotation is more than a
     name (ruff would otherwise split the annotation); else it stays put."""
-    head = f"{name}: {annotation} = "
+    return py_assign(f"{name}: {annotation}", value, indent, annotation.isidentifier())
+
+
+def py_assign(target: str, value: str, indent: int, plain: bool = True) -> str:
+    """`target = value`, the value in parentheses on a line of its own when the
+    line is too long and that makes it fit (or when the target is not `plain`:
+    an annotation ruff would otherwise split)."""
+    head = f"{target} = "
     if "\n" in value or indent + width(head) + width(value) <= LINE_LENGTH:
         return head + value
-    if indent + 4 + width(value) > LINE_LENGTH and annotation.isidentifier():
+    if indent + 4 + width(value) > LINE_LENGTH and plain:
         return head + value
     return f"{head}(\n{' ' * (indent + 4)}{value}\n{' ' * indent})"
 

@@ -225,7 +225,7 @@ def _without_canary(names: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
 def _sometimes_long(
     short: st.SearchStrategy[str], long: st.SearchStrategy[str]
 ) -> st.SearchStrategy[str]:
-    """`short`, or in one spec out of four also `long` names (up to the limit)."""
+    """`short`, or in one spec out of four also `long` ones (up to the limit)."""
     allowed = st.shared(st.integers(0, 3), key="long names")
     return allowed.flatmap(lambda k: short | long if k == 0 else short)
 
@@ -234,14 +234,14 @@ job_names = _without_canary(
     _sometimes_long(
         st.from_regex(r"[A-Z][A-Za-z0-9]{0,12}", fullmatch=True)
         | st.sampled_from(PASCAL_VOCABULARY),
-        st.from_regex(r"[A-Z][A-Za-z0-9]{50,63}", fullmatch=True),
+        st.from_regex(r"[A-Z][A-Za-z0-9]{16,63}", fullmatch=True),
     ).filter(lambda n: n != "L")  # reads like a digit: refused
 )
 snake_names = _without_canary(
     _sometimes_long(
         st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
         | st.sampled_from(VOCABULARY),
-        st.from_regex(r"[a-z][a-z0-9_]{50,63}", fullmatch=True),
+        st.from_regex(r"[a-z][a-z0-9_]{16,63}", fullmatch=True),
     ).filter(lambda n: not keyword.iskeyword(n))
 )
 
@@ -260,7 +260,7 @@ field_names = _without_canary(
     _sometimes_long(
         st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,12}", fullmatch=True)
         | st.sampled_from(VOCABULARY + PASCAL_VOCABULARY),
-        st.from_regex(r"[A-Za-z][A-Za-z0-9_]{50,63}", fullmatch=True),
+        st.from_regex(r"[A-Za-z][A-Za-z0-9_]{16,63}", fullmatch=True),
     ).filter(_valid_field)
 )
 queue_names = _without_canary(
@@ -269,7 +269,7 @@ queue_names = _without_canary(
         | st.sampled_from(
             ["default", "dead_letter", "True", "null", "yes", "0x1f", "1e3"]
         ),
-        st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{50,63}", fullmatch=True),
+        st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{16,63}", fullmatch=True),
     )
 )
 HANDLER_MODULES = [
@@ -308,7 +308,7 @@ project_names = _without_canary(
     _sometimes_long(
         st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
         | st.sampled_from(["jobs", "shop", "app", "worker", "tasks", "activities"]),
-        st.from_regex(r"[a-z][a-z0-9_]{50,63}", fullmatch=True),
+        st.from_regex(r"[a-z][a-z0-9_]{16,63}", fullmatch=True),
     ).filter(_valid_project)
 )
 handlers = st.builds("{}:{}".format, st.sampled_from(HANDLER_MODULES), snake_names)

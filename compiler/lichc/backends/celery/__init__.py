@@ -9,7 +9,7 @@ from lichc.backends.base import Backend, Files
 from lichc.backends.celery import model, options
 from lichc.backends.imports import Imports
 from lichc.plan import DEFAULT_QUEUE
-from lichc.pysource import py_seconds
+from lichc.pysource import py_call, py_seconds
 
 if TYPE_CHECKING:
     import jinja2
@@ -47,7 +47,7 @@ def template_context(plan: Plan) -> dict[str, Any]:
     return {
         "plan": plan,
         "module": module,
-        "call": model.call,
+        "call": py_call,
         "assign": model.assign,
         "params": {view.job.name: model.param_lines(view.job) for view in module.jobs},
         "g": g,

@@ -18,6 +18,8 @@ from lichc.backends.imports import Imports
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.pysource import (
     LINE_LENGTH,
+    py_call,
+    py_keyword,
     py_literal,
     py_param,
     py_seconds,
@@ -183,8 +185,8 @@ def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
         ]
     else:
         pairs = [(a.name, arg_expression(a.value, 12)) for a in step.args]
-    parts = [handler, *(f"{k}={v}" for k, v in pairs)]
-    return call("call", parts, 8, lead=lead, force=bool(pairs))
+    parts = [handler, *(py_keyword(k, v, 12) for k, v in pairs)]
+    return py_call("call", parts, 8, lead=lead, force=bool(pairs))
 
 
 def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
@@ -414,26 +416,6 @@ def param_lines(job: Job) -> list[str]:
             parts[at] += "  # noqa: B006"
         lines.append("\n".join(parts))
     return lines
-
-
-def call(
-    function: str,
-    parts: list[str],
-    indent: int,
-    tail: str = "",
-    *,
-    lead: str = "",
-    force: bool = False,
-) -> str:
-    """`lead + function(a, b) + tail` for a line indented by `indent`: on one
-    line when it fits (and not `force`), else one part a line with a trailing
-    comma, as ruff lays it out."""
-    line = f"{lead}{function}({', '.join(parts)}){tail}"
-    if (indent + width(line) <= LINE_LENGTH and not force) or not parts:
-        return line
-    pad = " " * (indent + 4)
-    body = "".join(f"{pad}{part},\n" for part in parts)
-    return f"{lead}{function}(\n{body}{' ' * indent}){tail}"
 
 
 def assign(name: str, terms: list[str], indent: int) -> str:

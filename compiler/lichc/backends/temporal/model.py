@@ -28,6 +28,7 @@ from lichc.plan import (
 )
 from lichc.pysource import (
     LINE_LENGTH,
+    py_call,
     py_literal,
     py_seconds,
     py_str,
@@ -93,6 +94,17 @@ class Activity:
     non_retryable: tuple[str, ...]  # exception expressions
     retry_on: tuple[str, ...]
     heartbeat_every: str | None  # seconds between automatic heartbeats
+
+    def opening(self, indent: int) -> str:
+        """`return [await ]handler(`, the start of the handler call at `indent`."""
+        lead = "return " + ("await " if self.is_async else "")
+        if self.heartbeat_every is None:
+            return f"{lead}{self.handler}("
+        wrap = py_call("with_heartbeat", [self.handler, "heartbeat"], indent, lead=lead)
+        if "\n" in wrap or indent + width(wrap) + 1 <= LINE_LENGTH:
+            return f"{wrap}("
+        forced = [self.handler, "heartbeat"]
+        return py_call("with_heartbeat", forced, indent, lead=lead, force=True) + "("
 
     @property
     def retries_everything(self) -> bool:
@@ -246,15 +258,9 @@ def client_names(plan: Plan) -> dict[str, str]:
 
 
 def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
-    """A call on one line when it fits in 88 columns, else one argument per line
-    with a trailing comma: the two layouts ruff format keeps as they are. `lead`
-    is what precedes the call on its line (`return `), written by the caller."""
-    one = f"{head}({', '.join(args)})"
-    if indent + width(lead) + width(one) <= LINE_LENGTH or not args:
-        return one
-    pad = " " * (indent + 4)
-    body = "".join(f"{pad}{arg},\n" for arg in args)
-    return f"{head}(\n{body}{' ' * indent})"
+    """`head(args)` after `lead` (written by the caller) on a line indented by
+    `indent`: one line when it fits, else one argument a line (py_call)."""
+    return py_call(head, args, indent, lead=lead).removeprefix(lead)
 
 
 def build(plan: Plan) -> TemporalView:
@@ -527,7 +533,11 @@ def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
         if value.field is None:
             return result
         helper = "payload_field" if value.step in waits else "result_field"
-        return f"{helper}(results, {py_str(value.step)}, {py_str(value.field)})"
+        parts = ["results", py_str(value.step), py_str(value.field)]
+        one = py_call(helper, parts, indent)
+        if indent + width(one) + 1 > LINE_LENGTH:  # +1: its comma in the list
+            return py_call(helper, parts, indent, force=True)
+        return one
     assert isinstance(value, Literal_)
     return py_literal(value.value, indent)
 
