@@ -13,6 +13,7 @@ import pytest
 from lichc.backends.celery import model, options
 from lichc.build import Source, compile_plan
 from lichc.plan import Plan
+from lichc.pysource import py_call
 from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,9 +68,9 @@ def test_cron_names_become_numbers() -> None:
 
 
 def test_long_calls_are_exploded_like_ruff() -> None:
-    short = model.call("f", ["a", "b"], 4)
+    short = py_call("f", ["a", "b"], 4)
     assert short == "f(a, b)"
-    long = model.call("app.signature", ["x" * 40, "y" * 40], 8, ",")
+    long = py_call("app.signature", ["x" * 40, "y" * 40], 8, ",")
     assert (
         long
         == f"app.signature(\n            {'x' * 40},\n            {'y' * 40},\n        ),"
@@ -115,3 +116,29 @@ def test_beat_schedule_honours_its_timezone(
     finally:
         for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
             del sys.modules[name]
+
+
+def test_a_chains_own_queue_is_consumed_when_every_step_overrides_it(
+    tmp_path: Path,
+) -> None:
+    # The launcher and the chord body of `p` run on the job's queue `jobq`:
+    # without a worker on it, the chord never completes.
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        "  Flow:\n"
+        "    engine: celery\n"
+        "    queue: jobq\n"
+        "    steps:\n"
+        "      - {name: a, run: m.x:a, queue: s}\n"
+        "      - {name: p, parallel: [{name: b, run: m.x:b, queue: s}]}\n"
+    )
+    plan = plan_of(tmp_path / "jobs.yaml")
+    assert plan.queues_on("celery") == ("jobq", "s")
+    result = run_lichc("build", cwd=tmp_path)
+    assert result.code == 0, result.err
+    app = (tmp_path / "generated" / "jobs" / "celery_app.py").read_text()
+    assert 'Queue("jobq")' in app
+    assert '"jobs.flow.p": {"queue": "jobq"}' in app
+    compose = (tmp_path / "generated" / "docker-compose.yml").read_text()
+    assert "celery-worker-jobq:" in compose

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.snapshots import golden_cases
+from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyproject.toml"
@@ -67,3 +68,63 @@ def test_mypy_strict(tree: Path) -> None:
         cwd=tree,
         env=env,
     )
+
+
+def test_names_sort_the_way_ruff_sorts_them(tmp_path: Path) -> None:
+    # case-insensitive (JobStatus before JSONExportWorkflow), digits as
+    # numbers (job2 before job10): in imports and in __all__
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        '  JSONExport: {engine: temporal, run: examples.x:a, schedule: {cron: "0 3 * * *"}}\n'
+        "  Job2: {engine: temporal, run: examples.x2:b}\n"
+        "  Job10: {engine: temporal, run: examples.x10:c}\n"
+        "  Clean2: {engine: celery, run: examples.y2:d}\n"
+        "  Clean10: {engine: celery, run: examples.y10:e}\n"
+    )
+    result = run_lichc("build", cwd=tmp_path)
+    assert result.code == 0, result.err
+    tree = tmp_path / "generated"
+    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
+
+
+LONG = "a_rather_long_descriptive_name_of_40_chr"  # 40 characters
+
+
+def test_long_names_stay_formatted(tmp_path: Path) -> None:
+    # lines that hold names are laid out the way ruff lays them out
+    job, queue = "SendTheWelcomeEmailToEveryNewCustomerNow", "q" * 40
+    (tmp_path / "jobs.yaml").write_text(
+        f"version: 1\n"
+        f"project: {LONG}\n"
+        f"jobs:\n"
+        f"  {job}:\n"
+        f"    engine: celery\n"
+        f"    queue: {queue}\n"
+        f"    input: {{{LONG}: str}}\n"
+        f"    steps:\n"
+        f"      - {{name: {LONG}, run: examples.shop.emails:{LONG}}}\n"
+        f"      - {{name: {LONG}_p, parallel: [{{name: {LONG}_b, run: examples.x:{LONG}}}]}}\n"
+        f"  {job}Later:\n"
+        f"    engine: temporal\n"
+        f"    input: {{{LONG}: str}}\n"
+        f"    steps:\n"
+        f"      - {{name: {LONG}, run: examples.x:{LONG}, heartbeat: 5s,\n"
+        f"         compensate: examples.x:{LONG}_undo}}\n"
+        f"      - {{name: {LONG}_wait, wait_for: {{signal: {LONG}}}}}\n"
+        f'      - {{name: {LONG}_last, run: examples.x:last, args: {{x: "${{steps.{LONG}_wait.{LONG}}}"}}}}\n'
+    )
+    result = run_lichc("build", cwd=tmp_path)
+    assert result.code == 0, result.err
+    tree = tmp_path / "generated"
+    run(
+        tool("ruff"),
+        "format",
+        "--check",
+        "--no-cache",
+        "--config",
+        str(CONFIG),
+        ".",
+        cwd=tree,
+    )
+    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)

@@ -3,12 +3,14 @@ loadable in Temporal's workflow sandbox, and lichc itself free of temporalio."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from lichc.build import Source, compile_plan, render_files
 from tests.snapshots import GOLDEN, golden_cases
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +81,48 @@ def test_building_does_not_import_temporalio() -> None:
     )
     result = run("-c", script)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_two_handler_modules_never_share_a_name(tmp_path: Path) -> None:
+    # `examples.inj.orders` takes the name `orders`; the top-level module
+    # `orders` must then be imported under another one, not rebind it.
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        "  Pay:\n"
+        "    engine: temporal\n"
+        "    steps:\n"
+        "      - {name: charge, run: examples.inj.orders:charge}\n"
+        "      - {name: refund, run: orders:refund}\n"
+        "      - {name: audit, run: activity.log:audit}\n"
+    )
+    files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+    tree = ast.parse(files["jobs/temporal_activities.py"])
+    bound = [
+        alias.asname or alias.name.split(".")[0]
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert len(bound) == len(set(bound)), bound
+    calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    assert {"orders.charge", "orders_2.refund", "log.audit"} <= calls
+
+
+def test_a_job_whose_snake_case_name_is_a_keyword(tmp_path: Path) -> None:
+    # `Import` is `import` in snake_case: a task or activity function cannot be
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        "  Import: {engine: celery, run: a.b:c}\n"
+        "  Return: {engine: temporal, run: a.b:c}\n"
+    )
+    files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+    for path, data in files.items():
+        if path.endswith(".py"):
+            ast.parse(data, filename=path)
+    assert (
+        b'@app.task(\n    bind=True,\n    base=JobTask,\n    name="jobs.import",'
+        in (files["jobs/celery_tasks.py"])
+    )
+    assert b'@activity.defn(name="return")' in files["jobs/temporal_activities.py"]

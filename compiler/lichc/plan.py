@@ -237,8 +237,11 @@ class Plan:
         return tuple(j for j in self.jobs if j.engine == engine)
 
     def queues_on(self, engine: Engine) -> tuple[str, ...]:
-        """Every queue an engine's workers must listen on, sorted."""
-        found = {s.queue for j in self.jobs_on(engine) for s in j.run_steps()}
+        """Every queue an engine's workers must listen on, sorted: the steps'
+        and the jobs' own (a Temporal workflow's, a Celery chain's launcher
+        and chord bodies), even when every step overrides it."""
+        jobs = self.jobs_on(engine)
+        found = {s.queue for j in jobs for s in j.run_steps()} | {j.queue for j in jobs}
         return tuple(sorted(found))
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from lichc import pysource, yamlsource
+from lichc.backends import imports
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import CeleryBackend
 from lichc.backends.compose import ComposeBackend
@@ -59,8 +60,16 @@ def environment() -> jinja2.Environment:
         yamlkey=yamlsource.yaml_key,
         composestr=yamlsource.compose_str,
         composeenv=yamlsource.compose_env_ref,
+        isort=imports.isort,
     )
     env.globals["header"] = header
+    env.globals["annassign"] = pysource.py_annassign
+    env.globals["assign_value"] = pysource.py_assign
+    env.globals["call"] = pysource.py_call
+    env.globals["assign_call"] = pysource.py_assign_call
+    env.globals["subscript_assign"] = pysource.py_subscript_assign
+    env.globals["keyword"] = pysource.py_keyword
+    env.globals["param"] = pysource.py_param
     return env
 
 

@@ -1,18 +1,14 @@
 """Build a spec with lichc and run its generated Celery code on real workers.
 
 Workers are `celery -A <project>.celery_app worker` processes against the
-session's redis-server, with PYTHONPATH set to the output folder and the
-repository (for the handlers). Readiness is a real control-channel ping.
+session's redis-server (tests/support/workers.py). Readiness is a real
+control-channel ping.
 """
 
 from __future__ import annotations
 
 import gc
 import importlib
-import os
-import signal
-import socket
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,15 +19,11 @@ from typing import Any
 
 import pytest
 
+from tests.support import workers
 from tests.support.cli import run_lichc
-from tests.support.servers import RedisServer, wait_until
+from tests.support.servers import RedisServer
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def celery_binary() -> str:
-    beside = Path(sys.executable).parent / "celery"
-    return str(beside) if beside.exists() else "celery"
+ROOT = workers.ROOT
 
 
 def build(folder: Path, spec: str) -> Path:
@@ -96,37 +88,6 @@ def project(tmp: Path, spec: str, name: str, redis: RedisServer) -> Iterator[Pro
                 del sys.modules[module]
 
 
-class Worker:
-    def __init__(self, process: subprocess.Popen[bytes], node: str, log: Path) -> None:
-        self.process = process
-        self.node = node
-        self.log = log
-
-    def pids(self) -> list[int]:
-        """The worker's pool processes (its children)."""
-        import psutil
-
-        return [c.pid for c in psutil.Process(self.process.pid).children()]
-
-    def kill(self) -> None:
-        """SIGKILL the whole worker, pool processes included (a machine crash)."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # warm shutdown
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
 @contextmanager
 def worker(
     proj: Project,
@@ -134,48 +95,15 @@ def worker(
     *,
     queues: list[str] | None = None,
     concurrency: int = 2,
-) -> Iterator[Worker]:
-    """A real `celery worker` process, ready when it answers a ping."""
-    node = f"{name}@{socket.gethostname()}"
-    log = proj.out_dir.parent / f"{name}.log"
-    command = [
-        celery_binary(),
-        "-A",
-        f"{proj.name}.celery_app",
-        "worker",
-        "--loglevel=INFO",
-        f"--concurrency={concurrency}",
-        "--pool=prefork",
-        f"--hostname={node}",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    if queues:
-        command.append(f"--queues={','.join(queues)}")
-    env = {
-        **os.environ,
-        **proj.env(),
-        "PYTHONPATH": os.pathsep.join([str(proj.out_dir), str(ROOT)]),
-    }
-    with log.open("ab") as stream:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=proj.out_dir.parent,
-            stdout=stream,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    running = Worker(process, node, log)
-    try:
-        wait_until(lambda: _answers(proj, running), f"celery worker {node}", 90)
+) -> Iterator[workers.WorkerProcess]:
+    """A real `celery worker` process for `proj`, ready when it answers a ping."""
+    with workers.celery_worker(
+        proj.app,
+        proj.out_dir,
+        proj.name,
+        proj.env(),
+        name,
+        queues=queues,
+        concurrency=concurrency,
+    ) as running:
         yield running
-    finally:
-        running.stop()
-
-
-def _answers(proj: Project, running: Worker) -> bool:
-    if running.process.poll() is not None:
-        pytest.fail(f"worker {running.node} exited:\n{running.output()[-3000:]}")
-    replies = proj.app.control.ping(destination=[running.node], timeout=0.5)
-    return bool(replies)

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -20,7 +16,8 @@ from temporalio.client import WorkflowFailureError
 
 from tests.e2e.handlers.flaky import ATTEMPTS
 from tests.support.servers import wait_until
-from tests.support.temporal import ROOT, Server, history_of, started_attempts
+from tests.support.temporal import Server, history_of, started_attempts
+from tests.support.workers import temporal_worker
 
 pytestmark = pytest.mark.e2e
 
@@ -96,47 +93,24 @@ def test_heartbeats_keep_long_activities_alive_and_carry_progress(
     assert b'"done"' in details[0].data
 
 
-def _worker(output: Path, address: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "TEMPORAL_ADDRESS": address,
-        "PYTHONPATH": os.pathsep.join([str(output), str(ROOT)]),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "e2e_retries.temporal_worker"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
 def test_killed_worker_restarts_and_the_workflow_completes(
     temporal: Server, retries: Project, tmp_path: Path
 ) -> None:
     client_mod = retries["temporal_client"]
     output = Path(retries["inputs"].__file__).parents[1]
     marker = tmp_path / "started"
-    first = _worker(output, temporal.address)
-    second = None
-    try:
+    with temporal_worker(output, "e2e_retries", temporal.address, "crashy-a") as first:
         handle = temporal.run(
             client_mod.start_crashy(temporal.client, marker=str(marker))
         )
         wait_until(marker.exists, "the first attempt in the worker process", 90)
         assert marker.read_text() == str(first.pid)
-        first.send_signal(signal.SIGKILL)
-        first.wait(30)
-        second = _worker(output, temporal.address)
+        first.kill()
+    with temporal_worker(output, "e2e_retries", temporal.address, "crashy-b") as second:
         started = time.monotonic()
         result = temporal.run(handle.result(), timeout=120)
         assert result == {"pid": second.pid}
         assert time.monotonic() - started < 60
         events = temporal.run(history_of(handle))
         assert started_attempts(events) == [2]  # heartbeat timeout, then a retry
-        second.send_signal(signal.SIGTERM)  # graceful shutdown
-        assert second.wait(60) == 0, second.stderr.read() if second.stderr else ""
-    finally:
-        for process in (first, second):
-            if process is not None and process.poll() is None:
-                process.kill()
-                process.wait(10)
+        assert second.stop(timeout=60) == 0, second.output()[-3000:]  # graceful

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -55,6 +56,20 @@ def test_docstrings_are_one_string_literal(text: str) -> None:
     assert "".join(doc.split()) == "".join(text.split()) or not text.strip()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['"starts', 'ends"', 'a """ b', 'ends """', '""""""""', '"', 'x\\"', '"\n  ""'],
+)
+def test_docstrings_keep_every_quote(text: str) -> None:
+    source = f"def f():\n    {py_docstring(text, 4)}\n"
+    body = ast.parse(source).body[0]
+    assert isinstance(body, ast.FunctionDef)
+    doc = ast.get_docstring(body, clean=False) or ""
+    assert [line.strip() for line in doc.splitlines() if line.strip()] == [
+        line.strip() for line in text.splitlines() if line.strip()
+    ]
+
+
 ENV_SETTINGS = [
     "${REDIS_URL:-redis://localhost:6379/0}",
     "redis://${REDIS_HOST:-localhost}:${REDIS_PORT:-6379}/2",
@@ -75,6 +90,10 @@ def test_generated_source_is_stable_under_ruff_format(tmp_path: object) -> None:
         "ünïcødé",
         "\x00\x1f",
         'ends with "',
+        '"starts with a quote',
+        'three """ in a row',
+        'ends with three """',
+        '""""""""',
     ]
     blocks = ["from datetime import timedelta"]
     for i, text in enumerate(samples):

@@ -130,3 +130,43 @@ def test_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None:
     (out / writer.MANIFEST).write_text("{not json")
     with pytest.raises(WriteError, match="damaged"):
         write(out, {"a.py": b"x"})
+
+
+@pytest.mark.parametrize(
+    "journal",
+    [
+        {"renames": [], "removes": ["../victim.txt"]},
+        {"renames": [], "removes": ["/tmp/victim.txt"]},
+        {"renames": [[".a.py.lichc-tmp", "../victim.txt"]], "removes": []},
+        {"renames": [["../victim.txt", "a.py"]], "removes": []},
+        {"renames": "x", "removes": []},
+    ],
+)
+def test_a_journal_naming_paths_outside_the_output_is_refused(
+    tmp_path: Path, journal: dict[str, object]
+) -> None:
+    # A journal committed to the repository by someone else must not make
+    # `lichc build` or `lichc check` move or delete files outside the output.
+    out = tmp_path / "generated"
+    write(out, {"a.py": b"old"})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (out / ".a.py.lichc-tmp").write_bytes(b"new")
+    (out / writer.JOURNAL).write_text(json.dumps(journal))
+    with pytest.raises(WriteError, match="was not written by lichc"):
+        writer.recover(out)
+    assert victim.read_text() == "keep me"
+    assert (out / "a.py").read_bytes() == b"old"
+
+
+def test_a_manifest_naming_paths_outside_the_output_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    write(out, {"a.py": b"a"})
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (out / writer.MANIFEST).write_bytes(
+        Manifest("t", "k", {"../victim.txt": writer.sha256(b"keep me")}).dumps()
+    )
+    with pytest.raises(WriteError):
+        write(out, {"a.py": b"a"})
+    assert victim.read_text() == "keep me"

@@ -38,6 +38,13 @@ _MODEL_ATTRIBUTES = frozenset(
         "validate",
     ]
 )
+# Names the generated input models use in their class bodies: a field with a
+# default binds its name there, and pydantic then reads a later annotation
+# (`n: int`) or call (`Field(...)`) as that default.
+_MODEL_BODY_NAMES = frozenset(["str", "int", "float", "bool", "list", "Any", "Field"])
+# Names pycodestyle refuses as variables and functions (E741, E743): they read
+# like 1 and 0, and the generated code would not pass `ruff check`.
+_AMBIGUOUS = frozenset(["l", "I", "O"])
 # Top-level packages the generated code imports; a project of that name would shadow it.
 _RESERVED_PACKAGES = frozenset(
     [
@@ -83,6 +90,8 @@ def _text(value: Any, what: str) -> str:
 
 def job_name(value: Any) -> str:
     text = _text(value, "job name")
+    if text == "L":  # its snake_case name `l` names functions
+        raise SpecValueError("job name 'L' reads like a digit", "pick a longer name")
     if not _JOB_RE.fullmatch(text):
         suggestion = to_pascal(text)
         hint = (
@@ -116,7 +125,12 @@ def step_name(value: Any) -> str:
 
 
 def signal_name(value: Any) -> str:
-    return snake_name(value, "signal name")
+    text = snake_name(value, "signal name")
+    if text in _AMBIGUOUS:  # it names a method of the workflow
+        raise SpecValueError(
+            f"signal name '{text}' reads like a digit", "pick a longer name"
+        )
+    return text
 
 
 def input_name(value: Any) -> str:
@@ -134,6 +148,16 @@ def input_name(value: Any) -> str:
         raise SpecValueError(
             f"field name '{text}' would shadow a pydantic model attribute",
             "pick another name",
+        )
+    if text in _AMBIGUOUS:
+        raise SpecValueError(
+            f"field name '{text}' reads like a digit (l, I and O are refused)",
+            "pick a longer name",
+        )
+    if text in _MODEL_BODY_NAMES:
+        raise SpecValueError(
+            f"field name '{text}' would shadow '{text}' in the generated input model",
+            f"pick another name, e.g. '{text.lower()}_value'",
         )
     return text
 

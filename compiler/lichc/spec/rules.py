@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from lichc.diagnostics import Diagnostic, KeyPath
 from lichc.plan import (
@@ -24,7 +25,13 @@ from lichc.plan import (
     Step,
     WaitStep,
 )
-from lichc.spec.values import InputRef, StepRef, format_duration
+from lichc.spec.values import (
+    EnvString,
+    EnvVar,
+    InputRef,
+    StepRef,
+    format_duration,
+)
 
 CELERY_MAX_SLEEP = timedelta(hours=1)
 
@@ -99,26 +106,56 @@ def _settings(plan: Plan) -> Iterator[Diagnostic]:
     for key in ("broker", "result_backend"):
         value = getattr(plan.celery, key)
         example = value.example()
-        if example is not None and not example.startswith(("redis://", "rediss://")):
+        if example is not None and not _is_redis_url(example):
             yield Diagnostic(
                 f"'{example}' is not a Redis URL",
                 ("celery", key),
                 "lichc supports Redis: redis://host:6379/0 or rediss:// for TLS",
             )
     api_key = plan.temporal.api_key
-    if api_key is not None and not api_key.has_env:
+    if api_key is not None and not _only_a_variable(api_key):
         yield Diagnostic(
             "api_key must be read from the environment, not written in jobs.yaml",
             ("temporal", "api_key"),
-            "write api_key: ${TEMPORAL_API_KEY}",
+            "write api_key: ${TEMPORAL_API_KEY} (no default: it would be written "
+            "into the generated code)",
         )
+
+
+def _only_a_variable(value: EnvString) -> bool:
+    """`${NAME}` alone: a default or text around it would be a secret written
+    into the generated settings.py."""
+    part = value.parts[0] if len(value.parts) == 1 else None
+    return isinstance(part, EnvVar) and part.default is None
+
+
+def _is_redis_url(text: str) -> bool:
+    if not text.startswith(("redis://", "rediss://")):
+        return False
+    try:
+        urlsplit(text)  # e.g. an unclosed [ of an IPv6 host
+    except ValueError:
+        return False
+    return True
 
 
 # -- inputs and id ----------------------------------------------------------------------
 
 
 def _inputs(job: Job) -> Iterator[Diagnostic]:
+    # the generated start functions take the fields as parameters and use these
+    generated = {
+        f"{job.name}Input": "the job's input model",
+        f"{job.name}Workflow": "the job's workflow class",
+        f"start_{job.snake}": "the function that starts the job",
+    }
     for f in job.inputs:
+        if f.name in generated:
+            yield Diagnostic(
+                f"field name '{f.name}' is the name of {generated[f.name]} in the generated code",
+                f.path,
+                "pick another name",
+            )
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
                 f"default {f.default!r} does not match type {f.type}",
@@ -398,6 +435,13 @@ def _why(job: Job) -> str:
 def _celery_only(job: Job) -> Iterator[Diagnostic]:
     hint = "set `engine: temporal` for this job, or remove the key"
     runs_on = f"job {job.name} runs on Celery{_why(job)}"
+    if not any(True for _ in job.run_steps()):
+        yield Diagnostic(
+            f"job {job.name} has no step that runs a handler, and a Celery chain "
+            "needs at least one",
+            (*job.path, "steps"),
+            "add a `run` step, or use `engine: temporal` for a job of timers and signals",
+        )
     for step in job.run_steps():
         if step.compensate is not None:
             yield Diagnostic(

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import model, options
+from lichc.backends.imports import Imports
 from lichc.plan import DEFAULT_QUEUE
-from lichc.pysource import py_seconds
+from lichc.pysource import py_call, py_seconds
 
 if TYPE_CHECKING:
     import jinja2
@@ -33,25 +34,24 @@ class CeleryBackend(Backend):
         }
 
 
+# Names the start functions of celery_client.py use; their parameters are the
+# jobs' input fields, so a field of the same name gets the import aliased.
+CLIENT_NAMES = ("app", "chain", "chord", "new_context", "send_once")
+
+
 def template_context(plan: Plan) -> dict[str, Any]:
     module = model.build(plan)
-    multi = [view for view in module.jobs if not view.job.single]
+    fields = {f.name for job in plan.jobs_on("celery") for f in job.inputs}
+    g = {name: f"_{name}" if name in fields else name for name in CLIENT_NAMES}
     beat = model.beat_entries(plan)
     return {
         "plan": plan,
         "module": module,
-        "call": model.call,
+        "call": py_call,
         "assign": model.assign,
         "params": {view.job.name: model.param_lines(view.job) for view in module.jobs},
-        **_imports(module),
-        "celery_imports": [
-            name
-            for name, used in (
-                ("chain", bool(multi)),
-                ("chord", any(s.join for view in multi for s in view.stages)),
-            )
-            if used
-        ],
+        "g": g,
+        **_imports(module, g),
         "claim_ttl": py_seconds(options.RESULT_EXPIRES),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
         "longest_wait": py_seconds(options.longest_wait(plan)),
@@ -76,11 +76,12 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
     return routes
 
 
-def _imports(module: model.TasksModule) -> dict[str, list[str]]:
-    """The package-relative imports of celery_tasks.py and celery_client.py."""
-    tasks, client = model.Imports(), model.Imports()
+def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str]]:
+    """The imports of celery_tasks.py and celery_client.py; `g` aliases the client's."""
+    tasks, client, celery = Imports(), Imports(), Imports()
     tasks.add(".celery_app", "app")
-    client.add(".celery_app", "app")
+    client.add(".celery_app", "app", g["app"])
+    celery.add("celery.result", "AsyncResult")
     for name in ("JobTask", "Policy", "RetryPolicy", "call"):
         tasks.add(".celery_runtime", name)
     for view in module.jobs:
@@ -89,11 +90,18 @@ def _imports(module: model.TasksModule) -> dict[str, list[str]]:
             tasks.add(".inputs", view.model)
         else:
             tasks.add(".celery_client", view.start)
-            for name in ("Context", "with_result"):
-                tasks.add(".celery_runtime", name)
-            client.add(".celery_runtime", "new_context")
+            tasks.add(".celery_runtime", "Context")
+            if any(not task.last for task in view.tasks):
+                tasks.add(".celery_runtime", "with_result")
+            client.add(".celery_runtime", "new_context", g["new_context"])
+            celery.add("celery", "chain", g["chain"])
         if view.joins:
             tasks.add(".celery_runtime", "merge")
+            celery.add("celery", "chord", g["chord"])
         if view.task_id is not None:
-            client.add(".celery_runtime", "send_once")
-    return {"tasks_local": tasks.lines(), "client_local": client.lines()}
+            client.add(".celery_runtime", "send_once", g["send_once"])
+    return {
+        "tasks_local": tasks.lines(),
+        "client_local": client.lines(),
+        "client_celery": celery.lines(),
+    }

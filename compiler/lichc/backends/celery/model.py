@@ -8,24 +8,34 @@ Numbers come from `options`, the same functions `lichc explain` reads.
 from __future__ import annotations
 
 import builtins
-from dataclasses import dataclass, field
+import keyword
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from lichc.backends.celery import options
+from lichc.backends.imports import Imports
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
-from lichc.pysource import py_literal, py_seconds, py_str
+from lichc.pysource import (
+    LINE_LENGTH,
+    py_call,
+    py_keyword,
+    py_literal,
+    py_param,
+    py_seconds,
+    py_str,
+    width,
+)
 from lichc.spec.values import _CRON_FIELDS as CRON_FIELDS
 from lichc.spec.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
-
-LINE_LENGTH = 88  # ruff's default, the repo's setting
 
 
 class Names:
     """Allocates module-level names: first come, first served, then suffixed."""
 
     def __init__(self, reserved: set[str]) -> None:
-        self.taken = set(reserved) | set(dir(builtins))
+        # a job `Import` is `import`: a keyword cannot name a function
+        self.taken = set(reserved) | set(dir(builtins)) | set(keyword.kwlist)
 
     def take(self, *choices: str) -> str:
         for choice in choices:
@@ -37,48 +47,6 @@ class Names:
             number += 1
         self.taken.add(f"{base}_{number}")
         return f"{base}_{number}"
-
-
-@dataclass
-class Imports:
-    """`from module import name` lines, grouped and ordered the way ruff's isort does."""
-
-    members: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def add(self, module: str, name: str, alias: str | None = None) -> None:
-        self.members.setdefault(module, {})[name] = alias or name
-
-    def lines(self) -> list[str]:
-        out = []
-        for module in sorted(self.members, key=str.lower):
-            members = self.members[module]
-            plain = sorted((n for n, a in members.items() if n == a), key=member_key)
-            # ruff's isort gives each `import x as y` a line of its own
-            statements = [(n, f"{n} as {a}") for n, a in members.items() if n != a]
-            if plain:
-                statements.append((plain[0], ", ".join(plain)))
-            for _, names in sorted(statements, key=lambda s: member_key(s[0])):
-                out.append(_from_import(module, names.split(", ")))
-        return out
-
-
-def _from_import(module: str, names: list[str]) -> str:
-    line = f"from {module} import {', '.join(names)}"
-    if len(line) <= LINE_LENGTH:
-        return line
-    body = "".join(f"    {name},\n" for name in names)
-    return f"from {module} import (\n{body})"
-
-
-def member_key(name: str) -> tuple[int, str]:
-    """isort's order-by-type: CONSTANTS, then Classes, then functions."""
-    if name.isupper() and len(name) > 1:
-        kind = 0  # CONSTANT
-    elif name[:1].isupper():
-        kind = 1  # Class
-    else:
-        kind = 2  # function
-    return kind, name
 
 
 @dataclass
@@ -137,7 +105,8 @@ class TasksModule:
     imports: list[str]
 
 
-# names that celery_tasks.py defines or imports itself
+# names that celery_tasks.py defines or imports itself, and the parameters and
+# locals of its tasks (a handler imported under one of them would be hidden)
 RESERVED = {
     "Any",
     "Context",
@@ -146,10 +115,20 @@ RESERVED = {
     "RetryPolicy",
     "annotations",
     "app",
+    "context",
+    "contexts",
+    "fields",
     "job",
     "merge",
     "call",
+    "result",
+    "self",
+    "steps",
     "with_result",
+    # pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
+    "I",
+    "O",
+    "l",
 }
 
 
@@ -206,8 +185,8 @@ def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
         ]
     else:
         pairs = [(a.name, arg_expression(a.value, 12)) for a in step.args]
-    parts = [handler, *(f"{k}={v}" for k, v in pairs)]
-    return call("call", parts, 8, lead=lead, force=bool(pairs))
+    parts = [handler, *(py_keyword(k, v, 12) for k, v in pairs)]
+    return py_call("call", parts, 8, lead=lead, force=bool(pairs))
 
 
 def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
@@ -327,7 +306,7 @@ def _retry(r: RetryPolicy) -> list[tuple[str, str]]:
 def _tuple(items: list[str], prefix: str) -> str:
     """A tuple literal as ruff lays it out after `prefix` (and a comma)."""
     line = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-    if len(prefix) + len(line) + 1 <= LINE_LENGTH:
+    if width(prefix) + width(line) + 1 <= LINE_LENGTH:
         return line
     indent = " " * (len(prefix) - len(prefix.lstrip()))
     body = "".join(f"{indent}    {item},\n" for item in items)
@@ -424,52 +403,31 @@ def param_lines(job: Job) -> list[str]:
     """The keyword-only parameters of a job's start function, one a line."""
     lines = []
     for f in job.inputs:
-        head = f"    {f.name}: {f.type.python()}"
+        default = None
         if f.has_default:
             default = py_literal(f.default, 4)
-            if isinstance(f.default, list | dict):  # never mutated: passed to the model
-                first, newline, rest = default.partition("\n")
-                if newline:
-                    lines.append(f"{head} = {first}  # noqa: B006\n{rest},")
-                else:
-                    lines.append(f"{head} = {default},  # noqa: B006")
-                continue
-            lines.append(f"{head} = {default},")
         elif f.type.optional:
-            lines.append(f"{head} = None,")
-        else:
-            lines.append(f"{head},")
+            default = "None"
+        parts = ("    " + py_param(f.name, f.type.python(), default, 4) + ",").split(
+            "\n"
+        )
+        if isinstance(f.default, list | dict):  # never mutated: passed to the model
+            at = next(i for i, part in enumerate(parts) if " = " in part)
+            parts[at] += "  # noqa: B006"
+        lines.append("\n".join(parts))
     return lines
-
-
-def call(
-    function: str,
-    parts: list[str],
-    indent: int,
-    tail: str = "",
-    *,
-    lead: str = "",
-    force: bool = False,
-) -> str:
-    """`lead + function(a, b) + tail` for a line indented by `indent`: on one
-    line when it fits (and not `force`), else one part a line with a trailing
-    comma, as ruff lays it out."""
-    line = f"{lead}{function}({', '.join(parts)}){tail}"
-    if (indent + len(line) <= LINE_LENGTH and not force) or not parts:
-        return line
-    pad = " " * (indent + 4)
-    body = "".join(f"{pad}{part},\n" for part in parts)
-    return f"{lead}{function}(\n{body}{' ' * indent}){tail}"
 
 
 def assign(name: str, terms: list[str], indent: int) -> str:
     """`name = a + b + c` laid out as ruff does when it is too long."""
     line = f"{name} = {' + '.join(terms)}"
-    if indent + len(line) <= LINE_LENGTH:
+    if indent + width(line) <= LINE_LENGTH:
         return line
     pad = " " * (indent + 4)
     inner = " + ".join(terms)
-    if len(pad) + len(inner) <= LINE_LENGTH:
+    if len(terms) == 1 and len(pad) + width(inner) > LINE_LENGTH:
+        return line  # parentheses would not make it fit: ruff leaves it
+    if len(pad) + width(inner) <= LINE_LENGTH:
         return f"{name} = (\n{pad}{inner}\n{' ' * indent})"
     body = f"\n{pad}+ ".join(terms)
     return f"{name} = (\n{pad}{body}\n{' ' * indent})"

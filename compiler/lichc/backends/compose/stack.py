@@ -43,6 +43,7 @@ BEAT_SCHEDULE = "/tmp/celerybeat-schedule"
 POSTGRES_USER = "temporal"
 WORKER_CONCURRENCY = 2  # per container; scale out with `docker compose up --scale`
 MAX_STOP_GRACE = timedelta(minutes=10)
+COMPOSE_STOP_GRACE = timedelta(seconds=10)  # compose's own default
 LOOPBACK = frozenset(["localhost", "127.0.0.1", "::1", "0.0.0.0"])
 
 
@@ -185,10 +186,13 @@ def stack(
 def _stop_grace(plan: Plan, queue: str) -> str:
     """Long enough for the tasks of a queue to finish on `docker compose stop`."""
     longest = max(
-        step.timeout
-        for job in plan.jobs_on("celery")
-        for step in job.run_steps()
-        if step.queue == queue
+        (
+            step.timeout
+            for job in plan.jobs_on("celery")
+            for step in job.run_steps()
+            if step.queue == queue
+        ),
+        default=COMPOSE_STOP_GRACE,  # a queue of launchers and chord bodies only
     )
     return format_duration(min(longest, MAX_STOP_GRACE))
 

@@ -29,7 +29,13 @@ class TemporalBackend(Backend):
         from lichc.backends.temporal import model, options
 
         view = model.build(plan)
-        context = {"plan": plan, "v": view, "fit": model.fit, "options": options}
+        context = {
+            "plan": plan,
+            "v": view,
+            "fit": model.fit,
+            "options": options,
+            "g": model.client_names(plan),
+        }
         files = list(_FILES)
         if view.schedules:
             files.append(("temporal_schedules.py", "schedules.py.jinja"))

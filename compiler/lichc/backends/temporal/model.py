@@ -8,10 +8,13 @@ one place.
 
 from __future__ import annotations
 
+import keyword
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from lichc.backends.imports import Imports
 from lichc.backends.temporal import handlers, options
 from lichc.plan import (
     InputField,
@@ -23,7 +26,15 @@ from lichc.plan import (
     Step,
     WaitStep,
 )
-from lichc.pysource import py_literal, py_seconds, py_str, py_timedelta
+from lichc.pysource import (
+    LINE_LENGTH,
+    py_call,
+    py_literal,
+    py_seconds,
+    py_str,
+    py_timedelta,
+    width,
+)
 from lichc.spec.values import InputRef, Literal_, PyRef, StepRef
 
 # Names the activities module defines or imports itself; handler modules and
@@ -55,10 +66,18 @@ _ACTIVITY_MODULE_NAMES = frozenset(
 )
 
 
+# Names an activity's own code uses besides its handler's module: a parameter
+# of the same name would hide them.
+_ACTIVITY_BODY_NAMES = frozenset(
+    {"Exception", "Heartbeat", "error", "heartbeat", "non_retryable", "with_heartbeat"}
+)
+
+
 @dataclass(frozen=True)
 class Param:
-    name: str
+    name: str  # the handler's keyword
     annotation: str
+    local: str  # the activity's parameter: the keyword, unless that would hide a name
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,22 @@ class Activity:
     non_retryable: tuple[str, ...]  # exception expressions
     retry_on: tuple[str, ...]
     heartbeat_every: str | None  # seconds between automatic heartbeats
+
+    def opening(self, indent: int) -> str:
+        """`return [await ]handler(`, the start of the handler call at `indent`."""
+        lead = "return " + ("await " if self.is_async else "")
+        if self.heartbeat_every is None:
+            return f"{lead}{self.handler}("
+        wrap = py_call("with_heartbeat", [self.handler, "heartbeat"], indent, lead=lead)
+        if "\n" in wrap or indent + width(wrap) + 1 <= LINE_LENGTH:
+            return f"{wrap}("
+        forced = [self.handler, "heartbeat"]
+        return py_call("with_heartbeat", forced, indent, lead=lead, force=True) + "("
+
+    @property
+    def retries_everything(self) -> bool:
+        """retry_on lists Exception itself: nothing is left to refuse."""
+        return bool({"Exception", "BaseException"} & set(self.retry_on))
 
     @property
     def summary(self) -> str:
@@ -128,6 +163,16 @@ class WorkflowView:
     @property
     def kwargs(self) -> list[str]:
         return [f"{f.name}={f.name}" for f in self.job.inputs]
+
+    @property
+    def client_param(self) -> str:
+        """The client functions' positional client parameter: not an input field."""
+        return free_name("client", self.job.input_names)
+
+    @property
+    def fields_local(self) -> str:
+        """start_x's dict of fields (with mutable defaults): not an input field."""
+        return free_name("fields", self.job.input_names)
 
     @property
     def mutable_defaults(self) -> tuple[str, ...]:
@@ -197,22 +242,32 @@ class TemporalView:
         return any(a.non_retryable or a.retry_on for a in self.activities)
 
 
+def free_name(name: str, taken: Iterable[str]) -> str:
+    """`name`, else `name_`, `name__`...: the first that is not `taken`."""
+    used = set(taken)
+    while name in used:
+        name += "_"
+    return name
+
+
+def client_names(plan: Plan) -> dict[str, str]:
+    """What temporal_client.py calls the modules its job functions use: aliased
+    `_name` when an input field (a parameter there) has that name."""
+    fields = {f.name for job in plan.jobs_on("temporal") for f in job.inputs}
+    return {n: f"_{n}" if n in fields else n for n in ("timedelta", "uuid")}
+
+
 def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
-    """A call on one line when it fits in 88 columns, else one argument per line
-    with a trailing comma: the two layouts ruff format keeps as they are. `lead`
-    is what precedes the call on its line (`return `), written by the caller."""
-    one = f"{head}({', '.join(args)})"
-    if indent + len(lead) + len(one) <= 88 or not args:
-        return one
-    pad = " " * (indent + 4)
-    body = "".join(f"{pad}{arg},\n" for arg in args)
-    return f"{head}(\n{body}{' ' * indent})"
+    """`head(args)` after `lead` (written by the caller) on a line indented by
+    `indent`: one line when it fits, else one argument a line (py_call)."""
+    return py_call(head, args, indent, lead=lead).removeprefix(lead)
 
 
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     modules = _Modules()
-    functions = _Unique(_ACTIVITY_MODULE_NAMES)
+    # a job `Import` has the activity type `import`: not a function name
+    functions = _Unique(_ACTIVITY_MODULE_NAMES | frozenset(keyword.kwlist))
     constants = _Unique(frozenset())
     activities: list[Activity] = []
     configs: list[Config] = []
@@ -280,11 +335,23 @@ def _activity(
         handler = step.compensate.handler
         if step.compensate.args is not None:
             args = step.compensate.args
-    params = (
-        tuple(Param(f.name, f.type.python()) for f in job.inputs)
+    named = (
+        [(f.name, f.type.python()) for f in job.inputs]
         if args is None
-        else tuple(Param(a.name, _annotation(job, a.value)) for a in args)
+        else [(a.name, _annotation(job, a.value)) for a in args]
     )
+    handler_expr = modules.expr(handler)
+    non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
+    retry_on = tuple(modules.expr(e) for e in step.retry.retry_on)
+    # Temporal passes activity arguments by position, so a parameter that
+    # would hide a module or helper the body uses can take another name.
+    used = {e.split(".")[0] for e in (handler_expr, *non_retryable, *retry_on)}
+    taken = set(used | _ACTIVITY_BODY_NAMES)
+    params = []
+    for name, annotation in named:
+        local = free_name(name, taken)
+        taken.add(local)
+        params.append(Param(name, annotation, local))
     interval = options.heartbeat_interval(step)
     return Activity(
         function=function,
@@ -292,12 +359,12 @@ def _activity(
         job=job,
         step=step,
         compensation=compensation,
-        handler=modules.expr(handler),
+        handler=handler_expr,
         handler_ref=handler,
         is_async=handlers.is_async(handler),
-        params=params,
-        non_retryable=tuple(modules.expr(e) for e in step.retry.non_retryable),
-        retry_on=tuple(modules.expr(e) for e in step.retry.retry_on),
+        params=tuple(params),
+        non_retryable=non_retryable,
+        retry_on=retry_on,
         heartbeat_every=py_seconds(interval) if interval is not None else None,
     )
 
@@ -345,7 +412,9 @@ class _Modules:
     """Import lines for handler and exception modules, and how code names them.
 
     `from examples.shop import orders` when the last part of the module path is
-    free; otherwise `import examples.shop.orders` and the full dotted path.
+    free; otherwise `import examples.shop.orders` and the full dotted path when
+    its top package is free (or imported dotted already); otherwise
+    `from examples.shop import orders as orders_2`.
     """
 
     def __init__(self) -> None:
@@ -359,31 +428,29 @@ class _Modules:
         if ref.module == "builtins":
             return ref.name
         if ref.module not in self._alias:
-            last = ref.module.rsplit(".", 1)[-1]
-            taken = {a for a in self._alias.values() if a} | self._reserved
-            tops = {m.split(".", 1)[0] for m, a in self._alias.items() if a is None}
-            free = last not in taken and last not in tops
-            self._alias[ref.module] = last if free else None
+            self._alias[ref.module] = self._choose(ref.module)
         alias = self._alias[ref.module]
         return f"{alias or ref.module}.{ref.name}"
 
+    def _choose(self, module: str) -> str | None:
+        taken = {a for a in self._alias.values() if a} | self._reserved
+        tops = {m.split(".", 1)[0] for m, a in self._alias.items() if a is None}
+        last, top = module.rsplit(".", 1)[-1], module.split(".", 1)[0]
+        if last not in taken and last not in tops:
+            return last
+        if top not in taken:
+            return None  # `import a.b.c` binds `a`, which dotted imports share
+        return free_name(f"{last}_2", taken | tops)
+
     def import_lines(self) -> tuple[str, ...]:
-        plain = sorted(m for m, a in self._alias.items() if a is None or "." not in m)
-        grouped: dict[str, list[str]] = {}
+        imports = Imports()
         for module, alias in self._alias.items():
-            if alias is not None and "." in module:
-                parent = module.rsplit(".", 1)[0]
-                grouped.setdefault(parent, []).append(alias)
-        lines = [f"import {m}" for m in plain]
-        for parent in sorted(grouped):
-            names = sorted(grouped[parent])
-            one = f"from {parent} import {', '.join(names)}"
-            if len(one) <= 88:
-                lines.append(one)
+            parent, _, last = module.rpartition(".")
+            if alias is None or not parent:
+                imports.add_module(module, alias)
             else:
-                body = "".join(f"    {n},\n" for n in names)
-                lines.append(f"from {parent} import (\n{body})")
-        return tuple(lines)
+                imports.add(parent, last, alias)
+        return tuple(imports.lines())
 
 
 # -- workflows -----------------------------------------------------------------------
@@ -466,7 +533,11 @@ def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
         if value.field is None:
             return result
         helper = "payload_field" if value.step in waits else "result_field"
-        return f"{helper}(results, {py_str(value.step)}, {py_str(value.field)})"
+        parts = ["results", py_str(value.step), py_str(value.field)]
+        one = py_call(helper, parts, indent)
+        if indent + width(one) + 1 > LINE_LENGTH:  # +1: its comma in the list
+            return py_call(helper, parts, indent, force=True)
+        return one
     assert isinstance(value, Literal_)
     return py_literal(value.value, indent)
 
@@ -506,7 +577,7 @@ def _queues(
     workflows: list[WorkflowView],
 ) -> tuple[Queue, ...]:
     rates = options.activities_per_second(plan)
-    names = sorted({j.queue for j in jobs} | set(plan.queues_on("temporal")))
+    names = plan.queues_on("temporal")
     return tuple(
         Queue(
             name,

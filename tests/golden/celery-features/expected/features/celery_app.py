@@ -64,7 +64,9 @@ app.conf.update(
             "kwargs": {
                 "key": "paris",
             },
-            "options": {"task_id": "refuse-paris"},
+            "options": {
+                "task_id": "refuse-paris",
+            },
         },
         "refuse-2": {
             "task": "features.refuse",
@@ -78,7 +80,9 @@ app.conf.update(
             "kwargs": {
                 "key": "yearly",
             },
-            "options": {"task_id": "refuse-yearly"},
+            "options": {
+                "task_id": "refuse-yearly",
+            },
         },
     },
 )

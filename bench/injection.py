@@ -1,0 +1,142 @@
+"""The injection property test (tests/test_injection.py), bigger, with figures.
+
+    python -m bench.injection [--examples 2000] [--seed 0]
+
+Draws that many hostile specs (tests/support/hostile_specs.py), valid ones
+and ones broken on purpose, runs each through load -> validate -> plan ->
+render and every check of the test, without stopping at the first failure
+or shrinking. Then runs `ruff format --check` and `ruff check` once over all
+generated trees, split by name length (at most 40 characters, or longer).
+Prints how many examples ran, the failures by kind, and ruff's verdicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
+
+from lichc.diagnostics import SpecError  # noqa: E402
+from tests import test_injection as checks  # noqa: E402
+from tests.support.hostile_specs import Drawn, specs  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--examples", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", type=Path, help="keep the generated trees here")
+    args = parser.parse_args()
+    run = settings(
+        max_examples=args.examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    failures: dict[str, int] = collections.Counter()
+    counts: dict[str, int] = collections.Counter()
+    with tempfile.TemporaryDirectory(prefix="lichc-injection-") as tmp:
+        where = args.keep or Path(tmp)
+        trees = {"short": where / "short", "long": where / "long"}
+
+        @seed(args.seed)
+        @run
+        @given(specs())
+        def valid(drawn: Drawn) -> None:
+            counts["valid specs"] += 1
+            try:
+                loaded, files = checks.compile_spec(drawn.spec)
+                checks.check_everything(loaded, files)
+            except SpecError as error:
+                failures[f"valid spec refused: {error.diagnostics[0].message}"] += 1
+                return
+            except Exception as error:  # a finding: count it, go on
+                failures[f"{type(error).__name__}: {str(error)[:200]}"] += 1
+                return
+            counts["valid specs generated and checked"] += 1
+            kind = "short" if checks.short_names(loaded) else "long"
+            checks.write_tree(trees[kind] / f"example_{counts[kind]:05d}", files)
+            counts[kind] += 1
+
+        @seed(args.seed)
+        @run
+        @given(specs(invalid=True))
+        def broken(drawn: Drawn) -> None:
+            counts["broken specs"] += 1
+            try:
+                checks.test_broken_values_are_located_errors.hypothesis.inner_test(  # type: ignore[attr-defined]
+                    drawn
+                )
+            except BaseException as error:  # a finding: counted
+                failures[
+                    f"{drawn.mutation}: {type(error).__name__}: {error}"[:200]
+                ] += 1
+            else:
+                counts["broken specs refused with a located error"] += 1
+
+        started = time.monotonic()
+        valid()
+        broken()
+        elapsed = time.monotonic() - started
+        for name, value in counts.items():
+            if name not in trees:
+                print(f"{name:45} {value:6}")
+        print(f"{'seconds':45} {elapsed:6.0f}")
+        for kind, folder in trees.items():
+            if not folder.exists():
+                continue
+            label = f"names {'<=' if kind == 'short' else '>'} {checks.SHORT_NAME}"
+            print(f"ruff over {counts[kind]} trees, {label}:")
+            for command in _ruff_commands():
+                done = checks.ruff(*command, cwd=folder)
+                print(f"  {_verdict(done)}")
+                if kind == "short" and done.returncode:
+                    failures[
+                        f"ruff {command[0]} over names <= {checks.SHORT_NAME}: "
+                        f"{_verdict(done)}"
+                    ] += 1
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"failures: {sum(failures.values())}")
+    for message, count in sorted(failures.items(), key=lambda kv: -kv[1]):
+        print(f"  {count:5}  {message}")
+    print("verdict:", "PASS" if not failures else "FAIL")
+
+
+def _ruff_commands() -> list[list[str]]:
+    return [
+        ["format", "--check"],
+        [
+            "check",
+            "--config",
+            'lint.isort.known-first-party = ["lichc", "examples", "tests", "orders", "inj"]',
+            "--ignore",
+            "RUF001,RUF002,RUF003",
+        ],
+    ]
+
+
+def _verdict(done: Any) -> str:
+    """ruff's summary line, with the codes of what `ruff check` found."""
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line]
+    codes = collections.Counter(
+        match[1] for line in lines if (match := re.search(r": ([A-Z]+[0-9]+) ", line))
+    )
+    found = ", ".join(f"{code} x{count}" for code, count in sorted(codes.items()))
+    summary = next((line for line in reversed(lines) if not line.startswith("[*]")), "")
+    return f"{summary} {found}".strip() or f"exit {done.returncode}"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,752 @@
+"""Hypothesis strategies for jobs.yaml specs full of hostile strings.
+
+Every free-text value (descriptions, input defaults, literal args, id text,
+schedule inputs, `${NAME:-default}` defaults, namespaces) is drawn from
+pieces that break naive code generators: quotes, triple quotes, backslashes,
+newlines, Jinja and `${}` syntax, `#`, unicode (RTL, bidi controls,
+combining marks, astral characters), NUL and other control characters, and
+very long runs. Each also carries CANARY, an identifier-like word that must
+only ever appear inside string literals of the generated code.
+
+Names (jobs, steps, fields, signals, queues, project, handlers) are valid,
+drawn from their patterns and from words the generated code itself uses
+(`app`, `uuid`, `context`, `Field`...), so that a name colliding with the
+generator's own vocabulary is tried too. With `invalid=True` a draw also
+applies one mutation that must be refused, and records the key path the
+error has to point at.
+"""
+
+from __future__ import annotations
+
+import keyword
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from hypothesis import strategies as st
+
+from lichc.spec.names import to_snake
+from lichc.spec.values import SpecValueError
+
+CANARY = "Zq9canary"
+
+PIECES = [
+    '"',
+    "'",
+    '"""',
+    "'''",
+    '\\"',
+    "\\",
+    "\\\\",
+    "\\n",
+    "\\x41",
+    "\\N{BULLET}",
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    " ",
+    "   ",
+    "{{ x }}",
+    "{% if x %}",
+    "{#",
+    "#}",
+    "${A}",
+    "${A:-b}",
+    "${input.x}",
+    "$$",
+    "#",
+    "# noqa",
+    "%(x)s",
+    "{0}",
+    "\x00",
+    "\x1b[31m",
+    "\x7f",
+    "\x0b",
+    "\x0c",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\u00a0",
+    "\u3000",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u0301",
+    "e\u0301",
+    "\u05e9\u05dc\u05d5\u05dd",
+    "\u0645\u0631\u062d\u0628\u0627",
+    "\U0001d518\U0001d52b",
+    "\U0001f600",
+    "\U0010fffd",
+    "__import__('os').system('id')",
+    '"); import os; os.system("id"); ("',
+    "')\nimport os\n#",
+    "*/ -- ;",
+    "yes",
+    "null",
+    "~",
+    "- item",
+    "key: value",
+    "&anchor",
+    "*alias",
+    "!!python/object",
+    "@",
+    "`",
+    "|",
+    ">",
+]
+
+_characters = st.characters(exclude_categories=("Cs",))
+_piece = (
+    st.sampled_from(PIECES)
+    | st.text(_characters, min_size=1, max_size=6)
+    | st.just(CANARY)
+)
+
+
+@st.composite
+def hostile_text(draw: st.DrawFn, *, printable: bool = False, bad: str = "") -> str:
+    """Free text made of hostile pieces, always with CANARY in it.
+
+    `printable` drops what settings and ids refuse (control characters and
+    other non-printables); `bad` lists characters to drop as well.
+    """
+    pieces = draw(st.lists(_piece, max_size=8))
+    pieces.insert(draw(st.integers(0, len(pieces))), CANARY)
+    if draw(st.integers(0, 9)) == 0:  # now and then a very long value
+        pieces.append(draw(_piece) * draw(st.integers(200, 3000)))
+    text = "".join(pieces)
+    if printable:
+        text = "".join(ch for ch in text if ch.isprintable() and ch not in bad)
+        if CANARY not in text:
+            text += CANARY
+    return text
+
+
+def _free_text() -> st.SearchStrategy[str]:
+    return hostile_text()
+
+
+# -- names --------------------------------------------------------------------
+
+# Words the generated code defines, imports or uses as locals: valid names
+# that a careless generator would let shadow its own.
+VOCABULARY = [
+    "app",
+    "chain",
+    "chord",
+    "send_once",
+    "new_context",
+    "str",
+    "uuid",
+    "timedelta",
+    "orders",
+    "emails",
+    "self",
+    "input",
+    "data",
+    "context",
+    "job",
+    "jobs",
+    "result",
+    "results",
+    "fields",
+    "client",
+    "client_",
+    "handle",
+    "payload",
+    "workflow_id",
+    "task_id",
+    "flow",
+    "call",
+    "merge",
+    "with_result",
+    "heartbeat",
+    "error",
+    "non_retryable",
+    "with_heartbeat",
+    "activities",
+    "activity",
+    "workflow",
+    "settings",
+    "env",
+    "os",
+    "id",
+    "type",
+    "list",
+    "dict",
+    "print",
+    "run",
+    "status",
+    "match",
+    "case",
+]
+PASCAL_VOCABULARY = [
+    "Field",
+    "BaseModel",
+    "ConfigDict",
+    "Any",
+    "Exception",
+    "AsyncResult",
+    "Heartbeat",
+    "Policy",
+    "RetryPolicy",
+    "JobTask",
+    "Context",
+    "JobRun",
+    "JobStatus",
+    "Client",
+    "Worker",
+    "Queue",
+    "Celery",
+    "Schedule",
+    "T",
+    "I",
+    "R",
+    "W",
+    "Undo",
+    # snake_case: Python keywords
+    "Import",
+    "Return",
+    "Class",
+    "Or",
+    "Lambda",
+    "None",
+    "True",
+]
+
+
+def _without_canary(names: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return names.filter(lambda n: "canary" not in n.lower())
+
+
+def _sometimes_long(
+    short: st.SearchStrategy[str], long: st.SearchStrategy[str]
+) -> st.SearchStrategy[str]:
+    """`short`, or in one spec out of four also `long` ones (up to the limit)."""
+    allowed = st.shared(st.integers(0, 3), key="long names")
+    return allowed.flatmap(lambda k: short | long if k == 0 else short)
+
+
+job_names = _without_canary(
+    _sometimes_long(
+        st.from_regex(r"[A-Z][A-Za-z0-9]{0,12}", fullmatch=True)
+        | st.sampled_from(PASCAL_VOCABULARY),
+        st.from_regex(r"[A-Z][A-Za-z0-9]{16,63}", fullmatch=True),
+    ).filter(lambda n: n != "L")  # reads like a digit: refused
+)
+snake_names = _without_canary(
+    _sometimes_long(
+        st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
+        | st.sampled_from(VOCABULARY),
+        st.from_regex(r"[a-z][a-z0-9_]{16,63}", fullmatch=True),
+    ).filter(lambda n: not keyword.iskeyword(n))
+)
+
+
+def _valid_field(name: str) -> bool:
+    from lichc.spec.names import input_name
+
+    try:
+        input_name(name)
+    except SpecValueError:
+        return False
+    return True
+
+
+field_names = _without_canary(
+    _sometimes_long(
+        st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,12}", fullmatch=True)
+        | st.sampled_from(VOCABULARY + PASCAL_VOCABULARY),
+        st.from_regex(r"[A-Za-z][A-Za-z0-9_]{16,63}", fullmatch=True),
+    ).filter(_valid_field)
+)
+queue_names = _without_canary(
+    _sometimes_long(
+        st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True)
+        | st.sampled_from(
+            ["default", "dead_letter", "True", "null", "yes", "0x1f", "1e3"]
+        ),
+        st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{16,63}", fullmatch=True),
+    )
+)
+HANDLER_MODULES = [
+    "examples.inj.orders",
+    "examples.inj.app",
+    "examples.inj.uuid",
+    "examples.inj.workflow",
+    "examples.inj.activity",
+    "examples.inj.settings",
+    "examples.inj.context",
+    "examples.emails",
+    "orders",
+    "inj.jobs",
+]
+HANDLER_TOPS = {m.split(".")[0] for m in HANDLER_MODULES}
+EXCEPTIONS = [
+    "examples.inj.errors:Bad",
+    "examples.inj.orders:Declined",
+    "TimeoutError",
+    "ValueError",
+    "Exception",
+]
+
+
+def _valid_project(name: str) -> bool:
+    from lichc.spec.names import project_name
+
+    try:
+        project_name(name)
+    except SpecValueError:
+        return False
+    return name not in HANDLER_TOPS
+
+
+project_names = _without_canary(
+    _sometimes_long(
+        st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
+        | st.sampled_from(["jobs", "shop", "app", "worker", "tasks", "activities"]),
+        st.from_regex(r"[a-z][a-z0-9_]{16,63}", fullmatch=True),
+    ).filter(_valid_project)
+)
+handlers = st.builds("{}:{}".format, st.sampled_from(HANDLER_MODULES), snake_names)
+TIMEZONES = ["UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Etc/GMT+5"]
+CRONS = [
+    "0 3 * * *",
+    "*/15 * * * *",
+    "0 0 1 jan,jul *",
+    "30 2 * * mon-fri",
+    "0\t12  * *  SUN",
+    "5 4 1-7/2 * 0",
+    "0\u30003 * * *",
+]
+# Characters a name pattern refuses, to make a name invalid on purpose.
+BAD_NAME_TAILS = [
+    " x",
+    "-x",
+    ".x",
+    "\n",
+    '"',
+    "'",
+    "(",
+    ";import os",
+    "\\",
+    "{x}",
+    "${A}",
+    "#",
+    "\x00",
+    "\u202e",
+    "\u00e9",
+    "\U0001f600",
+]
+
+
+# -- specs ----------------------------------------------------------------------
+
+
+@dataclass
+class Drawn:
+    """A spec and, when it was made invalid on purpose, where the error must point."""
+
+    spec: dict[str, Any]
+    error_at: tuple[Any, ...] | None = None
+    mutation: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _default(draw: st.DrawFn, kind: str) -> Any:
+    if kind == "str":
+        return draw(_free_text())
+    if kind == "str?":
+        return draw(st.none() | _free_text())
+    if kind == "int":
+        return draw(st.integers(-(2**63), 2**63))
+    if kind == "float":
+        return draw(st.floats(allow_nan=False, allow_infinity=False))
+    if kind == "bool":
+        return draw(st.booleans())
+    if kind == "list[str]":
+        return draw(st.lists(_free_text(), max_size=3))
+    assert kind == "dict"
+    return draw(
+        st.dictionaries(
+            _free_text(),
+            _free_text() | st.lists(_free_text(), max_size=2) | st.integers(),
+            max_size=3,
+        )
+    )
+
+
+TYPES = ["str", "str?", "int", "float", "bool", "list[str]", "dict"]
+
+
+@st.composite
+def _inputs(draw: st.DrawFn) -> dict[str, Any]:
+    names = draw(st.lists(field_names, unique=True, max_size=4))
+    inputs: dict[str, Any] = {}
+    for name in names:
+        kind = draw(st.sampled_from(TYPES))
+        if draw(st.booleans()):
+            inputs[name] = kind
+            continue
+        entry: dict[str, Any] = {"type": kind}
+        if draw(st.booleans()):
+            entry["default"] = _default(draw, kind)
+        if draw(st.booleans()):
+            entry["description"] = draw(_free_text())
+        inputs[name] = entry
+    return inputs
+
+
+def field_type(entry: Any) -> str:
+    return str(entry if isinstance(entry, str) else entry["type"])
+
+
+def has_default(entry: Any) -> bool:
+    return isinstance(entry, dict) and "default" in entry
+
+
+def required(entry: Any) -> bool:
+    return not has_default(entry) and not field_type(entry).endswith("?")
+
+
+@st.composite
+def _id(draw: st.DrawFn, inputs: dict[str, Any]) -> str:
+    usable = [n for n, e in inputs.items() if field_type(e) in ("str", "int")]
+    parts = [draw(hostile_text(printable=True, bad="{}"))[:60]]
+    for name in draw(st.lists(st.sampled_from(usable), max_size=2)) if usable else []:
+        parts.append("{" + name + "}")
+        parts.append(draw(hostile_text(printable=True, bad="{}"))[:40])
+    return "".join(parts)[:200] if len("".join(parts)) <= 200 else parts[0]
+
+
+def _literal(draw: st.DrawFn) -> Any:
+    """A literal argument: never contains `${` (only whole references may)."""
+    clean = _free_text().map(lambda t: t.replace("${", "$ {"))
+    return draw(
+        clean
+        | st.lists(clean, max_size=2)
+        | st.dictionaries(clean, clean, max_size=2)
+        | st.integers()
+        | st.none()
+    )
+
+
+@st.composite
+def _args(
+    draw: st.DrawFn, inputs: dict[str, Any], earlier: list[str]
+) -> dict[str, Any] | None:
+    if draw(st.booleans()):
+        return None
+    names = draw(st.lists(field_names, unique=True, max_size=3))
+    args: dict[str, Any] = {}
+    for name in names:
+        choice = draw(st.integers(0, 2))
+        if choice == 0 and inputs:
+            args[name] = "${input." + draw(st.sampled_from(sorted(inputs))) + "}"
+        elif choice == 1 and earlier:
+            ref = draw(st.sampled_from(earlier))
+            tail = draw(st.sampled_from(["", ".id", ".by"]))
+            args[name] = "${steps." + ref + tail + "}"
+        else:
+            args[name] = _literal(draw)
+    return args
+
+
+@st.composite
+def _run_step(
+    draw: st.DrawFn,
+    name: str,
+    inputs: dict[str, Any],
+    earlier: list[str],
+    temporal: bool,
+) -> dict[str, Any]:
+    step: dict[str, Any] = {"name": name, "run": draw(handlers)}
+    if draw(st.booleans()):
+        step["description"] = draw(_free_text())
+    if draw(st.booleans()):
+        step["queue"] = draw(queue_names)
+    args = draw(_args(inputs, earlier))
+    if args is not None:
+        step["args"] = args
+    if draw(st.booleans()):
+        key = draw(st.sampled_from(["non_retryable", "retry_on"]))
+        step["retry"] = {
+            key: draw(
+                st.lists(
+                    st.sampled_from(EXCEPTIONS), min_size=1, max_size=2, unique=True
+                )
+            )
+        }
+    if temporal and draw(st.integers(0, 3)) == 0:
+        step["heartbeat"] = "10s"
+    if temporal and draw(st.booleans()):
+        compensate: dict[str, Any] = {"run": draw(handlers)}
+        comp_args = draw(_args(inputs, [*earlier, name]))
+        if comp_args is not None:
+            compensate["args"] = comp_args
+        step["compensate"] = compensate
+    return step
+
+
+@st.composite
+def _steps(draw: st.DrawFn, inputs: dict[str, Any], temporal: bool) -> list[Any]:
+    names = draw(st.lists(snake_names, unique=True, min_size=1, max_size=5))
+    steps: list[Any] = []
+    earlier: list[str] = []  # steps with a result
+    signals: set[str] = set()
+    used = set(names)
+    for i, name in enumerate(names):
+        kind = draw(
+            st.sampled_from(
+                ["run", "run", "sleep", "parallel"] + (["wait_for"] if temporal else [])
+            )
+        )
+        if not temporal and i == len(names) - 1 and not earlier:
+            kind = "run"  # a Celery chain needs something to run
+        if kind == "sleep":
+            steps.append({"name": name, "sleep": "1s"})
+        elif kind == "wait_for":
+            signal = draw(snake_names.filter(lambda s: s not in signals and s != "l"))
+            signals.add(signal)
+            wait: dict[str, Any] = {"signal": signal}
+            if draw(st.booleans()):
+                wait.update(
+                    timeout="1h",
+                    on_timeout=draw(
+                        st.sampled_from(["fail", "continue", "compensate"])
+                    ),
+                )
+            steps.append({"name": name, "wait_for": wait})
+            earlier.append(name)
+        elif kind == "parallel":
+            branch_names = draw(
+                st.lists(
+                    snake_names.filter(lambda s: s not in used),
+                    unique=True,
+                    min_size=1,
+                    max_size=3,
+                )
+            )
+            used.update(branch_names)
+            branches = [
+                draw(_run_step(b, inputs, earlier, temporal)) for b in branch_names
+            ]
+            steps.append({"name": name, "parallel": branches})
+            earlier.extend(branch_names)
+        else:
+            steps.append(draw(_run_step(name, inputs, earlier, temporal)))
+            earlier.append(name)
+        if draw(st.integers(0, 4)) == 0:
+            steps[-1]["description"] = draw(_free_text())
+    return steps
+
+
+@st.composite
+def _schedule(draw: st.DrawFn, inputs: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, entry in inputs.items():
+        if required(entry) or draw(st.booleans()):
+            values[name] = _default(draw, field_type(entry))
+    schedule: dict[str, Any] = {"cron": draw(st.sampled_from(CRONS))}
+    if draw(st.booleans()):
+        schedule["timezone"] = draw(st.sampled_from(TIMEZONES))
+    if values:
+        schedule["input"] = values
+    return schedule
+
+
+@st.composite
+def _job(draw: st.DrawFn, engine: str) -> dict[str, Any]:
+    temporal = engine == "temporal"
+    inputs = draw(_inputs())
+    job: dict[str, Any] = {"engine": engine}
+    if draw(st.booleans()):
+        job["description"] = draw(_free_text())
+    if draw(st.booleans()):
+        job["queue"] = draw(queue_names)
+    if inputs:
+        job["input"] = inputs
+    if draw(st.booleans()):
+        job["id"] = draw(_id(inputs))
+    if draw(st.booleans()):
+        job["run"] = draw(handlers)
+        if draw(st.booleans()):
+            exceptions = st.lists(
+                st.sampled_from(EXCEPTIONS), min_size=1, max_size=2, unique=True
+            )
+            job["retry"] = {"non_retryable": draw(exceptions)}
+    else:
+        job["steps"] = draw(_steps(inputs, temporal))
+    if not temporal and draw(st.integers(0, 2)) == 0:
+        job["dead_letter"] = draw(
+            st.just(True) | st.builds(lambda q: {"queue": q}, queue_names)
+        )
+    if draw(st.integers(0, 2)) == 0:
+        job["schedule"] = draw(st.lists(_schedule(inputs), min_size=1, max_size=2))
+    return job
+
+
+def _env_default(draw: st.DrawFn) -> str:
+    return draw(hostile_text(printable=True, bad="}"))
+
+
+def _host_default(draw: st.DrawFn) -> str:
+    """A hostile default that still leaves a URL Python can split."""
+    text = draw(hostile_text(printable=True, bad="}[]"))
+    try:
+        urlsplit("redis://" + text)
+    except ValueError:  # characters NFKC turns into URL delimiters
+        text = "".join(ch for ch in text if ch.isascii())
+    return text
+
+
+@st.composite
+def _settings(draw: st.DrawFn) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    broker = draw(st.integers(0, 2))
+    if broker == 1:
+        settings.setdefault("celery", {})["broker"] = (
+            "${BROKER_URL:-redis://" + _host_default(draw) + "}"
+        )
+    elif broker == 2:
+        settings.setdefault("celery", {})["broker"] = (
+            "redis://${BROKER_HOST:-" + _host_default(draw) + "}:6379/0"
+        )
+    if draw(st.booleans()):
+        plain = draw(hostile_text(printable=True)).replace("${", "$ {")
+        settings.setdefault("temporal", {})["namespace"] = draw(
+            st.sampled_from(["${NAMESPACE:-" + _env_default(draw) + "}", plain])
+        )
+    if draw(st.booleans()):
+        settings.setdefault("temporal", {})["address"] = (
+            "${TEMPORAL_HOST:-" + _env_default(draw) + "}"
+        )
+    if draw(st.booleans()):
+        settings.setdefault("temporal", {})["api_key"] = "${TEMPORAL_API_KEY}"
+    return settings
+
+
+@st.composite
+def specs(draw: st.DrawFn, *, invalid: bool = False) -> Drawn:
+    """A spec mixing Celery and Temporal jobs; one mutation if `invalid`."""
+    names = draw(st.lists(job_names, min_size=1, max_size=4, unique_by=to_snake))
+    jobs = {}
+    for i, name in enumerate(names):
+        engine = "celery" if i % 2 == 0 else "temporal"
+        if len(names) == 1:
+            engine = draw(st.sampled_from(["celery", "temporal"]))
+        jobs[name] = draw(_job(engine))
+    spec: dict[str, Any] = {"version": 1, "project": draw(project_names)}
+    spec.update(draw(_settings()))
+    spec["jobs"] = jobs
+    drawn = Drawn(spec)
+    if invalid:
+        _mutate(draw, drawn)
+    return drawn
+
+
+def _bad_name(draw: st.DrawFn, base: str, allowed: str = "") -> str:
+    """`base` and a tail the name's pattern refuses (`allowed`: characters the
+    pattern accepts besides letters, digits and `_`)."""
+    tails = [t for t in BAD_NAME_TAILS if not set(t) <= set(allowed + "x")]
+    return base + draw(st.sampled_from(tails))
+
+
+def _mutate(draw: st.DrawFn, drawn: Drawn) -> None:
+    """Break one value on purpose, in a way the spec says must be refused."""
+    spec = drawn.spec
+    jobs: dict[str, Any] = spec["jobs"]
+    name = draw(st.sampled_from(sorted(jobs)))
+    job = jobs[name]
+    runs = [(i, s) for i, s in enumerate(job.get("steps", [])) if "run" in s]
+    waits = [(i, s) for i, s in enumerate(job.get("steps", [])) if "wait_for" in s]
+    choices = [
+        "job name",
+        "project",
+        "queue",
+        "id",
+        "handler",
+        "env",
+        "cron",
+        "timezone",
+    ]
+    if job.get("input"):
+        choices.append("field name")
+    if job.get("steps"):
+        choices.append("step name")
+    if runs:
+        choices.append("literal arg")
+    if waits:
+        choices.append("signal")
+    kind = draw(st.sampled_from(choices))
+    drawn.mutation = kind
+    if kind == "job name":
+        bad = _bad_name(draw, name)
+        spec["jobs"] = {bad if k == name else k: v for k, v in jobs.items()}
+        drawn.error_at = ("jobs",)
+    elif kind == "project":
+        spec["project"] = _bad_name(draw, "jobs")
+        drawn.error_at = ("project",)
+    elif kind == "queue":
+        job["queue"] = _bad_name(draw, "q", allowed="-.")
+        drawn.error_at = ("jobs", name, "queue")
+    elif kind == "id":
+        job["id"] = draw(_free_text()) + draw(
+            st.sampled_from(["{", "}", "\x00", "\n", "{not a field!}"])
+        )
+        drawn.error_at = ("jobs", name, "id")
+    elif kind == "handler":
+        key = "run" if "run" in job else None
+        junk = draw(st.sampled_from(["", " ", ":", "os.system('id')", "\n", "/"]))
+        if key:
+            job["run"] = draw(handlers) + junk + "(x)"
+            drawn.error_at = ("jobs", name, "run")
+        else:
+            i, step = draw(st.sampled_from(runs)) if runs else (None, None)
+            if step is None:
+                job["steps"].append({"name": "zz", "run": "a.b:c(" + junk})
+                drawn.error_at = ("jobs", name, "steps", len(job["steps"]) - 1)
+            else:
+                step["run"] = "a..b:" + junk
+                drawn.error_at = ("jobs", name, "steps", i, "run")
+    elif kind == "env":
+        spec.setdefault("celery", {})["broker"] = (
+            "${REDIS_URL:-redis://x"
+            + draw(st.sampled_from(["\x00", "\n", "\x1b", "\u202e", "\u2028"]))
+            + "}"
+        )
+        drawn.error_at = ("celery", "broker")
+    elif kind == "cron":
+        job["schedule"] = {
+            "cron": draw(st.sampled_from(CRONS))
+            + " "
+            + draw(_free_text()).replace("\n", "")
+            + " ;x"
+        }
+        job.pop("input", None)
+        drawn.error_at = ("jobs", name, "schedule")
+    elif kind == "timezone":
+        job["schedule"] = {"cron": "0 3 * * *", "timezone": draw(_free_text())}
+        job.pop("input", None)
+        drawn.error_at = ("jobs", name, "schedule")
+    elif kind == "field name":
+        inputs = job["input"]
+        old = draw(st.sampled_from(sorted(inputs)))
+        bad = _bad_name(draw, old)
+        job["input"] = {bad if k == old else k: v for k, v in inputs.items()}
+        drawn.error_at = ("jobs", name, "input")
+    elif kind == "step name":
+        i = draw(st.integers(0, len(job["steps"]) - 1))
+        job["steps"][i]["name"] = _bad_name(draw, "step")
+        drawn.error_at = ("jobs", name, "steps", i)
+    elif kind == "literal arg":
+        i, step = draw(st.sampled_from(runs))
+        step.setdefault("args", {})["zz"] = draw(_free_text()) + "${" + CANARY + "}"
+        drawn.error_at = ("jobs", name, "steps", i, "args")
+    else:
+        i, step = draw(st.sampled_from(waits))
+        step["wait_for"]["signal"] = _bad_name(draw, "sig")
+        drawn.error_at = ("jobs", name, "steps", i, "wait_for", "signal")
