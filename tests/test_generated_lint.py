@@ -40,7 +40,7 @@ def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return target
 
 
-def test_ruff_check_and_format(tree: Path) -> None:
+def ruff_check_and_format(tree: Path) -> None:
     run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
     run(
         tool("ruff"),
@@ -52,6 +52,10 @@ def test_ruff_check_and_format(tree: Path) -> None:
         ".",
         cwd=tree,
     )
+
+
+def test_ruff_check_and_format(tree: Path) -> None:
+    ruff_check_and_format(tree)
 
 
 def test_mypy_strict(tree: Path) -> None:
@@ -116,15 +120,4 @@ def test_long_names_stay_formatted(tmp_path: Path) -> None:
     )
     result = run_lichc("build", cwd=tmp_path)
     assert result.code == 0, result.err
-    tree = tmp_path / "generated"
-    run(
-        tool("ruff"),
-        "format",
-        "--check",
-        "--no-cache",
-        "--config",
-        str(CONFIG),
-        ".",
-        cwd=tree,
-    )
-    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
+    ruff_check_and_format(tmp_path / "generated")
