@@ -129,6 +129,17 @@ def _fast_fresh(out_dir: Path, source: Source) -> bool:
     return not (out_dir / writer.JOURNAL).exists()
 
 
+def known_valid(source: Source) -> bool:
+    """True when this generator built this exact spec (the manifest's input key
+    says so): the spec validated then, so `lichc validate` need not load Pydantic."""
+    guess = guess_output(source)
+    try:
+        manifest = writer.Manifest.read(guess) if guess is not None else None
+    except writer.WriteError:
+        return False
+    return manifest is not None and manifest.input == input_key(source)
+
+
 def guess_output(source: Source) -> Path | None:
     """The output folder named in the spec, read cheaply (for the fast path)."""
     import re

@@ -93,7 +93,13 @@ def cli() -> None:
 @spec_option
 def validate(spec_file: Path) -> None:
     """Check jobs.yaml and report every error at once."""
-    plan = load_plan(spec_file)
+    from lichc.build import compile_plan, known_valid
+
+    source = read_source(spec_file)
+    if known_valid(source):
+        click.echo(f"{spec_file}: ok, unchanged since its last build")
+        return
+    plan = compile_plan(source)
     engines = {e: len(plan.jobs_on(e)) for e in ("celery", "temporal")}
     click.echo(
         f"{spec_file}: ok, {len(plan.jobs)} jobs ({engines['celery']} celery, {engines['temporal']} temporal)"

@@ -76,6 +76,26 @@ def test_fresh_output_is_recognised_without_rendering(
     assert run_lichc("check", cwd=project).code == 0
 
 
+def test_validate_trusts_the_manifest_only_for_the_spec_it_names(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_lichc("validate", cwd=project).out.startswith("jobs.yaml: ok, 1 jobs")
+    run_lichc("build", cwd=project)
+    with monkeypatch.context() as patch:
+
+        def must_not_compile(*_: object) -> None:
+            raise AssertionError("validated although the manifest names this spec")
+
+        patch.setattr(pipeline, "compile_plan", must_not_compile)
+        unchanged = run_lichc("validate", cwd=project)
+    assert unchanged.code == 0
+    assert unchanged.out.strip() == "jobs.yaml: ok, unchanged since its last build"
+    (project / "jobs.yaml").write_text(SPEC.replace("{who: str}", "{who: strr}"))
+    edited = run_lichc("validate", cwd=project)
+    assert edited.code == 1
+    assert "jobs.Ping.input.who" in edited.err
+
+
 def test_invalid_spec_writes_nothing(project: Path) -> None:
     (project / "jobs.yaml").write_text(SPEC.replace("app.tasks:ping", "not a handler"))
     result = run_lichc("build", cwd=project)
