@@ -7,9 +7,11 @@ Exit codes: 0 success, 1 invalid spec or stale output, 2 usage error
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -204,7 +206,8 @@ def main(argv: list[str] | None = None) -> None:
     from lichc.diagnostics import SpecError
 
     try:
-        result = cli.main(args=argv, prog_name="lichc", standalone_mode=False)
+        with _fewer_collections():
+            result = cli.main(args=argv, prog_name="lichc", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as usage:
@@ -220,6 +223,19 @@ def main(argv: list[str] | None = None) -> None:
         _write_error(error)
     # click returns the exit code of --help/--version, and None after a command
     sys.exit(result if isinstance(result, int) else 0)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A compile allocates many objects that live until it ends, so the
+    default thresholds collect over and over for nothing (mypy does the same):
+    validating 10,000 jobs takes about half the time."""
+    before = gc.get_threshold()
+    gc.set_threshold(200_000, 30, 30)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _write_error(error: Exception) -> None:
