@@ -112,13 +112,21 @@ class Outcome:
     diff: str = ""
 
 
-def _fast_fresh(out_dir: Path, source: Source) -> bool:
-    """True when the manifest proves out_dir already holds this spec's output."""
+def _built_from(out_dir: Path, source: Source) -> writer.Manifest | None:
+    """out_dir's manifest when it says this generator built this exact spec."""
     try:
         manifest = writer.Manifest.read(out_dir)
     except writer.WriteError:
-        return False
+        return None
     if manifest is None or manifest.input != input_key(source):
+        return None
+    return manifest
+
+
+def _fast_fresh(out_dir: Path, source: Source) -> bool:
+    """True when the manifest proves out_dir already holds this spec's output."""
+    manifest = _built_from(out_dir, source)
+    if manifest is None:
         return False
     for rel, digest in manifest.files.items():
         try:
@@ -133,11 +141,7 @@ def known_valid(source: Source) -> bool:
     """True when this generator built this exact spec (the manifest's input key
     says so): the spec validated then, so `lichc validate` need not load Pydantic."""
     guess = guess_output(source)
-    try:
-        manifest = writer.Manifest.read(guess) if guess is not None else None
-    except writer.WriteError:
-        return False
-    return manifest is not None and manifest.input == input_key(source)
+    return guess is not None and _built_from(guess, source) is not None
 
 
 def guess_output(source: Source) -> Path | None:
