@@ -26,8 +26,6 @@ from lichc.plan import (
     WaitStep,
 )
 from lichc.spec.values import (
-    EnvString,
-    EnvVar,
     InputRef,
     StepRef,
     format_duration,
@@ -113,20 +111,16 @@ def _settings(plan: Plan) -> Iterator[Diagnostic]:
                 "lichc supports Redis: redis://host:6379/0 or rediss:// for TLS",
             )
     api_key = plan.temporal.api_key
-    if api_key is not None and not _only_a_variable(api_key):
+    # `${NAME}` alone: a default or text around it would be a secret written
+    # into the generated settings.py
+    variable = api_key.variable if api_key is not None else None
+    if api_key is not None and (variable is None or variable.default is not None):
         yield Diagnostic(
             "api_key must be read from the environment, not written in jobs.yaml",
             ("temporal", "api_key"),
             "write api_key: ${TEMPORAL_API_KEY} (no default: it would be written "
             "into the generated code)",
         )
-
-
-def _only_a_variable(value: EnvString) -> bool:
-    """`${NAME}` alone: a default or text around it would be a secret written
-    into the generated settings.py."""
-    part = value.parts[0] if len(value.parts) == 1 else None
-    return isinstance(part, EnvVar) and part.default is None
 
 
 def _is_redis_url(text: str) -> bool:

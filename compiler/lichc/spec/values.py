@@ -472,8 +472,10 @@ class EnvString:
         return "".join(out)
 
     @property
-    def has_env(self) -> bool:
-        return any(isinstance(p, EnvVar) for p in self.parts)
+    def variable(self) -> EnvVar | None:
+        """The variable when the value is one whole `${NAME...}`, else None."""
+        only = self.parts[0] if len(self.parts) == 1 else None
+        return only if isinstance(only, EnvVar) else None
 
     def example(self) -> str | None:
         """The value with every default applied, or None if a variable has none."""

@@ -216,8 +216,8 @@ def _point(
     other is pinned to its default, so the stack never depends on the shell
     that runs it; one without a default is passed through from that shell.
     """
-    if len(setting.parts) == 1 and isinstance(setting.parts[0], EnvVar):
-        return [EnvEntry(setting.parts[0].name, target)]
+    if (variable := setting.variable) is not None:
+        return [EnvEntry(variable.name, target)]
     entries = []
     for part in setting.parts:
         if not isinstance(part, EnvVar):
