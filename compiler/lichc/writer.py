@@ -208,23 +208,24 @@ def recover(out_dir: Path) -> None:
     except ValueError:
         journal = None  # a journal is written atomically, so this is not ours
     if journal is not None:
-        _check_journal(out_dir, journal)
-        _apply(out_dir, journal)
+        _apply(out_dir, _checked_journal(out_dir, journal))
     for leftover in out_dir.rglob(f".*{TMP_SUFFIX}") if out_dir.is_dir() else ():
         leftover.unlink(missing_ok=True)
 
 
-def _check_journal(out_dir: Path, journal: Any) -> None:
-    """Refuse a journal that lichc cannot have written: one naming a path
-    outside the output folder (say, committed to the repository by someone
-    else), which would otherwise move or delete files anywhere."""
+def _checked_journal(out_dir: Path, journal: Any) -> dict[str, Any]:
+    """The journal to apply, refused when lichc cannot have written it: one
+    naming a path outside the output folder (say, committed to the repository
+    by someone else), which would otherwise move or delete files anywhere."""
     problem = f"{out_dir / JOURNAL} was not written by lichc: delete it and build again"
     try:
-        renames = [(str(tmp), str(rel)) for tmp, rel in journal["renames"]]
-        removes = [str(rel) for rel in journal["removes"]]
+        renames = [(tmp, rel) for tmp, rel in journal["renames"]]
+        removes = list(journal["removes"])
     except (KeyError, TypeError, ValueError):
         raise WriteError(problem) from None
     paths = [path for pair in renames for path in pair] + removes
+    if not all(isinstance(path, str) for path in paths):
+        raise WriteError(problem)
     for path in paths:
         pure = PurePosixPath(path)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
@@ -232,6 +233,7 @@ def _check_journal(out_dir: Path, journal: Any) -> None:
         safe_target(out_dir, path)
     if not all(PurePosixPath(tmp).name.endswith(TMP_SUFFIX) for tmp, _ in renames):
         raise WriteError(problem)
+    return {"renames": renames, "removes": removes}
 
 
 def _apply(out_dir: Path, journal: dict[str, Any]) -> None:

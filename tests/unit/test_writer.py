@@ -140,6 +140,7 @@ def test_damaged_manifest_is_a_clear_error(tmp_path: Path) -> None:
         {"renames": [[".a.py.lichc-tmp", "../victim.txt"]], "removes": []},
         {"renames": [["../victim.txt", "a.py"]], "removes": []},
         {"renames": "x", "removes": []},
+        {"renames": [], "removes": [5]},
     ],
 )
 def test_a_journal_naming_paths_outside_the_output_is_refused(
