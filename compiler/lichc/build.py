@@ -176,11 +176,21 @@ def check(source: Source) -> Outcome:
         return Outcome(guess, fresh=True)
     plan = compile_plan(source)
     out_dir = output_of(source, plan)
-    files = render_files(plan)
     writer.finish_interrupted(out_dir)  # a committed build counts as written
-    changes = writer.compare(out_dir, files, writer.Manifest.read(out_dir))
+    changes = _compare(out_dir, plan)
     diff = _diff(out_dir, changes)
     return Outcome(out_dir, changes, fresh=changes.empty, diff=diff)
+
+
+def is_fresh(source: Source, plan: Plan, out_dir: Path) -> bool:
+    """True when out_dir holds what building this compiled spec would write.
+    Only reads: an interrupted build is left for the next `lichc build`."""
+    return _fast_fresh(out_dir, source) or _compare(out_dir, plan).empty
+
+
+def _compare(out_dir: Path, plan: Plan) -> writer.Changes:
+    """What building `plan` into out_dir would change."""
+    return writer.compare(out_dir, render_files(plan), writer.Manifest.read(out_dir))
 
 
 def _diff(out_dir: Path, changes: writer.Changes) -> str:

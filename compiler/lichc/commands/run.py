@@ -54,7 +54,7 @@ class Generated:
         out_dir = output_of(source, plan)
         if not (out_dir / plan.project / "client.py").is_file():
             raise JobError(f"{out_dir}: nothing generated yet; run `lichc build`")
-        if not pipeline.check(source).fresh:
+        if not pipeline.is_fresh(source, plan, out_dir):
             click.echo(
                 f"warning: {out_dir} is older than {spec_file}: run `lichc build` "
                 "and restart the workers (lichc dev)",
