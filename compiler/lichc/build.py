@@ -110,6 +110,7 @@ class Outcome:
     changes: writer.Changes = field(default_factory=writer.Changes)
     fresh: bool = False
     diff: str = ""
+    plan: Plan | None = None  # the compiled spec, when it had to be compiled
 
 
 def _built_from(out_dir: Path, source: Source) -> writer.Manifest | None:
@@ -167,7 +168,7 @@ def build(source: Source, *, force: bool = False) -> Outcome:
     files = render_files(plan)
     manifest = writer.Manifest(GENERATOR, input_key(source))
     changes = writer.write(out_dir, files, manifest, force=force)
-    return Outcome(out_dir, changes, fresh=changes.empty)
+    return Outcome(out_dir, changes, fresh=changes.empty, plan=plan)
 
 
 def check(source: Source) -> Outcome:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from lichc.build import Source
+    from lichc.build import Outcome, Source
     from lichc.plan import Job, Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -117,7 +117,11 @@ def build(spec_file: Path, force: bool) -> None:
     """Generate code from jobs.yaml into the output folder."""
     from lichc import build as pipeline
 
-    outcome = pipeline.build(read_source(spec_file), force=force)
+    show_build(pipeline.build(read_source(spec_file), force=force))
+
+
+def show_build(outcome: Outcome) -> None:
+    """The line `lichc build` prints: what it wrote, or that nothing changed."""
     where = _relative(outcome.out_dir)
     if outcome.fresh:
         click.echo(f"{where}: up to date")

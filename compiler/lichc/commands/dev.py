@@ -18,8 +18,8 @@ from pathlib import Path
 
 import click
 
-from lichc.build import Source, compile_plan, output_of
-from lichc.cli import build, read_source, spec_option
+from lichc.build import Source, build, compile_plan, output_of
+from lichc.cli import read_source, show_build, spec_option
 from lichc.devstack import state
 from lichc.devstack.servers import StackError, port_is_free
 from lichc.devstack.services import UI_PORT, DevStack, Ports, Service, dev_stack
@@ -69,9 +69,7 @@ EXIT_INTERRUPTED = 130
     help="Where Temporal history and Redis data are kept [default: .lichc-dev "
     "beside jobs.yaml; a temporary folder with --then].",
 )
-@click.pass_context
 def dev(
-    ctx: click.Context,
     spec_file: Path,
     port_offset: int,
     free_ports: bool,
@@ -87,9 +85,10 @@ def dev(
     for Celery schedules, the Temporal worker, and syncs Temporal schedules.
     Start jobs with `lichc run`.
     """
-    ctx.invoke(build, spec_file=spec_file, force=False)
     source = read_source(spec_file)
-    plan = compile_plan(source)
+    outcome = build(source)
+    show_build(outcome)
+    plan = outcome.plan or compile_plan(source)
     show_logs = command is None if logs is None else logs
     options = Options(port_offset, free_ports, command, show_logs, grace)
     with ExitStack() as resources:
