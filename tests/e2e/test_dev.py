@@ -71,6 +71,11 @@ def test_dev_runs_both_engines_and_ctrl_c_leaves_nothing(
     greeted = lichc_json(folder, "run", "Greet", "--input", '{"name": "ada"}')
     assert greeted["greeting"] == "hello ada"
     assert greeted["pid"] in pool  # it ran in the worker lichc dev started
+    # lichc dlq talks to the running stack too, whatever the shell's REDIS_URL
+    elsewhere = lichc_env(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    dead = lichc(folder, "dlq", "list", env=elsewhere)
+    assert dead.returncode == 0, dead.stderr
+    assert dead.stdout == "no dead letters\n"
 
     started = lichc_json(
         folder, "run", "Approve", "--input", '{"ticket": "t1"}', "--no-wait"

@@ -8,7 +8,6 @@ folder (so celery and redis are imported only here) and uses its API.
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +15,7 @@ from typing import TypeVar
 
 import click
 
-from lichc.cli import read_source, spec_option
+from lichc.cli import spec_option
 
 T = TypeVar("T")
 
@@ -66,22 +65,19 @@ def replay(spec_file: Path, record_id: str) -> None:
 
 
 def _runtime(spec_file: Path) -> ModuleType:
-    """The generated celery_runtime module of the spec's project."""
-    from lichc.build import compile_plan, output_of
+    """The generated celery_runtime module of the spec's project (talking to
+    the running `lichc dev`, as `lichc run` does)."""
+    from lichc.commands.run import Compiled
 
-    source = read_source(spec_file)
-    plan = compile_plan(source)
-    if not plan.jobs_on("celery"):
+    spec = Compiled.read(spec_file)
+    if not spec.plan.jobs_on("celery"):
         raise DeadLetterError(f"{spec_file}: no Celery jobs, so no dead letters")
-    out_dir = output_of(source, plan)
-    if not (out_dir / plan.project / "celery_runtime.py").exists():
+    if not spec.generated("celery_runtime.py"):
         raise DeadLetterError(
-            f"{out_dir}: no generated Celery code; run `lichc build` first"
+            f"{spec.out_dir}: no generated Celery code; run `lichc build` first"
         )
-    for folder in (source.root.resolve(), out_dir.resolve()):
-        if str(folder) not in sys.path:
-            sys.path.insert(0, str(folder))
-    return importlib.import_module(f"{plan.project}.celery_runtime")
+    spec.importable()
+    return importlib.import_module(f"{spec.plan.project}.celery_runtime")
 
 
 def _call(action: Callable[[], T]) -> T:

@@ -24,7 +24,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from lichc.build import compile_plan, output_of
+from lichc.build import Source, compile_plan, is_fresh, output_of
 from lichc.cli import find_job, read_source, spec_option
 from lichc.plan import Job, Plan
 
@@ -33,6 +33,37 @@ T = TypeVar("T")
 
 class JobError(click.ClickException):
     """Exit 1 with a message: bad input, a failed job, an unreachable server."""
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A spec compiled, and the folder of its generated package."""
+
+    source: Source
+    plan: Plan
+    out_dir: Path
+
+    @classmethod
+    def read(cls, spec_file: Path) -> Compiled:
+        source = read_source(spec_file)
+        plan = compile_plan(source)
+        return cls(source, plan, output_of(source, plan))
+
+    def generated(self, name: str) -> bool:
+        """True when the generated package has the module file `name`."""
+        return (self.out_dir / self.plan.project / name).is_file()
+
+    def importable(self) -> None:
+        """Put the generated package and the handlers on sys.path, with the
+        settings of the `lichc dev` that runs for this spec, if one does."""
+        from lichc.devstack.state import running_stack
+
+        stack = running_stack(self.source.root.resolve())
+        if stack is not None and stack.project == self.plan.project:
+            os.environ.update(stack.env)  # talk to the running `lichc dev`
+        for folder in (self.source.root.resolve(), self.out_dir.resolve()):
+            if str(folder) not in sys.path:
+                sys.path.insert(0, str(folder))
 
 
 @dataclass
@@ -45,28 +76,18 @@ class Generated:
 
     @classmethod
     def load(cls, spec_file: Path, job_name: str) -> Generated:
-        from lichc import build as pipeline
-        from lichc.devstack.state import running_stack
-
-        source = read_source(spec_file)
-        plan = compile_plan(source)
-        job = find_job(plan, job_name, spec_file)
-        out_dir = output_of(source, plan)
-        if not (out_dir / plan.project / "client.py").is_file():
-            raise JobError(f"{out_dir}: nothing generated yet; run `lichc build`")
-        if not pipeline.is_fresh(source, plan, out_dir):
+        spec = Compiled.read(spec_file)
+        job = find_job(spec.plan, job_name, spec_file)
+        if not spec.generated("client.py"):
+            raise JobError(f"{spec.out_dir}: nothing generated yet; run `lichc build`")
+        if not is_fresh(spec.source, spec.plan, spec.out_dir):
             click.echo(
-                f"warning: {out_dir} is older than {spec_file}: run `lichc build` "
+                f"warning: {spec.out_dir} is older than {spec_file}: run `lichc build` "
                 "and restart the workers (lichc dev)",
                 err=True,
             )
-        stack = running_stack(source.root.resolve())
-        if stack is not None and stack.project == plan.project:
-            os.environ.update(stack.env)  # talk to the running `lichc dev`
-        for folder in (source.root.resolve(), out_dir.resolve()):
-            if str(folder) not in sys.path:
-                sys.path.insert(0, str(folder))
-        return cls(plan, job, spec_file)
+        spec.importable()
+        return cls(spec.plan, job, spec_file)
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"{self.plan.project}.{name}")
