@@ -122,7 +122,7 @@ def build(spec_file: Path, force: bool) -> None:
 
 def show_build(outcome: Outcome) -> None:
     """The line `lichc build` prints: what it wrote, or that nothing changed."""
-    where = _relative(outcome.out_dir)
+    where = relative(outcome.out_dir)
     if outcome.fresh:
         click.echo(f"{where}: up to date")
         return
@@ -140,7 +140,7 @@ def check(spec_file: Path) -> None:
     from lichc import build as pipeline
 
     outcome = pipeline.check(read_source(spec_file))
-    where = _relative(outcome.out_dir)
+    where = relative(outcome.out_dir)
     if outcome.fresh:
         click.echo(f"{where}: up to date")
         return
@@ -198,7 +198,8 @@ def find_job(plan: Plan, name: str, spec_file: Path) -> Job:
     return found[name]
 
 
-def _relative(path: Path) -> str:
+def relative(path: Path) -> str:
+    """`path` as shown in messages: relative to the current folder when it can be."""
     try:
         return os.path.relpath(path)
     except ValueError:

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from lichc.build import Source, build, compile_plan, output_of
-from lichc.cli import read_source, show_build, spec_option
+from lichc.cli import read_source, relative, show_build, spec_option
 from lichc.devstack import state
 from lichc.devstack.servers import StackError, port_is_free
 from lichc.devstack.services import UI_PORT, DevStack, Ports, Service, dev_stack
@@ -229,7 +229,7 @@ def _announce(
     rows = [*local.where()]
     rows.append(("workers", ", ".join(s.name for s in local.role("worker"))))
     rows += sorted(local.settings.items())
-    rows.append(("state", "temporary" if command is not None else _relative(state_dir)))
+    rows.append(("state", "temporary" if command is not None else relative(state_dir)))
     width = max(len(name) for name, _ in rows)
     say(f"lichc dev: {local.project} is up ({took:.1f}s)")
     for name, value in rows:
@@ -241,10 +241,3 @@ def _announce(
         )
     else:
         say(f"lichc dev: running {command}")
-
-
-def _relative(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from lichc.cli import spec_option
+from lichc.cli import relative, spec_option
 
 if TYPE_CHECKING:
     from lichc.diagnostics import SpecError
@@ -319,18 +319,11 @@ def _report(spec_file: Path, job: NewJob, stub_plan: StubPlan) -> None:
     where = f"queue {job.queue}" if job.queue else "the default queue"
     click.echo(f"{spec_file}: added {job.name} ({job.engine}, {where})")
     for package in stub_plan.packages:
-        click.echo(f"{_shown(package)}: created")
+        click.echo(f"{relative(package)}: created")
     if stub_plan.added:
-        click.echo(f"{_shown(stub_plan.path)}: added {', '.join(stub_plan.added)}")
+        click.echo(f"{relative(stub_plan.path)}: added {', '.join(stub_plan.added)}")
     if stub_plan.kept:
-        click.echo(f"{_shown(stub_plan.path)}: kept your {', '.join(stub_plan.kept)}")
+        click.echo(f"{relative(stub_plan.path)}: kept your {', '.join(stub_plan.kept)}")
     click.echo(
         "next: write the handlers, then `lichc build` (or commit: pre-commit runs it)"
     )
-
-
-def _shown(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
