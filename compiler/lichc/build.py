@@ -15,8 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lichc import __version__, loader, writer
-from lichc.diagnostics import Diagnostic, SpecError
+from lichc import __version__, writer
+from lichc.diagnostics import MAX_BYTES, Diagnostic, SpecError
 
 if TYPE_CHECKING:
     from lichc.plan import Plan
@@ -39,7 +39,7 @@ class Source:
         name = display or str(path)
         try:
             with path.open("rb") as stream:
-                raw = stream.read(loader.MAX_BYTES + 1)
+                raw = stream.read(MAX_BYTES + 1)
         except FileNotFoundError:
             raise SpecError(
                 name,
@@ -88,6 +88,7 @@ def input_key(source: Source) -> str:
 
 
 def compile_plan(source: Source) -> Plan:
+    from lichc import loader
     from lichc.validate import validate
 
     document = loader.parse(source.raw, source.display)

@@ -11,6 +11,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 KeyPath = tuple[str | int, ...]
+# The largest jobs.yaml lichc reads: Source.read stops one byte after it, and
+# loader.parse reports a larger file. Here so that reading a spec for the fast
+# paths (`lichc check` of fresh output) does not import the YAML loader.
+MAX_BYTES = 8 * 1024 * 1024
 
 
 def format_key_path(path: KeyPath) -> str:

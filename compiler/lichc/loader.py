@@ -13,9 +13,8 @@ from typing import Any
 
 import yaml
 
-from lichc.diagnostics import Diagnostic, KeyPath, SpecError
+from lichc.diagnostics import MAX_BYTES, Diagnostic, KeyPath, SpecError
 
-MAX_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
 

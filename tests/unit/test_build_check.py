@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,31 @@ def test_fresh_output_is_recognised_without_rendering(
 
     monkeypatch.setattr(pipeline, "render_files", must_not_render)
     assert run_lichc("check", cwd=project).code == 0
+
+
+def test_fresh_output_is_recognised_without_yaml_or_pydantic(project: Path) -> None:
+    """The answers from the manifest import neither the YAML loader nor the
+    validator: a fresh process after the build."""
+    run_lichc("build", cwd=project)
+    probe = (
+        "import sys\n"
+        "from lichc.cli import main\n"
+        "for command in (['validate'], ['build'], ['check']):\n"
+        "    try:\n"
+        "        main(command)\n"
+        "    except SystemExit as done:\n"
+        "        assert not done.code, (command, done.code)\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('yaml', 'pydantic')]\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_validate_trusts_the_manifest_only_for_the_spec_it_names(
