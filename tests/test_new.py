@@ -135,6 +135,17 @@ def test_an_empty_file_is_started_and_its_comments_kept(
     }
 
 
+def test_the_comments_of_a_crlf_file_are_kept_with_its_text(tmp_path: Path) -> None:
+    """A file with comments only is read as text: its line ends become the
+    new file's LF, and a BOM is dropped."""
+    (tmp_path / "jobs.yaml").write_bytes(b"\xef\xbb\xbf# one\r\n# two\r\r\n")
+    result = run_lichc("new", "Ping", "--engine", "celery", cwd=tmp_path)
+    assert result.code == 0, result.err
+    text = (tmp_path / "jobs.yaml").read_bytes().decode("utf-8")
+    assert text.startswith("# one\n# two\n\n# Background jobs")
+    assert "\r" not in text
+
+
 @pytest.mark.parametrize(
     ("before", "after"),
     [

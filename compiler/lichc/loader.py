@@ -93,6 +93,26 @@ class Document:
 
 
 def parse(raw: bytes, name: str = "jobs.yaml") -> Document:
+    document = parse_unless_empty(raw, name)
+    if document is None:
+        raise SpecError(
+            name,
+            [
+                Diagnostic(
+                    "the file is empty",
+                    hint="start with `version: 1` and a `jobs:` mapping, "
+                    "or run `lichc new NAME --engine celery`",
+                    line=1,
+                    column=1,
+                )
+            ],
+        )
+    return document
+
+
+def parse_unless_empty(raw: bytes, name: str = "jobs.yaml") -> Document | None:
+    """`parse`, except that a file with no YAML in it (empty, or comments
+    only) is None rather than an error: `lichc new` starts such a file."""
     if len(raw) > MAX_BYTES:
         raise SpecError(
             name,
@@ -115,18 +135,7 @@ def parse(raw: bytes, name: str = "jobs.yaml") -> Document:
             name, [Diagnostic(f"invalid YAML: {exc}", line=1, column=1)]
         ) from None
     if root is None:
-        raise SpecError(
-            name,
-            [
-                Diagnostic(
-                    "the file is empty",
-                    hint="start with `version: 1` and a `jobs:` mapping, "
-                    "or run `lichc new NAME --engine celery`",
-                    line=1,
-                    column=1,
-                )
-            ],
-        )
+        return None
     if not isinstance(root, yaml.MappingNode):
         raise SpecError(
             name,

@@ -95,7 +95,8 @@ def new(
     step_names = _step_names(steps)
     if queue is not None:
         _checked(names.queue_name, queue, "--queue")
-    plan, document, errors = _current(spec_file)
+    raw = _read(spec_file)
+    plan, document, errors = _current(spec_file, raw)
     existing = (document.data.get("jobs") if document else None) or {}
     if isinstance(existing, dict) and name in existing:
         assert document is not None
@@ -107,7 +108,7 @@ def new(
     snake = _identifier(names.to_snake(name))
     module = module or f"{_default_package(plan)}.{snake}"
     job = _job(name, engine, queue, module, snake, step_names)
-    text = _with_job(spec_file, document, errors, job)
+    text = _with_job(spec_file, raw, document, errors, job)
     stub_plan = _stubs(spec_file, module, job)
     for package in stub_plan.packages:
         _write(package, "")
@@ -136,8 +137,17 @@ def _step_names(steps: str | None) -> list[str]:
     return found
 
 
+def _read(spec_file: Path) -> bytes | None:
+    """jobs.yaml's bytes, None when there is no such file yet."""
+    from lichc.build import Source
+
+    if not spec_file.exists():
+        return None
+    return Source.read(spec_file, str(spec_file)).raw
+
+
 def _current(
-    spec_file: Path,
+    spec_file: Path, raw: bytes | None
 ) -> tuple[Plan | None, Document | None, SpecError | None]:
     """jobs.yaml as it is: its plan (None if invalid), its node tree (None if
     the file does not exist or holds no YAML yet), and its errors.
@@ -145,35 +155,23 @@ def _current(
     A spec may be invalid only in ways the new job fixes (no `jobs:` yet);
     the result is validated before anything is written.
     """
-    from lichc.build import Source
     from lichc.diagnostics import SpecError
-    from lichc.loader import parse
+    from lichc.loader import parse_unless_empty
     from lichc.validate import validate
 
-    if not spec_file.exists():
-        return None, None, None
-    source = Source.read(spec_file, str(spec_file))
-    if _no_yaml(source.raw):
+    if raw is None:
         return None, None, None
     try:
-        document = parse(source.raw, source.display)
+        document = parse_unless_empty(raw, str(spec_file))
     except SpecError:
         click.echo(f"{spec_file} cannot be read; nothing was changed:", err=True)
         raise
+    if document is None:
+        return None, None, None
     try:
         return validate(document), document, None
     except SpecError as error:
         return None, document, error
-
-
-def _no_yaml(raw: bytes) -> bool:
-    """An empty file, or one with comments only: lichc new starts it."""
-    import yaml
-
-    try:
-        return yaml.compose(raw.decode("utf-8-sig")) is None
-    except (UnicodeDecodeError, yaml.YAMLError):
-        return False  # the loader reports it
 
 
 def _default_package(plan: Plan | None) -> str:
@@ -211,7 +209,11 @@ def _job(
 
 
 def _with_job(
-    spec_file: Path, document: Document | None, errors: SpecError | None, job: NewJob
+    spec_file: Path,
+    raw: bytes | None,
+    document: Document | None,
+    errors: SpecError | None,
+    job: NewJob,
 ) -> str:
     """jobs.yaml's new text, proven valid and otherwise unchanged."""
     import yaml
@@ -222,13 +224,13 @@ def _with_job(
 
     if document is None:
         # keep the comments of a file that has nothing else yet
-        kept = spec_file.read_text(encoding="utf-8-sig") if spec_file.exists() else ""
+        kept = _lines(raw.decode("utf-8-sig")) if raw is not None else ""
         head = kept.strip("\n") + "\n\n" if kept.strip() else ""
         text = head + specedit.new_file(job)
         old_jobs: dict[str, Any] = {}
         old_rest: dict[str, Any] | None = None  # a new file: nothing to keep
     else:
-        raw = spec_file.read_bytes()
+        assert raw is not None  # a document was read from it
         bom = raw.startswith(b"\xef\xbb\xbf")
         try:
             assert isinstance(document.root, yaml.MappingNode)  # a valid spec
@@ -268,6 +270,11 @@ def _with_job(
             "report this as a bug in lichc"
         )
     return text
+
+
+def _lines(text: str) -> str:
+    """`text` with CRLF and CR line ends made LF, as reading a file as text does."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _stubs(spec_file: Path, module: str, job: NewJob) -> StubPlan:
