@@ -72,7 +72,6 @@ class Generated:
 
     plan: Plan
     job: Job
-    spec_file: Path
 
     @classmethod
     def load(cls, spec_file: Path, job_name: str) -> Generated:
@@ -87,7 +86,7 @@ class Generated:
                 err=True,
             )
         spec.importable()
-        return cls(spec.plan, job, spec_file)
+        return cls(spec.plan, job)
 
     def module(self, name: str) -> ModuleType:
         return importlib.import_module(f"{self.plan.project}.{name}")

@@ -271,12 +271,12 @@ class Supervisor:
 
     # -- running -------------------------------------------------------------------
 
-    def watch(self, until: Callable[[], bool] = lambda: False) -> Child | None:
-        """Pump output until a stop is requested, `until()` holds or a child exits.
+    def watch(self) -> Child | None:
+        """Pump output until a stop is requested or a child exits.
 
         Returns the child that exited (a crash), else None.
         """
-        while not self.stop_requested and not until():
+        while not self.stop_requested:
             self.pump(0.1)
             for child in self.children:
                 if child.process.returncode is None and child.exit_code() is not None:
