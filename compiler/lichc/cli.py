@@ -188,14 +188,20 @@ def find_job(plan: Plan, name: str, spec_file: Path) -> Job:
     """The job called `name`, or a usage error that suggests the closest one."""
     found = {j.name: j for j in plan.jobs}
     if name not in found:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(found), n=1)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        raise click.UsageError(
-            f"no job named {name!r} in {spec_file}.{hint} Jobs: {', '.join(found)}"
+        raise unknown(
+            name, list(found), f"no job named {name!r} in {spec_file}", "Jobs"
         )
     return found[name]
+
+
+def unknown(name: str, known: list[str], problem: str, kind: str) -> click.UsageError:
+    """A usage error for `name`, which is none of `known`: "PROBLEM. Did you
+    mean CLOSEST? KIND: known, ..." (the suggestion when one is close)."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    return click.UsageError(f"{problem}.{hint} {kind}: {', '.join(known)}")
 
 
 def relative(path: Path) -> str:

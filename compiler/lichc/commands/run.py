@@ -11,7 +11,6 @@ Results are printed as JSON on stdout; messages go to stderr.
 from __future__ import annotations
 
 import asyncio
-import difflib
 import importlib
 import json
 import os
@@ -25,7 +24,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from lichc.build import Source, compile_plan, is_fresh, output_of
-from lichc.cli import find_job, read_source, spec_option
+from lichc.cli import find_job, read_source, spec_option, unknown
 from lichc.plan import Job, Plan
 
 T = TypeVar("T")
@@ -327,11 +326,7 @@ def signal_job(
             f"{job} has no signals: only Temporal jobs with a `wait_for` step take one"
         )
     if signal not in signals:
-        close = difflib.get_close_matches(signal, signals, n=1)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        raise click.UsageError(
-            f"{job} has no signal {signal!r}.{hint} Signals: {', '.join(signals)}"
-        )
+        raise unknown(signal, signals, f"{job} has no signal {signal!r}", "Signals")
     body = parse_object(payload, "--payload")
     send = target.function("temporal_client", f"signal_{target.job.snake}_{signal}")
 
