@@ -20,7 +20,7 @@ from typing import Any
 
 import psutil
 
-from tests.support.servers import port_is_free, wait_until
+from tests.support.servers import StackError, port_is_free, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 90.0  # seconds for the stack to start or stop on a busy 2-core machine
@@ -97,10 +97,14 @@ class Dev:
         def printed() -> bool:
             if text in self.output:
                 return True
-            assert self.process.poll() is None, (
+            if self.process.poll() is None:
+                return False
+            self._threads[0].join(10)  # the last of what it printed
+            if text in self.output:
+                return True
+            raise StackError(
                 f"lichc dev exited ({self.process.returncode}) before {text!r}:\n{self.output}"
             )
-            return False
 
         wait_until(printed, f"{text!r} from lichc dev", deadline)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from lichc.devstack.servers import (
     STARTUP_DEADLINE,
     RedisServer,
+    StackError,
     free_port,
     port_is_free,
     redis_binary,
@@ -21,6 +22,7 @@ from lichc.devstack.servers import (
 __all__ = [
     "STARTUP_DEADLINE",
     "RedisServer",
+    "StackError",
     "free_port",
     "port_is_free",
     "redis_binary",

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.support.servers import wait_until
+from tests.support.servers import StackError, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,7 +122,7 @@ def celery_worker(
 
     def answers() -> bool:
         if worker.process.poll() is not None:
-            raise RuntimeError(f"worker {node} exited:\n{worker.output()[-3000:]}")
+            raise StackError(f"worker {node} exited:\n{worker.output()[-3000:]}")
         return bool(app.control.ping(destination=[node], timeout=0.5))
 
     try:

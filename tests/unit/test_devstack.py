@@ -15,7 +15,7 @@ import psutil
 import pytest
 
 from lichc.devstack import state
-from lichc.devstack.servers import StackError
+from lichc.devstack.servers import StackError, wait_until
 from lichc.devstack.services import DevStack, Ports, Service, dev_stack
 from lichc.devstack.supervisor import Supervisor
 from lichc.loader import parse
@@ -210,6 +210,29 @@ def test_a_child_that_dies_while_starting_is_reported_with_its_output(
     finally:
         supervisor.stop(grace=1)
     assert "broken | no config" in str(failed.value)
+
+
+def test_wait_until_retries_errors_but_not_a_stack_error() -> None:
+    """A probe that fails is not ready yet; one that raises StackError (the
+    process it waits for exited) ends the wait at once, with its message."""
+    calls: list[int] = []
+
+    def refused_twice() -> bool:
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionRefusedError("not listening yet")
+        return True
+
+    wait_until(refused_twice, "the server", 30)
+    assert len(calls) == 3
+
+    def exited() -> bool:
+        raise StackError("worker exited: its log")
+
+    started = time.monotonic()
+    with pytest.raises(StackError, match=r"^worker exited: its log$"):
+        wait_until(exited, "the worker", 30)
+    assert time.monotonic() - started < 5
 
 
 def test_a_running_stack_is_found_through_its_lock(tmp_path: Path) -> None:

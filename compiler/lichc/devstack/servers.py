@@ -47,13 +47,19 @@ def port_is_free(port: int) -> bool:
 def wait_until(
     check: Callable[[], object], what: str, deadline: float = STARTUP_DEADLINE
 ) -> None:
-    """Poll `check()` until it returns true; raise StackError after the deadline."""
+    """Poll `check()` until it returns true; raise StackError after the deadline.
+
+    Any other exception of `check()` means "not ready yet"; a StackError means
+    it never will be (say, the process exited) and is raised at once.
+    """
     end = time.monotonic() + deadline
     delay = 0.01
     while True:
         try:
             if check():
                 return
+        except StackError:
+            raise
         except Exception:  # not ready yet
             pass
         if time.monotonic() > end:
