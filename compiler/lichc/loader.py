@@ -231,6 +231,11 @@ class _Walker:
     ) -> None:
         self.errors.append(Diagnostic(message, path, hint, *_here(node)))
 
+    def bad_tag(self, node: yaml.Node, path: KeyPath, hint: str | None = None) -> None:
+        self.error(
+            node, path, f"YAML tag '{_short_tag(node.tag)}' is not allowed", hint
+        )
+
     def value(self, node: yaml.Node, path: KeyPath, depth: int, via_alias: bool) -> Any:
         if depth > MAX_DEPTH:
             raise _Fatal(
@@ -261,16 +266,14 @@ class _Walker:
             return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _TAG + "seq":
-                self.error(
-                    node, path, f"YAML tag '{_short_tag(node.tag)}' is not allowed"
-                )
+                self.bad_tag(node, path)
             return [
                 self.value(item, (*path, i), depth + 1, via_alias)
                 for i, item in enumerate(node.value)
             ]
         assert isinstance(node, yaml.MappingNode)
         if node.tag != _TAG + "map":
-            self.error(node, path, f"YAML tag '{_short_tag(node.tag)}' is not allowed")
+            self.bad_tag(node, path)
         return self.mapping(node, path, depth, via_alias)
 
     def mapping(
@@ -348,7 +351,5 @@ class _Walker:
             return _scalars.construct_yaml_float(node)
         if tag == _TAG + "timestamp":
             return node.value  # dates are text in jobs.yaml
-        self.error(
-            node, path, f"YAML tag '{_short_tag(tag)}' is not allowed", "remove the tag"
-        )
+        self.bad_tag(node, path, "remove the tag")
         return node.value
