@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.cli import run_lichc  # noqa: E402
+from tests.support.cli import build  # noqa: E402
 from tests.support.servers import redis_server  # noqa: E402
 
 SPEC = """\
@@ -49,10 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     with redis_server() as redis, tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "jobs.yaml").write_text(SPEC)
-        built = run_lichc("build", cwd=folder)
-        assert built.code == 0, built.err
-        out = folder / "generated"
+        out = build(folder, SPEC)
         env = {
             **os.environ,
             "REDIS_URL": redis.url(0),

@@ -20,19 +20,10 @@ from typing import Any
 import pytest
 
 from tests.support import workers
-from tests.support.cli import run_lichc
+from tests.support.cli import build
 from tests.support.servers import RedisServer
 
 ROOT = workers.ROOT
-
-
-def build(folder: Path, spec: str) -> Path:
-    """Write jobs.yaml into `folder`, run `lichc build`, return the output folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "jobs.yaml").write_text(spec, encoding="utf-8")
-    result = run_lichc("build", cwd=folder)
-    assert result.code == 0, result.out + result.err
-    return folder / "generated"
 
 
 @dataclass

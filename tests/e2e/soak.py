@@ -32,8 +32,9 @@ import redis
 
 from tests.e2e import celery_support as cs
 from tests.support import workers
+from tests.support.cli import build
 from tests.support.servers import wait_until
-from tests.support.temporal import Server, build_project, import_project
+from tests.support.temporal import Server, import_project
 
 CELERY_SPEC = """\
 version: 1
@@ -302,10 +303,7 @@ def temporal_soak(
     deadline: float,
 ) -> TemporalReport:
     """Run `workflows` workflows, killing the worker `kills` times mid-run."""
-    spec = folder / "spec.yaml"
-    folder.mkdir(parents=True, exist_ok=True)
-    spec.write_text(TEMPORAL_SPEC.format(project=project), encoding="utf-8")
-    output = build_project(spec, folder / "project")
+    output = build(folder / "project", TEMPORAL_SPEC.format(project=project))
     client_module = import_project(output, project)["temporal_client"]
     log = folder / "runs.log"
     log.touch()

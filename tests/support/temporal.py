@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import shutil
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
@@ -25,7 +24,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from lichc.devstack.servers import temporal_binary
-from tests.support.cli import run_lichc
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,15 +126,6 @@ def _startup() -> Any:
     from datetime import timedelta
 
     return timedelta(seconds=60)
-
-
-def build_project(spec: Path, tmp: Path) -> Path:
-    """`lichc build` of a copy of `spec` in tmp; returns the output folder."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(spec, tmp / "jobs.yaml")
-    result = run_lichc("build", cwd=tmp)
-    assert result.code == 0, result.out + result.err
-    return tmp / "generated"
 
 
 def import_project(output: Path, project: str) -> dict[str, ModuleType]:
