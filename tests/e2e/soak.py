@@ -24,7 +24,6 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -203,13 +202,6 @@ def _wait_for_results(
         time.sleep(0.5)
 
 
-def _when(value: str) -> float:
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 def _verify(
     report: CeleryReport,
     broker: redis.Redis,
@@ -240,7 +232,7 @@ def _verify(
             report.lost.append(key)
             continue
         report.completed += 1
-        completed = _when(meta["date_done"])
+        completed = cs.done_at(meta)
         done_at.append(completed)
         if once and any(t > completed for t in times):
             report.after_completion.append(key)

@@ -95,15 +95,21 @@ def celery_worker(
     *,
     queues: list[str] | None = None,
     concurrency: int = 2,
+    module: str = "",
+    loglevel: str = "INFO",
 ) -> Iterator[WorkerProcess]:
-    """A real `celery worker` process, ready once it answers a ping through `app`."""
+    """A real `celery worker` process, ready once it answers a ping through `app`.
+
+    `module` is what `-A` loads, the project's celery_app unless given (a
+    module that registers more tasks on the same app).
+    """
     node = f"{name}@{socket.gethostname()}"
     command = [
         binary("celery"),
         "-A",
-        f"{project}.celery_app",
+        module or f"{project}.celery_app",
         "worker",
-        "--loglevel=INFO",
+        f"--loglevel={loglevel}",
         f"--concurrency={concurrency}",
         "--pool=prefork",
         f"--hostname={node}",
