@@ -9,21 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.snapshots import golden_cases
-from tests.support.cli import run_lichc
+from tests.support.cli import binary, run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyproject.toml"
-
-
-def tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else name
 
 
 def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> None:
@@ -41,9 +35,9 @@ def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def ruff_check_and_format(tree: Path) -> None:
-    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
+    run(binary("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
     run(
-        tool("ruff"),
+        binary("ruff"),
         "format",
         "--check",
         "--no-cache",
@@ -62,7 +56,7 @@ def test_mypy_strict(tree: Path) -> None:
     packages = [p.name for p in tree.iterdir() if (p / "__init__.py").exists()]
     env = {**os.environ, "MYPYPATH": str(ROOT)}
     run(
-        tool("mypy"),
+        binary("mypy"),
         "--strict",
         "--config-file",
         str(CONFIG),
@@ -89,7 +83,7 @@ def test_names_sort_the_way_ruff_sorts_them(tmp_path: Path) -> None:
     result = run_lichc("build", cwd=tmp_path)
     assert result.code == 0, result.err
     tree = tmp_path / "generated"
-    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
+    run(binary("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
 
 
 LONG = "a_rather_long_descriptive_name_of_40_chr"  # 40 characters

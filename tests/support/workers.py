@@ -19,15 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.support.cli import binary
 from tests.support.servers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def binary(name: str) -> str:
-    """A console script of this venv (beside the interpreter), else from PATH."""
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else name
 
 
 class WorkerProcess:
