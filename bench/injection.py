@@ -99,7 +99,7 @@ def main() -> None:
                 continue
             label = f"names {'<=' if kind == 'short' else '>'} {checks.SHORT_NAME}"
             print(f"ruff over {counts[kind]} trees, {label}:")
-            for command in _ruff_commands():
+            for command in (checks.RUFF_FORMAT, checks.RUFF_CHECK):
                 done = checks.ruff(*command, cwd=folder)
                 print(f"  {_verdict(done)}")
                 if kind == "short" and done.returncode:
@@ -112,19 +112,6 @@ def main() -> None:
     for message, count in sorted(failures.items(), key=lambda kv: -kv[1]):
         print(f"  {count:5}  {message}")
     print("verdict:", "PASS" if not failures else "FAIL")
-
-
-def _ruff_commands() -> list[list[str]]:
-    return [
-        ["format", "--check"],
-        [
-            "check",
-            "--config",
-            'lint.isort.known-first-party = ["lichc", "examples", "tests", "orders", "inj"]',
-            "--ignore",
-            "RUF001,RUF002,RUF003",
-        ],
-    ]
 
 
 def _verdict(done: Any) -> str:

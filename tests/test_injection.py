@@ -723,6 +723,19 @@ def check_compose(out: Output) -> None:
 # -- the tests ------------------------------------------------------------------------------
 
 
+RUFF_FORMAT = ("format", "--check")
+RUFF_CHECK = (
+    "check",
+    # handler modules outside `examples` are the user's own code too
+    "--config",
+    'lint.isort.known-first-party = ["lichc", "examples", "tests", "orders", "inj"]',
+    # look-alike characters (a Cyrillic a for a Latin one) in text from jobs.yaml
+    # are the user's words, kept as written
+    "--ignore",
+    "RUF001,RUF002,RUF003",
+)
+
+
 def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     command = [binary("ruff"), *args, "--no-cache"]
     if args[0] == "check":
@@ -769,21 +782,11 @@ def test_hostile_strings_never_become_code(tmp_path: Path) -> None:
     generated_code_is_safe()
     print(f"injection: {seen['examples']} specs checked, {seen['formatted']} formatted")
     assert seen["formatted"] >= seen["examples"] // 3
-    formatted = ruff("format", "--check", cwd=batch)
+    formatted = ruff(*RUFF_FORMAT, cwd=batch)
     assert formatted.returncode == 0, (
         formatted.stdout[-5000:] + formatted.stderr[-2000:]
     )
-    linted = ruff(
-        "check",
-        # handler modules outside `examples` are the user's own code too
-        "--config",
-        'lint.isort.known-first-party = ["lichc", "examples", "tests", "orders", "inj"]',
-        # look-alike characters (a Cyrillic a for a Latin one) in text from jobs.yaml
-        # are the user's words, kept as written
-        "--ignore",
-        "RUF001,RUF002,RUF003",
-        cwd=batch,
-    )
+    linted = ruff(*RUFF_CHECK, cwd=batch)
     assert linted.returncode == 0, linted.stdout[-5000:] + linted.stderr[-2000:]
 
 
