@@ -332,6 +332,7 @@ def check_everything(spec: dict[str, Any], files: dict[str, bytes]) -> None:
 
 def check_no_code_from_yaml(out: Output) -> None:
     vocabulary = codecheck.Vocabulary(frozenset(spec_names(out.spec)))
+    modules = handler_modules(out.spec)
     for path, tree in out.trees.items():
         outside = codecheck.canary_outside_strings(out.text[path], CANARY)
         assert not outside, f"{path}: text from YAML outside a string: {outside}"
@@ -341,7 +342,7 @@ def check_no_code_from_yaml(out: Output) -> None:
         assert not strangers, f"{path}: identifiers from nowhere: {strangers}"
         shadowed = codecheck.shadowed_names(tree, mirrors(out.spec, tree))
         assert not shadowed, f"{path}: {shadowed}"
-        hidden = codecheck.hidden_imports(tree, handler_modules(out.spec))
+        hidden = codecheck.hidden_imports(tree, modules)
         assert not hidden, f"{path}: {hidden}"
     compose = out.text["docker-compose.yml"]
     scalars = [
