@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
 from lichc.diagnostics import SpecError  # noqa: E402
 from tests import test_injection as checks  # noqa: E402
+from tests.snapshots import write_tree  # noqa: E402
 from tests.support.hostile_specs import Drawn, specs  # noqa: E402
 
 
@@ -67,7 +68,7 @@ def main() -> None:
                 return
             counts["valid specs generated and checked"] += 1
             kind = "short" if checks.short_names(loaded) else "long"
-            checks.write_tree(trees[kind] / f"example_{counts[kind]:05d}", files)
+            write_tree(trees[kind] / f"example_{counts[kind]:05d}", files)
             counts[kind] += 1
 
         @seed(args.seed)

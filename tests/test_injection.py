@@ -45,6 +45,7 @@ from lichc.loader import parse
 from lichc.spec.names import to_snake
 from lichc.spec.values import parse_env_string
 from lichc.validate import validate
+from tests.snapshots import write_tree
 from tests.support import codecheck
 from tests.support.cli import binary
 from tests.support.hostile_specs import (
@@ -743,13 +744,6 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         command.append("--output-format=concise")
     command += ["--config", str(ROOT / "pyproject.toml"), "."]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def write_tree(folder: Path, files: dict[str, bytes]) -> None:
-    for path, data in files.items():
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
 
 
 def short_names(spec: dict[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lichc.devstack.services import Ports
 from tests.e2e.dev_support import (
     ROOT,
     Dev,
@@ -181,7 +182,7 @@ def test_busy_port_is_a_clear_error(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", free_port()))
         busy.listen()
         port = busy.getsockname()[1]
-        offset = port - 7233  # the Temporal port of the stack
+        offset = port - Ports.usual().temporal  # the stack's Temporal port
         result = run_lichc("dev", "--port-offset", str(offset), cwd=folder)
     assert result.code == 1
     assert f"port {port} (Temporal) in use" in result.err
