@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import collections
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -108,7 +107,6 @@ def main() -> None:
                         f"ruff {command[0]} over names <= {checks.SHORT_NAME}: "
                         f"{_verdict(done)}"
                     ] += 1
-        shutil.rmtree(tmp, ignore_errors=True)
     print(f"failures: {sum(failures.values())}")
     for message, count in sorted(failures.items(), key=lambda kv: -kv[1]):
         print(f"  {count:5}  {message}")

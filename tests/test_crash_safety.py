@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.specs import spec_text
 from lichc import writer
 from tests.support.cli import build, run_lichc
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from specs import spec_text
 
 KILLS = 16
 

@@ -35,12 +35,6 @@ class WorkerProcess:
     def pid(self) -> int:
         return self.process.pid
 
-    def pids(self) -> list[int]:
-        """The worker's children (a Celery worker's pool processes)."""
-        import psutil
-
-        return [c.pid for c in psutil.Process(self.process.pid).children()]
-
     def kill(self) -> None:
         """SIGKILL the whole worker, children included (a machine crash)."""
         if self.process.poll() is None:
