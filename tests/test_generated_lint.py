@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.snapshots import golden_cases
-from tests.support.cli import binary, run_lichc
+from tests.support.cli import binary, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyproject.toml"
@@ -71,18 +71,16 @@ def test_mypy_strict(tree: Path) -> None:
 def test_names_sort_the_way_ruff_sorts_them(tmp_path: Path) -> None:
     # case-insensitive (JobStatus before JSONExportWorkflow), digits as
     # numbers (job2 before job10): in imports and in __all__
-    (tmp_path / "jobs.yaml").write_text(
+    tree = build(
+        tmp_path,
         "version: 1\n"
         "jobs:\n"
         '  JSONExport: {engine: temporal, run: examples.x:a, schedule: {cron: "0 3 * * *"}}\n'
         "  Job2: {engine: temporal, run: examples.x2:b}\n"
         "  Job10: {engine: temporal, run: examples.x10:c}\n"
         "  Clean2: {engine: celery, run: examples.y2:d}\n"
-        "  Clean10: {engine: celery, run: examples.y10:e}\n"
+        "  Clean10: {engine: celery, run: examples.y10:e}\n",
     )
-    result = run_lichc("build", cwd=tmp_path)
-    assert result.code == 0, result.err
-    tree = tmp_path / "generated"
     run(binary("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
 
 
@@ -92,7 +90,7 @@ LONG = "a_rather_long_descriptive_name_of_40_chr"  # 40 characters
 def test_long_names_stay_formatted(tmp_path: Path) -> None:
     # lines that hold names are laid out the way ruff lays them out
     job, queue = "SendTheWelcomeEmailToEveryNewCustomerNow", "q" * 40
-    (tmp_path / "jobs.yaml").write_text(
+    spec = (
         f"version: 1\n"
         f"project: {LONG}\n"
         f"jobs:\n"
@@ -112,6 +110,4 @@ def test_long_names_stay_formatted(tmp_path: Path) -> None:
         f"      - {{name: {LONG}_wait, wait_for: {{signal: {LONG}}}}}\n"
         f'      - {{name: {LONG}_last, run: examples.x:last, args: {{x: "${{steps.{LONG}_wait.{LONG}}}"}}}}\n'
     )
-    result = run_lichc("build", cwd=tmp_path)
-    assert result.code == 0, result.err
-    ruff_check_and_format(tmp_path / "generated")
+    ruff_check_and_format(build(tmp_path, spec))
