@@ -14,20 +14,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
-import subprocess
 import sys
 import tempfile
-import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.cli import run_lichc  # noqa: E402
-from tests.support.servers import redis_server  # noqa: E402
+from tests.e2e import celery_support as cs  # noqa: E402
+from tests.support.servers import redis_server, wait_until  # noqa: E402
 
 SPEC = """\
 version: 1
@@ -47,31 +43,21 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    with redis_server() as redis, tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        (folder / "jobs.yaml").write_text(SPEC)
-        built = run_lichc("build", cwd=folder)
-        assert built.code == 0, built.err
-        out = folder / "generated"
-        env = {
-            **os.environ,
-            "REDIS_URL": redis.url(0),
-            "REDIS_RESULT_URL": redis.url(1),
-            "PYTHONPATH": os.pathsep.join([str(out), str(ROOT)]),
-        }
-        os.environ.update({k: env[k] for k in ("REDIS_URL", "REDIS_RESULT_URL")})
-        sys.path.insert(0, str(out))
-        client = importlib.import_module("bench_jobs.celery_client")
+    with (
+        redis_server() as redis,
+        tempfile.TemporaryDirectory() as tmp,
+        cs.project(Path(tmp), SPEC, "bench_jobs", redis) as proj,
+    ):
         handwritten = importlib.import_module("bench.handwritten").handwritten
-        app = importlib.import_module("bench_jobs.celery_app").app
         senders = {
-            "generated": lambda n: client.start_touch(n=n),
+            "generated": lambda n: proj.celery_client.start_touch(n=n),
             "hand-written": lambda n: handwritten.delay({"n": n}),
         }
         best: dict[str, float] = {}
         for round_number in range(args.rounds):
             for label, send in senders.items():
-                rate = measure(app, send, args.jobs, env, folder)
+                name = f"bench-{round_number + 1}-{label}"
+                rate = measure(proj, send, args.jobs, name)
                 best[label] = max(rate, best.get(label, 0.0))
                 print(f"round {round_number + 1}  {label:<13} {rate:8.0f} jobs/s")
         ratio = best["generated"] / best["hand-written"]
@@ -81,48 +67,24 @@ def main() -> None:
         )
 
 
-def measure(app: Any, send: Any, jobs: int, env: dict[str, str], folder: Path) -> float:
+def measure(proj: cs.Project, send: Any, jobs: int, name: str) -> float:
+    """Jobs/s of one round: queue `jobs` jobs, then start a worker (`-A
+    bench.handwritten`, which loads both tasks) and wait for every result."""
     results = [send(n) for n in range(jobs)]
-    worker = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "bench.handwritten",
-            "worker",
-            "--concurrency=2",
-            "--pool=prefork",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 600
-        metas = []
-        for result in results:
-            while True:
-                meta = app.backend.get_task_meta(result.id, cache=False)
-                if meta["status"] == "SUCCESS":
-                    metas.append(meta)
-                    break
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{result.id} is {meta['status']}")
-                time.sleep(0.05)
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-    done = sorted(_when(m["date_done"]) for m in metas)
+    metas: list[dict[str, Any]] = []
+
+    def finished() -> bool:
+        while len(metas) < len(results):
+            meta = proj.app.backend.get_task_meta(results[len(metas)].id, cache=False)
+            if meta["status"] != "SUCCESS":
+                return False
+            metas.append(meta)
+        return True
+
+    with cs.worker(proj, name, module="bench.handwritten", loglevel="WARNING"):
+        wait_until(finished, f"{jobs} results of {name}", 600)
+    done = sorted(cs.done_at(m) for m in metas)
     return (len(done) - 1) / (done[-1] - done[0])
-
-
-def _when(value: Any) -> float:
-    if isinstance(value, datetime):
-        return value.timestamp()
-    return datetime.fromisoformat(str(value)).timestamp()
 
 
 if __name__ == "__main__":

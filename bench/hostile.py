@@ -10,56 +10,31 @@ memory bounded (not growing with the hostile payload).
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from hostile_inputs import CASES  # bench/ is on sys.path when run as a script
+from timed import installed_lichc, measure
 
 
-def run(path: Path) -> tuple[int, float, float, str]:
-    """Exit code, seconds, peak RSS in MB and the first error line of one run.
-
-    Peak memory is read by GNU time from a small parent: a child forked from
-    this (large) process would report this process's peak as its own.
-    """
-    lichc = shutil.which("lichc") or sys.exit(
-        "lichc is not installed (pip install -e .)"
+def run(lichc: str, path: Path) -> tuple[int, float, float, str]:
+    """Exit code, seconds, peak RSS in MB and the first error line of one run."""
+    result, elapsed, rss_mb = measure(
+        [lichc, "validate", "-f", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
     )
-    gnu_time = shutil.which("time") or "/usr/bin/time"
-    with tempfile.NamedTemporaryFile("r") as rss_file:
-        start = time.perf_counter()
-        result = subprocess.run(
-            [
-                gnu_time,
-                "-q",
-                "-f",
-                "%M",
-                "-o",
-                rss_file.name,
-                lichc,
-                "validate",
-                "-f",
-                str(path),
-            ],
-            capture_output=True,
-            text=True,
-            errors="replace",
-        )
-        elapsed = time.perf_counter() - start
-        rss_mb = int(rss_file.read().split()[-1]) / 1024
     first = result.stderr.replace(str(path.parent) + os.sep, "").splitlines()
     return result.returncode, elapsed, rss_mb, (first[0] if first else "")[:90]
 
 
 def main() -> None:
+    lichc = installed_lichc()
     with tempfile.TemporaryDirectory() as tmp:
         baseline = Path(tmp) / "ok.yaml"
         baseline.write_text("version: 1\njobs: {}\n")
-        code, seconds, rss, _ = run(baseline)
+        code, seconds, rss, _ = run(lichc, baseline)
         print(
             f"{'case':<30} {'exit':>4} {'time':>8} {'max RSS':>9}  first line of the error"
         )
@@ -67,7 +42,7 @@ def main() -> None:
         for name, make in CASES.items():
             path = Path(tmp) / "jobs.yaml"
             path.write_bytes(make())
-            code, seconds, rss, message = run(path)
+            code, seconds, rss, message = run(lichc, path)
             print(f"{name:<30} {code:>4} {seconds:>7.2f}s {rss:>7.0f}MB  {message}")
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import collections
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
 from lichc.diagnostics import SpecError  # noqa: E402
 from tests import test_injection as checks  # noqa: E402
+from tests.snapshots import write_tree  # noqa: E402
 from tests.support.hostile_specs import Drawn, specs  # noqa: E402
 
 
@@ -67,7 +67,7 @@ def main() -> None:
                 return
             counts["valid specs generated and checked"] += 1
             kind = "short" if checks.short_names(loaded) else "long"
-            checks.write_tree(trees[kind] / f"example_{counts[kind]:05d}", files)
+            write_tree(trees[kind] / f"example_{counts[kind]:05d}", files)
             counts[kind] += 1
 
         @seed(args.seed)
@@ -99,7 +99,7 @@ def main() -> None:
                 continue
             label = f"names {'<=' if kind == 'short' else '>'} {checks.SHORT_NAME}"
             print(f"ruff over {counts[kind]} trees, {label}:")
-            for command in _ruff_commands():
+            for command in (checks.RUFF_FORMAT, checks.RUFF_CHECK):
                 done = checks.ruff(*command, cwd=folder)
                 print(f"  {_verdict(done)}")
                 if kind == "short" and done.returncode:
@@ -107,24 +107,10 @@ def main() -> None:
                         f"ruff {command[0]} over names <= {checks.SHORT_NAME}: "
                         f"{_verdict(done)}"
                     ] += 1
-        shutil.rmtree(tmp, ignore_errors=True)
     print(f"failures: {sum(failures.values())}")
     for message, count in sorted(failures.items(), key=lambda kv: -kv[1]):
         print(f"  {count:5}  {message}")
     print("verdict:", "PASS" if not failures else "FAIL")
-
-
-def _ruff_commands() -> list[list[str]]:
-    return [
-        ["format", "--check"],
-        [
-            "check",
-            "--config",
-            'lint.isort.known-first-party = ["lichc", "examples", "tests", "orders", "inj"]',
-            "--ignore",
-            "RUF001,RUF002,RUF003",
-        ],
-    ]
 
 
 def _verdict(done: Any) -> str:

@@ -10,35 +10,16 @@ linearly with the number of jobs; the no-op check of 10,000 jobs stays under
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from specs import spec_text  # bench/ is on sys.path when run as a script
-
-
-def measure(command: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB, read by GNU time) of one command."""
-    gnu_time = shutil.which("time") or "/usr/bin/time"
-    with tempfile.NamedTemporaryFile("r") as rss_file:
-        start = time.perf_counter()
-        subprocess.run(
-            [gnu_time, "-q", "-f", "%M", "-o", rss_file.name, *command],
-            cwd=cwd,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        elapsed = time.perf_counter() - start
-        return elapsed, int(rss_file.read().split()[-1]) / 1024
+from timed import installed_lichc, measure
 
 
 def main() -> None:
-    lichc = shutil.which("lichc") or sys.exit(
-        "lichc is not installed (pip install -e .)"
-    )
+    lichc = installed_lichc()
     print(
         f"{'jobs':>6} {'spec':>8} {'output':>8} {'build':>8} {'per 1k':>7} {'peak':>7} {'no-op check':>12} {'peak':>7}"
     )
@@ -46,8 +27,12 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             (folder / "jobs.yaml").write_text(spec_text(jobs))
-            build_s, build_mb = measure([lichc, "build"], folder)
-            check_s, check_mb = measure([lichc, "check"], folder)
+            _, build_s, build_mb = measure(
+                [lichc, "build"], cwd=folder, check=True, stdout=subprocess.DEVNULL
+            )
+            _, check_s, check_mb = measure(
+                [lichc, "check"], cwd=folder, check=True, stdout=subprocess.DEVNULL
+            )
             out_mb = (
                 sum(
                     p.stat().st_size

@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,8 +32,9 @@ from seed_order import (  # noqa: E402
 )
 from temporalio.client import Client  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
+
+from tests.support.temporal import start_dev_server  # noqa: E402
 
 HAND_QUEUE = "orders-hand"
 
@@ -92,13 +91,7 @@ async def hand_round(client: Client, tag: str, count: int, concurrency: int) -> 
 async def main(count: int, concurrency: int, rounds: int) -> None:
     from shop import temporal_worker
 
-    binary = (
-        shutil.which("temporal", path=str(Path(sys.executable).parent)) or "temporal"
-    )
-    async with await WorkflowEnvironment.start_local(
-        dev_server_existing_path=binary,
-        dev_server_startup_timeout=timedelta(seconds=60),
-    ) as env:
+    async with await start_dev_server() as env:
         target = env.client.service_client.config.target_host
         generated_client = await Client.connect(
             target, data_converter=pydantic_data_converter

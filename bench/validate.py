@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 from specs import spec_text  # bench/ is on sys.path when run as a script
+from timed import installed_lichc
 
 from lichc.loader import parse
 from lichc.validate import validate
@@ -68,9 +69,7 @@ def throughput() -> None:
 
 
 def cold_start() -> None:
-    lichc = shutil.which("lichc") or sys.exit(
-        "lichc is not installed (pip install -e .)"
-    )
+    lichc = installed_lichc()
     python = sys.executable
     bare = median_run([python, "-c", "pass"])
     with tempfile.TemporaryDirectory() as tmp:

@@ -42,13 +42,17 @@ def read_tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+def write_tree(folder: Path, files: dict[str, bytes]) -> None:
+    for path, data in files.items():
+        target = folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
 def write_golden(case: Path) -> None:
     expected = case / "expected"
     shutil.rmtree(expected, ignore_errors=True)
-    for rel, data in render_case(case).items():
-        target = expected / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+    write_tree(expected, render_case(case))
 
 
 def validate_output(case: Path) -> tuple[int, str]:

@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.specs import spec_text
 from lichc import writer
-from tests.support.cli import run_lichc
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from specs import spec_text
+from tests.support.cli import build, run_lichc
 
 KILLS = 16
 
@@ -39,10 +37,7 @@ def tree(out: Path) -> dict[str, bytes]:
 
 
 def build_tree(project: Path, spec: str) -> dict[str, bytes]:
-    (project / "jobs.yaml").write_text(spec)
-    result = run_lichc("build", cwd=project)
-    assert result.code == 0, result.err
-    return tree(project / "generated")
+    return tree(build(project, spec))
 
 
 def lichc_process(project: Path) -> subprocess.Popen[bytes]:

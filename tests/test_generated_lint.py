@@ -9,21 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.snapshots import golden_cases
-from tests.support.cli import run_lichc
+from tests.support.cli import binary, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyproject.toml"
-
-
-def tool(name: str) -> str:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else name
 
 
 def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> None:
@@ -41,9 +35,9 @@ def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def ruff_check_and_format(tree: Path) -> None:
-    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
+    run(binary("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
     run(
-        tool("ruff"),
+        binary("ruff"),
         "format",
         "--check",
         "--no-cache",
@@ -62,7 +56,7 @@ def test_mypy_strict(tree: Path) -> None:
     packages = [p.name for p in tree.iterdir() if (p / "__init__.py").exists()]
     env = {**os.environ, "MYPYPATH": str(ROOT)}
     run(
-        tool("mypy"),
+        binary("mypy"),
         "--strict",
         "--config-file",
         str(CONFIG),
@@ -77,19 +71,17 @@ def test_mypy_strict(tree: Path) -> None:
 def test_names_sort_the_way_ruff_sorts_them(tmp_path: Path) -> None:
     # case-insensitive (JobStatus before JSONExportWorkflow), digits as
     # numbers (job2 before job10): in imports and in __all__
-    (tmp_path / "jobs.yaml").write_text(
+    tree = build(
+        tmp_path,
         "version: 1\n"
         "jobs:\n"
         '  JSONExport: {engine: temporal, run: examples.x:a, schedule: {cron: "0 3 * * *"}}\n'
         "  Job2: {engine: temporal, run: examples.x2:b}\n"
         "  Job10: {engine: temporal, run: examples.x10:c}\n"
         "  Clean2: {engine: celery, run: examples.y2:d}\n"
-        "  Clean10: {engine: celery, run: examples.y10:e}\n"
+        "  Clean10: {engine: celery, run: examples.y10:e}\n",
     )
-    result = run_lichc("build", cwd=tmp_path)
-    assert result.code == 0, result.err
-    tree = tmp_path / "generated"
-    run(tool("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
+    run(binary("ruff"), "check", "--no-cache", "--config", str(CONFIG), ".", cwd=tree)
 
 
 LONG = "a_rather_long_descriptive_name_of_40_chr"  # 40 characters
@@ -98,7 +90,7 @@ LONG = "a_rather_long_descriptive_name_of_40_chr"  # 40 characters
 def test_long_names_stay_formatted(tmp_path: Path) -> None:
     # lines that hold names are laid out the way ruff lays them out
     job, queue = "SendTheWelcomeEmailToEveryNewCustomerNow", "q" * 40
-    (tmp_path / "jobs.yaml").write_text(
+    spec = (
         f"version: 1\n"
         f"project: {LONG}\n"
         f"jobs:\n"
@@ -118,6 +110,4 @@ def test_long_names_stay_formatted(tmp_path: Path) -> None:
         f"      - {{name: {LONG}_wait, wait_for: {{signal: {LONG}}}}}\n"
         f'      - {{name: {LONG}_last, run: examples.x:last, args: {{x: "${{steps.{LONG}_wait.{LONG}}}"}}}}\n'
     )
-    result = run_lichc("build", cwd=tmp_path)
-    assert result.code == 0, result.err
-    ruff_check_and_format(tmp_path / "generated")
+    ruff_check_and_format(build(tmp_path, spec))

@@ -6,16 +6,13 @@ The small version of bench/hostile.py, which also measures time and memory.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bench import hostile_inputs as hostile
 from tests.support.cli import run_lichc
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-import hostile_inputs as hostile
 
 CASES: list[tuple[Callable[[], bytes], str]] = [
     (hostile.alias_bomb, "YAML aliases expand to more than 10000 values"),

@@ -30,7 +30,6 @@ import ast
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -46,7 +45,9 @@ from lichc.loader import parse
 from lichc.spec.names import to_snake
 from lichc.spec.values import parse_env_string
 from lichc.validate import validate
+from tests.snapshots import write_tree
 from tests.support import codecheck
+from tests.support.cli import binary
 from tests.support.hostile_specs import (
     CANARY,
     Drawn,
@@ -332,6 +333,7 @@ def check_everything(spec: dict[str, Any], files: dict[str, bytes]) -> None:
 
 def check_no_code_from_yaml(out: Output) -> None:
     vocabulary = codecheck.Vocabulary(frozenset(spec_names(out.spec)))
+    modules = handler_modules(out.spec)
     for path, tree in out.trees.items():
         outside = codecheck.canary_outside_strings(out.text[path], CANARY)
         assert not outside, f"{path}: text from YAML outside a string: {outside}"
@@ -341,7 +343,7 @@ def check_no_code_from_yaml(out: Output) -> None:
         assert not strangers, f"{path}: identifiers from nowhere: {strangers}"
         shadowed = codecheck.shadowed_names(tree, mirrors(out.spec, tree))
         assert not shadowed, f"{path}: {shadowed}"
-        hidden = codecheck.hidden_imports(tree, handler_modules(out.spec))
+        hidden = codecheck.hidden_imports(tree, modules)
         assert not hidden, f"{path}: {hidden}"
     compose = out.text["docker-compose.yml"]
     scalars = [
@@ -723,20 +725,25 @@ def check_compose(out: Output) -> None:
 # -- the tests ------------------------------------------------------------------------------
 
 
+RUFF_FORMAT = ("format", "--check")
+RUFF_CHECK = (
+    "check",
+    # handler modules outside `examples` are the user's own code too
+    "--config",
+    'lint.isort.known-first-party = ["lichc", "examples", "tests", "orders", "inj"]',
+    # look-alike characters (a Cyrillic a for a Latin one) in text from jobs.yaml
+    # are the user's words, kept as written
+    "--ignore",
+    "RUF001,RUF002,RUF003",
+)
+
+
 def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    binary = Path(sys.executable).parent / "ruff"
-    command = [str(binary) if binary.exists() else "ruff", *args, "--no-cache"]
+    command = [binary("ruff"), *args, "--no-cache"]
     if args[0] == "check":
         command.append("--output-format=concise")
     command += ["--config", str(ROOT / "pyproject.toml"), "."]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def write_tree(folder: Path, files: dict[str, bytes]) -> None:
-    for path, data in files.items():
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
 
 
 def short_names(spec: dict[str, Any]) -> bool:
@@ -770,21 +777,11 @@ def test_hostile_strings_never_become_code(tmp_path: Path) -> None:
     generated_code_is_safe()
     print(f"injection: {seen['examples']} specs checked, {seen['formatted']} formatted")
     assert seen["formatted"] >= seen["examples"] // 3
-    formatted = ruff("format", "--check", cwd=batch)
+    formatted = ruff(*RUFF_FORMAT, cwd=batch)
     assert formatted.returncode == 0, (
         formatted.stdout[-5000:] + formatted.stderr[-2000:]
     )
-    linted = ruff(
-        "check",
-        # handler modules outside `examples` are the user's own code too
-        "--config",
-        'lint.isort.known-first-party = ["lichc", "examples", "tests", "orders", "inj"]',
-        # look-alike characters (a Cyrillic a for a Latin one) in text from jobs.yaml
-        # are the user's words, kept as written
-        "--ignore",
-        "RUF001,RUF002,RUF003",
-        cwd=batch,
-    )
+    linted = ruff(*RUFF_CHECK, cwd=batch)
     assert linted.returncode == 0, linted.stdout[-5000:] + linted.stderr[-2000:]
 
 

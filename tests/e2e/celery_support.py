@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -20,19 +21,10 @@ from typing import Any
 import pytest
 
 from tests.support import workers
-from tests.support.cli import run_lichc
+from tests.support.cli import build
 from tests.support.servers import RedisServer
 
 ROOT = workers.ROOT
-
-
-def build(folder: Path, spec: str) -> Path:
-    """Write jobs.yaml into `folder`, run `lichc build`, return the output folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "jobs.yaml").write_text(spec, encoding="utf-8")
-    result = run_lichc("build", cwd=folder)
-    assert result.code == 0, result.out + result.err
-    return folder / "generated"
 
 
 @dataclass
@@ -67,6 +59,15 @@ class Project:
         return self.module("celery_client")
 
 
+def done_at(meta: dict[str, Any]) -> float:
+    """When a task's result was stored (its `date_done`; UTC when it has no
+    zone), in seconds since the epoch."""
+    moment = datetime.fromisoformat(meta["date_done"])
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
 @contextmanager
 def project(tmp: Path, spec: str, name: str, redis: RedisServer) -> Iterator[Project]:
     """Build `spec`, point the environment at the test Redis, import the package."""
@@ -95,8 +96,11 @@ def worker(
     *,
     queues: list[str] | None = None,
     concurrency: int = 2,
+    module: str = "",
+    loglevel: str = "INFO",
 ) -> Iterator[workers.WorkerProcess]:
-    """A real `celery worker` process for `proj`, ready when it answers a ping."""
+    """A real `celery worker` process for `proj`, ready when it answers a ping
+    (`module`, `loglevel`: see workers.celery_worker)."""
     with workers.celery_worker(
         proj.app,
         proj.out_dir,
@@ -105,5 +109,7 @@ def worker(
         name,
         queues=queues,
         concurrency=concurrency,
+        module=module,
+        loglevel=loglevel,
     ) as running:
         yield running

@@ -12,10 +12,10 @@ from types import ModuleType
 
 import pytest
 
+from tests.support.cli import build
 from tests.support.temporal import (
     ROOT,
     Server,
-    build_project,
     dev_server,
     import_project,
 )
@@ -33,7 +33,7 @@ def temporal() -> Iterator[Server]:
 def _project(
     tmp: pytest.TempPathFactory, spec: Path, name: str
 ) -> dict[str, ModuleType]:
-    output = build_project(spec, tmp.mktemp(name))
+    output = build(tmp.mktemp(name), spec)
     return import_project(output, name)
 
 

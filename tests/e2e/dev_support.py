@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -36,16 +35,6 @@ def lichc_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(ROOT)
     env.update(extra)
     return env
-
-
-def project(folder: Path, spec: Path | str) -> Path:
-    """A folder holding `spec` as jobs.yaml."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if isinstance(spec, Path):
-        shutil.copyfile(spec, folder / "jobs.yaml")
-    else:
-        (folder / "jobs.yaml").write_text(spec, encoding="utf-8")
-    return folder
 
 
 class Dev:

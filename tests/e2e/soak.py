@@ -24,7 +24,6 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +31,9 @@ import redis
 
 from tests.e2e import celery_support as cs
 from tests.support import workers
+from tests.support.cli import build
 from tests.support.servers import wait_until
-from tests.support.temporal import Server, build_project, import_project
+from tests.support.temporal import Server, import_project
 
 CELERY_SPEC = """\
 version: 1
@@ -202,13 +202,6 @@ def _wait_for_results(
         time.sleep(0.5)
 
 
-def _when(value: str) -> float:
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 def _verify(
     report: CeleryReport,
     broker: redis.Redis,
@@ -239,7 +232,7 @@ def _verify(
             report.lost.append(key)
             continue
         report.completed += 1
-        completed = _when(meta["date_done"])
+        completed = cs.done_at(meta)
         done_at.append(completed)
         if once and any(t > completed for t in times):
             report.after_completion.append(key)
@@ -302,10 +295,7 @@ def temporal_soak(
     deadline: float,
 ) -> TemporalReport:
     """Run `workflows` workflows, killing the worker `kills` times mid-run."""
-    spec = folder / "spec.yaml"
-    folder.mkdir(parents=True, exist_ok=True)
-    spec.write_text(TEMPORAL_SPEC.format(project=project), encoding="utf-8")
-    output = build_project(spec, folder / "project")
+    output = build(folder / "project", TEMPORAL_SPEC.format(project=project))
     client_module = import_project(output, project)["temporal_client"]
     log = folder / "runs.log"
     log.touch()

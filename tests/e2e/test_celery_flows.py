@@ -190,13 +190,13 @@ def _dead_letter(flows: cs.Project, task_id: str) -> dict[str, Any]:
 
 def _wait_for_success(flows: cs.Project, task_id: str) -> Any:
     """The result once the task succeeds (read uncached: it failed before)."""
-    deadline = time.monotonic() + RESULT_TIMEOUT
-    while time.monotonic() < deadline:
+
+    def succeeded() -> bool:
         meta = flows.app.backend.get_task_meta(task_id, cache=False)
-        if meta["status"] == "SUCCESS":
-            return meta["result"]
-        time.sleep(0.05)
-    raise AssertionError(f"{task_id} is {meta['status']}")
+        return bool(meta["status"] == "SUCCESS")
+
+    wait_until(succeeded, f"{task_id} to succeed", RESULT_TIMEOUT)
+    return flows.app.backend.get_task_meta(task_id, cache=False)["result"]
 
 
 def test_total_timeout_stops_retrying(flows: cs.Project) -> None:

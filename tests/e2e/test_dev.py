@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lichc.devstack.services import Ports
 from tests.e2e.dev_support import (
     ROOT,
     Dev,
@@ -18,9 +19,8 @@ from tests.e2e.dev_support import (
     lichc_env,
     lichc_json,
     ports_free,
-    project,
 )
-from tests.support.cli import run_lichc
+from tests.support.cli import build, run_lichc, write_spec
 from tests.support.servers import free_port, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -58,7 +58,7 @@ def up() -> Iterator[Callable[[Path, str], Dev]]:
 def test_dev_runs_both_engines_and_ctrl_c_leaves_nothing(
     tmp_path: Path, up: Callable[[Path, str], Dev]
 ) -> None:
-    folder = project(tmp_path, SPEC)
+    folder = write_spec(tmp_path, SPEC)
     dev = up(folder, "e2e_dev")
     assert "schedule e2e_dev.approve.0 is up to date" in dev.output  # synced at start
     env = dev.state()["env"]
@@ -115,8 +115,8 @@ def test_dev_runs_both_engines_and_ctrl_c_leaves_nothing(
 
 def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
     """Refused before anything is sent, with a message: no stack runs."""
-    folder = project(tmp_path, SPEC)
-    assert run_lichc("build", cwd=folder).code == 0
+    folder = tmp_path
+    build(folder, SPEC)
 
     unknown = lichc(folder, "run", "Gret")
     assert unknown.returncode == 2
@@ -155,7 +155,7 @@ def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
 def test_a_crashed_worker_stops_the_stack(
     tmp_path: Path, up: Callable[[Path, str], Dev]
 ) -> None:
-    dev = up(project(tmp_path, CELERY_ONLY), "e2e_dev_crash")
+    dev = up(write_spec(tmp_path, CELERY_ONLY), "e2e_dev_crash")
     worker = dev.child("celery", "worker")
     pool = worker.children()
     assert pool
@@ -175,19 +175,19 @@ def test_stopping_lichc_itself_stops_its_children(
 ) -> None:
     """SIGTERM is a Ctrl-C; even SIGKILL, which lichc cannot handle, leaves
     nothing running: each child gets SIGTERM when lichc dies (Linux)."""
-    dev = up(project(tmp_path, CELERY_ONLY), "e2e_dev_crash")
+    dev = up(write_spec(tmp_path, CELERY_ONLY), "e2e_dev_crash")
     dev.process.send_signal(signum)
     assert dev.wait() == (0 if signum == signal.SIGTERM else -signum)
     wait_until(lambda: dev.survivors() == [], "every child to stop", 30)
 
 
 def test_busy_port_is_a_clear_error(tmp_path: Path) -> None:
-    folder = project(tmp_path, SPEC)
+    folder = write_spec(tmp_path, SPEC)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", free_port()))
         busy.listen()
         port = busy.getsockname()[1]
-        offset = port - 7233  # the Temporal port of the stack
+        offset = port - Ports.usual().temporal  # the stack's Temporal port
         result = run_lichc("dev", "--port-offset", str(offset), cwd=folder)
     assert result.code == 1
     assert f"port {port} (Temporal) in use" in result.err
@@ -200,7 +200,7 @@ def test_a_literal_remote_broker_is_refused_before_starting(tmp_path: Path) -> N
     spec = CELERY_ONLY.replace(
         "jobs:", "celery: {broker: redis://cache.internal:6379/0}\njobs:"
     )
-    result = run_lichc("dev", "--free-ports", cwd=project(tmp_path, spec))
+    result = run_lichc("dev", "--free-ports", cwd=write_spec(tmp_path, spec))
     assert result.code == 1
     assert "celery.broker: `redis://cache.internal:6379/0` gives" in result.err
     assert "${NAME:-default}" in result.err
@@ -208,7 +208,7 @@ def test_a_literal_remote_broker_is_refused_before_starting(tmp_path: Path) -> N
 
 def test_the_readme_demo(tmp_path: Path) -> None:
     """The README's first command, minus the install: the four scenarios."""
-    folder = project(tmp_path, ROOT / "jobs.yaml")
+    folder = write_spec(tmp_path, ROOT / "jobs.yaml")
     dev = Dev(
         folder,
         "--then",

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e import celery_support as cs
+from tests.support.cli import build
 from tests.support.servers import RedisServer
 from tests.support.temporal import Server, import_project
 
@@ -66,7 +67,7 @@ jobs:
 def test_temporal_fields_named_like_modules_and_helpers(
     temporal: Server, tmp_path: Path
 ) -> None:
-    output = cs.build(tmp_path, TEMPORAL_SPEC)
+    output = build(tmp_path, TEMPORAL_SPEC)
     modules = import_project(output, "e2e_names_temporal")
     client_module, worker = modules["temporal_client"], modules["temporal_worker"]
     values: dict[str, Any] = {

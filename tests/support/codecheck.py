@@ -18,7 +18,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,15 +30,16 @@ def canary_outside_strings(source: str, canary: str) -> list[str]:
     """Tokens other than strings that contain `canary` (comments included)."""
     if canary not in source:
         return []
-    found = []
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if canary in token.string and token.type != tokenize.STRING:
-            found.append(f"{tokenize.tok_name[token.type]} at {token.start}")
-    if source.count(canary) != sum(
-        t.string.count(canary)
-        for t in tokenize.generate_tokens(io.StringIO(source).readline)
-        if t.type == tokenize.STRING
-    ):
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    found = [
+        f"{tokenize.tok_name[t.type]} at {t.start}"
+        for t in tokens
+        if canary in t.string and t.type != tokenize.STRING
+    ]
+    in_strings = sum(
+        t.string.count(canary) for t in tokens if t.type == tokenize.STRING
+    )
+    if source.count(canary) != in_strings:
         found.append("the canary appears outside every token")
     return found
 
@@ -123,6 +124,7 @@ class Vocabulary:
 # -- shadowing ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)  # shadowed_names and hidden_imports of one module share it
 def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     return {
         child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)

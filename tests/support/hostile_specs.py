@@ -19,13 +19,13 @@ error has to point at.
 from __future__ import annotations
 
 import keyword
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 
-from lichc.spec.names import to_snake
+from lichc.spec.names import input_name, project_name, to_snake
 from lichc.spec.values import SpecValueError
 
 CANARY = "Zq9canary"
@@ -123,10 +123,6 @@ def hostile_text(draw: st.DrawFn, *, printable: bool = False, bad: str = "") -> 
         if CANARY not in text:
             text += CANARY
     return text
-
-
-def _free_text() -> st.SearchStrategy[str]:
-    return hostile_text()
 
 
 # -- names --------------------------------------------------------------------
@@ -247,8 +243,6 @@ snake_names = _without_canary(
 
 
 def _valid_field(name: str) -> bool:
-    from lichc.spec.names import input_name
-
     try:
         input_name(name)
     except SpecValueError:
@@ -295,8 +289,6 @@ EXCEPTIONS = [
 
 
 def _valid_project(name: str) -> bool:
-    from lichc.spec.names import project_name
-
     try:
         project_name(name)
     except SpecValueError:
@@ -353,14 +345,13 @@ class Drawn:
     spec: dict[str, Any]
     error_at: tuple[Any, ...] | None = None
     mutation: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def _default(draw: st.DrawFn, kind: str) -> Any:
     if kind == "str":
-        return draw(_free_text())
+        return draw(hostile_text())
     if kind == "str?":
-        return draw(st.none() | _free_text())
+        return draw(st.none() | hostile_text())
     if kind == "int":
         return draw(st.integers(-(2**63), 2**63))
     if kind == "float":
@@ -368,12 +359,12 @@ def _default(draw: st.DrawFn, kind: str) -> Any:
     if kind == "bool":
         return draw(st.booleans())
     if kind == "list[str]":
-        return draw(st.lists(_free_text(), max_size=3))
+        return draw(st.lists(hostile_text(), max_size=3))
     assert kind == "dict"
     return draw(
         st.dictionaries(
-            _free_text(),
-            _free_text() | st.lists(_free_text(), max_size=2) | st.integers(),
+            hostile_text(),
+            hostile_text() | st.lists(hostile_text(), max_size=2) | st.integers(),
             max_size=3,
         )
     )
@@ -395,7 +386,7 @@ def _inputs(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.booleans()):
             entry["default"] = _default(draw, kind)
         if draw(st.booleans()):
-            entry["description"] = draw(_free_text())
+            entry["description"] = draw(hostile_text())
         inputs[name] = entry
     return inputs
 
@@ -424,7 +415,7 @@ def _id(draw: st.DrawFn, inputs: dict[str, Any]) -> str:
 
 def _literal(draw: st.DrawFn) -> Any:
     """A literal argument: never contains `${` (only whole references may)."""
-    clean = _free_text().map(lambda t: t.replace("${", "$ {"))
+    clean = hostile_text().map(lambda t: t.replace("${", "$ {"))
     return draw(
         clean
         | st.lists(clean, max_size=2)
@@ -465,7 +456,7 @@ def _run_step(
 ) -> dict[str, Any]:
     step: dict[str, Any] = {"name": name, "run": draw(handlers)}
     if draw(st.booleans()):
-        step["description"] = draw(_free_text())
+        step["description"] = draw(hostile_text())
     if draw(st.booleans()):
         step["queue"] = draw(queue_names)
     args = draw(_args(inputs, earlier))
@@ -540,7 +531,7 @@ def _steps(draw: st.DrawFn, inputs: dict[str, Any], temporal: bool) -> list[Any]
             steps.append(draw(_run_step(name, inputs, earlier, temporal)))
             earlier.append(name)
         if draw(st.integers(0, 4)) == 0:
-            steps[-1]["description"] = draw(_free_text())
+            steps[-1]["description"] = draw(hostile_text())
     return steps
 
 
@@ -564,7 +555,7 @@ def _job(draw: st.DrawFn, engine: str) -> dict[str, Any]:
     inputs = draw(_inputs())
     job: dict[str, Any] = {"engine": engine}
     if draw(st.booleans()):
-        job["description"] = draw(_free_text())
+        job["description"] = draw(hostile_text())
     if draw(st.booleans()):
         job["queue"] = draw(queue_names)
     if inputs:
@@ -694,7 +685,7 @@ def _mutate(draw: st.DrawFn, drawn: Drawn) -> None:
         job["queue"] = _bad_name(draw, "q", allowed="-.")
         drawn.error_at = ("jobs", name, "queue")
     elif kind == "id":
-        job["id"] = draw(_free_text()) + draw(
+        job["id"] = draw(hostile_text()) + draw(
             st.sampled_from(["{", "}", "\x00", "\n", "{not a field!}"])
         )
         drawn.error_at = ("jobs", name, "id")
@@ -723,13 +714,13 @@ def _mutate(draw: st.DrawFn, drawn: Drawn) -> None:
         job["schedule"] = {
             "cron": draw(st.sampled_from(CRONS))
             + " "
-            + draw(_free_text()).replace("\n", "")
+            + draw(hostile_text()).replace("\n", "")
             + " ;x"
         }
         job.pop("input", None)
         drawn.error_at = ("jobs", name, "schedule")
     elif kind == "timezone":
-        job["schedule"] = {"cron": "0 3 * * *", "timezone": draw(_free_text())}
+        job["schedule"] = {"cron": "0 3 * * *", "timezone": draw(hostile_text())}
         job.pop("input", None)
         drawn.error_at = ("jobs", name, "schedule")
     elif kind == "field name":
@@ -744,7 +735,7 @@ def _mutate(draw: st.DrawFn, drawn: Drawn) -> None:
         drawn.error_at = ("jobs", name, "steps", i)
     elif kind == "literal arg":
         i, step = draw(st.sampled_from(runs))
-        step.setdefault("args", {})["zz"] = draw(_free_text()) + "${" + CANARY + "}"
+        step.setdefault("args", {})["zz"] = draw(hostile_text()) + "${" + CANARY + "}"
         drawn.error_at = ("jobs", name, "steps", i, "args")
     else:
         i, step = draw(st.sampled_from(waits))

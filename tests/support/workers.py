@@ -19,15 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tests.support.cli import binary
 from tests.support.servers import StackError, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def binary(name: str) -> str:
-    """A console script of this venv (beside the interpreter), else from PATH."""
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else name
 
 
 class WorkerProcess:
@@ -39,12 +34,6 @@ class WorkerProcess:
     @property
     def pid(self) -> int:
         return self.process.pid
-
-    def pids(self) -> list[int]:
-        """The worker's children (a Celery worker's pool processes)."""
-        import psutil
-
-        return [c.pid for c in psutil.Process(self.process.pid).children()]
 
     def kill(self) -> None:
         """SIGKILL the whole worker, children included (a machine crash)."""
@@ -95,15 +84,21 @@ def celery_worker(
     *,
     queues: list[str] | None = None,
     concurrency: int = 2,
+    module: str = "",
+    loglevel: str = "INFO",
 ) -> Iterator[WorkerProcess]:
-    """A real `celery worker` process, ready once it answers a ping through `app`."""
+    """A real `celery worker` process, ready once it answers a ping through `app`.
+
+    `module` is what `-A` loads, the project's celery_app unless given (a
+    module that registers more tasks on the same app).
+    """
     node = f"{name}@{socket.gethostname()}"
     command = [
         binary("celery"),
         "-A",
-        f"{project}.celery_app",
+        module or f"{project}.celery_app",
         "worker",
-        "--loglevel=INFO",
+        f"--loglevel={loglevel}",
         f"--concurrency={concurrency}",
         "--pool=prefork",
         f"--hostname={node}",

@@ -18,16 +18,10 @@ from lichc.devstack import state
 from lichc.devstack.servers import StackError, wait_until
 from lichc.devstack.services import DevStack, Ports, Service, dev_stack
 from lichc.devstack.supervisor import Supervisor
-from lichc.loader import parse
-from lichc.plan import Plan
-from lichc.validate import validate
+from tests.support.plans import plan_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = Ports(16379, 17233, 18233)
-
-
-def plan_of(yaml_text: str) -> Plan:
-    return validate(parse(textwrap.dedent(yaml_text).encode()))
 
 
 def stack_of(yaml_text: str, tmp_path: Path) -> DevStack:

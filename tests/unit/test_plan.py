@@ -5,13 +5,8 @@ from __future__ import annotations
 import textwrap
 from datetime import timedelta
 
-from lichc.loader import parse
-from lichc.plan import BUILT_IN, Plan, RunStep
-from lichc.validate import validate
-
-
-def plan_of(yaml_text: str) -> Plan:
-    return validate(parse(textwrap.dedent(yaml_text).encode()))
+from lichc.plan import BUILT_IN, RunStep
+from tests.support.plans import plan_of
 
 
 def test_retry_merges_key_by_key_and_remembers_where_each_key_came_from() -> None:

@@ -1,0 +1,14 @@
+"""The plan of a spec written inline in a test."""
+
+from __future__ import annotations
+
+import textwrap
+
+from lichc.loader import parse
+from lichc.plan import Plan
+from lichc.validate import validate
+
+
+def plan_of(yaml_text: str) -> Plan:
+    """Validate `yaml_text` (indented like the test that holds it) into a Plan."""
+    return validate(parse(textwrap.dedent(yaml_text).encode()))
