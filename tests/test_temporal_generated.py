@@ -4,6 +4,7 @@ loadable in Temporal's workflow sandbox, and lichc itself free of temporalio."""
 from __future__ import annotations
 
 import ast
+import builtins
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +127,50 @@ def test_a_job_whose_snake_case_name_is_a_keyword(tmp_path: Path) -> None:
         in (files["jobs/celery_tasks.py"])
     )
     assert b'@activity.defn(name="return")' in files["jobs/temporal_activities.py"]
+
+
+def test_job_and_module_names_never_hide_builtins(tmp_path: Path) -> None:
+    # a job `Str` would be `def str()`, a module `app.str` `from app import str`:
+    # either hides the `str(error)` non_retryable() calls (likewise `type`)
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        "  Str:\n"
+        "    engine: temporal\n"
+        "    run: app.str:handle\n"
+        "    retry: {non_retryable: [ValueError]}\n"
+        "  Type: {engine: temporal, run: app.type:handle}\n"
+    )
+    files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+    for path, data in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    tree = ast.parse(files["jobs/temporal_activities.py"])
+    bound = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    bound |= {
+        alias.asname or alias.name.split(".")[0]
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not bound & set(dir(builtins)), sorted(bound & set(dir(builtins)))
+    (tmp_path / "app").mkdir()
+    for module in ("__init__", "str", "type"):
+        (tmp_path / "app" / f"{module}.py").write_text("def handle() -> None: ...\n")
+    script = (
+        "from jobs.temporal_activities import non_retryable\n"
+        "error = non_retryable(ValueError('bad'))\n"
+        "assert (error.message, error.type) == ('bad', 'ValueError'), error\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -7,14 +7,13 @@ Numbers come from `options`, the same functions `lichc explain` reads.
 
 from __future__ import annotations
 
-import builtins
-import keyword
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from lichc.backends.celery import options
 from lichc.backends.imports import Imports
+from lichc.backends.names import PYTHON_NAMES, Names
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.pysource import (
     LINE_LENGTH,
@@ -28,25 +27,6 @@ from lichc.pysource import (
 )
 from lichc.spec.values import _CRON_FIELDS as CRON_FIELDS
 from lichc.spec.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
-
-
-class Names:
-    """Allocates module-level names: first come, first served, then suffixed."""
-
-    def __init__(self, reserved: set[str]) -> None:
-        # a job `Import` is `import`: a keyword cannot name a function
-        self.taken = set(reserved) | set(dir(builtins)) | set(keyword.kwlist)
-
-    def take(self, *choices: str) -> str:
-        for choice in choices:
-            if choice not in self.taken:
-                self.taken.add(choice)
-                return choice
-        base, number = choices[-1], 2
-        while f"{base}_{number}" in self.taken:
-            number += 1
-        self.taken.add(f"{base}_{number}")
-        return f"{base}_{number}"
 
 
 @dataclass
@@ -134,7 +114,7 @@ RESERVED = {
 
 def build(plan: Plan) -> TasksModule:
     jobs = plan.jobs_on("celery")
-    names = Names(RESERVED | {f"{j.name}Input" for j in jobs})
+    names = Names(RESERVED | PYTHON_NAMES | {f"{j.name}Input" for j in jobs})
     views = [_job_view(plan, job, names) for job in jobs]
     imports = Imports()
     local: dict[PyRef, str] = {}

@@ -8,13 +8,13 @@ one place.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from lichc.backends.imports import Imports
+from lichc.backends.names import PYTHON_NAMES, Names
 from lichc.backends.temporal import handlers, options
 from lichc.plan import (
     InputField,
@@ -266,9 +266,8 @@ def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     modules = _Modules()
-    # a job `Import` has the activity type `import`: not a function name
-    functions = _Unique(_ACTIVITY_MODULE_NAMES | frozenset(keyword.kwlist))
-    constants = _Unique(frozenset())
+    functions = Names(_ACTIVITY_MODULE_NAMES | PYTHON_NAMES)
+    constants = Names(())
     activities: list[Activity] = []
     configs: list[Config] = []
     workflows: list[WorkflowView] = []
@@ -392,22 +391,6 @@ def _ident(type_name: str) -> str:
     return type_name.replace(".", "_")
 
 
-class _Unique:
-    """Hands out Python names, never the same one twice nor a reserved one."""
-
-    def __init__(self, reserved: frozenset[str]) -> None:
-        self.reserved = reserved
-        self.taken: set[str] = set()
-
-    def take(self, wanted: str) -> str:
-        name, n = wanted, 1
-        while name in self.taken or name in self.reserved:
-            n += 1
-            name = f"{wanted}_{n}"
-        self.taken.add(name)
-        return name
-
-
 class _Modules:
     """Import lines for handler and exception modules, and how code names them.
 
@@ -418,7 +401,7 @@ class _Modules:
     """
 
     def __init__(self) -> None:
-        self._reserved: set[str] = set(_ACTIVITY_MODULE_NAMES)
+        self._reserved: set[str] = set(_ACTIVITY_MODULE_NAMES | PYTHON_NAMES)
         self._alias: dict[str, str | None] = {}  # module -> alias (None: dotted)
 
     def reserve(self, names: set[str]) -> None:
@@ -494,7 +477,7 @@ def _workflow(
     steps: list[Any] = []
     for step in job.steps:
         steps.append(_step_view(step, run_view))
-    methods = _Unique(frozenset({"run", "status"}))
+    methods = Names({"run", "status"})
     signal_methods = tuple((methods.take(w.signal), w) for w in job.signals)
     return WorkflowView(
         job=job,
