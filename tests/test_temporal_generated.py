@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,25 @@ def test_job_and_module_names_never_hide_builtins(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_new_build_reads_handlers_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `lichc dev` builds again in the same process when a handler changes
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\njobs:\n  Pay: {engine: temporal, run: app_x.pay:charge}\n"
+    )
+    (tmp_path / "app_x").mkdir()
+    handler = tmp_path / "app_x" / "pay.py"
+    outputs = []
+    for number, source in enumerate(
+        ("def charge(): ...\n", "async def charge(): ...\n")
+    ):
+        handler.write_text(source)
+        os.utime(handler, ns=(number, number))  # a new mtime, however fast
+        files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+        outputs.append(files["jobs/temporal_activities.py"])
+    assert b"\ndef pay() -> Any:" in outputs[0]
+    assert b"\nasync def pay() -> Any:" in outputs[1]

@@ -266,6 +266,7 @@ def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     modules = _Modules()
+    reader = handlers.Handlers()
     functions = Names(_ACTIVITY_MODULE_NAMES | PYTHON_NAMES)
     constants = Names(())
     activities: list[Activity] = []
@@ -284,7 +285,7 @@ def build(plan: Plan) -> TemporalView:
     modules.reserve(functions.taken)
     made: dict[tuple[str, str, bool], Activity] = {}
     for job, step, compensation, function in pending:
-        activity = _activity(job, step, compensation, function, modules)
+        activity = _activity(job, step, compensation, function, modules, reader)
         activities.append(activity)
         made[(job.name, step.name, compensation)] = activity
 
@@ -325,7 +326,12 @@ def build(plan: Plan) -> TemporalView:
 
 
 def _activity(
-    job: Job, step: RunStep, compensation: bool, function: str, modules: _Modules
+    job: Job,
+    step: RunStep,
+    compensation: bool,
+    function: str,
+    modules: _Modules,
+    reader: handlers.Handlers,
 ) -> Activity:
     handler = step.handler
     args = step.args
@@ -360,7 +366,7 @@ def _activity(
         compensation=compensation,
         handler=handler_expr,
         handler_ref=handler,
-        is_async=handlers.is_async(handler),
+        is_async=reader.is_async(handler),
         params=tuple(params),
         non_retryable=non_retryable,
         retry_on=retry_on,
