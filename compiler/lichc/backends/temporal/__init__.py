@@ -32,7 +32,6 @@ class TemporalBackend(Backend):
         context = {
             "plan": plan,
             "v": view,
-            "fit": model.fit,
             "options": options,
             "g": model.client_names(plan),
         }

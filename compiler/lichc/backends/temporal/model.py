@@ -27,13 +27,11 @@ from lichc.plan import (
     WaitStep,
 )
 from lichc.pysource import (
-    LINE_LENGTH,
     py_call,
     py_literal,
     py_seconds,
     py_str,
     py_timedelta,
-    width,
 )
 from lichc.spec.values import InputRef, Literal_, PyRef, StepRef
 
@@ -100,11 +98,8 @@ class Activity:
         lead = "return " + ("await " if self.is_async else "")
         if self.heartbeat_every is None:
             return f"{lead}{self.handler}("
-        wrap = py_call("with_heartbeat", [self.handler, "heartbeat"], indent, lead=lead)
-        if "\n" in wrap or indent + width(wrap) + 1 <= LINE_LENGTH:
-            return f"{wrap}("
-        forced = [self.handler, "heartbeat"]
-        return py_call("with_heartbeat", forced, indent, lead=lead, force=True) + "("
+        wrap = [self.handler, "heartbeat"]
+        return py_call("with_heartbeat", wrap, indent, "(", lead=lead)
 
     @property
     def retries_everything(self) -> bool:
@@ -255,12 +250,6 @@ def client_names(plan: Plan) -> dict[str, str]:
     `_name` when an input field (a parameter there) has that name."""
     fields = {f.name for job in plan.jobs_on("temporal") for f in job.inputs}
     return {n: f"_{n}" if n in fields else n for n in ("timedelta", "uuid")}
-
-
-def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
-    """`head(args)` after `lead` (written by the caller) on a line indented by
-    `indent`: one line when it fits, else one argument a line (py_call)."""
-    return py_call(head, args, indent, lead=lead).removeprefix(lead)
 
 
 def build(plan: Plan) -> TemporalView:
@@ -523,10 +512,8 @@ def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
             return result
         helper = "payload_field" if value.step in waits else "result_field"
         parts = ["results", py_str(value.step), py_str(value.field)]
-        one = py_call(helper, parts, indent)
-        if indent + width(one) + 1 > LINE_LENGTH:  # +1: its comma in the list
-            return py_call(helper, parts, indent, force=True)
-        return one
+        # laid out with its comma in the list, which the template writes
+        return py_call(helper, parts, indent, ",").removesuffix(",")
     assert isinstance(value, Literal_)
     return py_literal(value.value, indent)
 
@@ -547,13 +534,8 @@ def _id_expr(job: Job) -> str | None:
 
 def _model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
     """The job's input model built from literals, as an argument at `indent`."""
-    if not values:
-        return f"{job.name}Input()"
-    pad = " " * (indent + 4)
-    items = "".join(
-        f"{pad}{k}={py_literal(v, indent + 4)},\n" for k, v in values.items()
-    )
-    return f"{job.name}Input(\n{items}{' ' * indent})"
+    items = [f"{k}={py_literal(v, indent + 4)}" for k, v in values.items()]
+    return py_call(f"{job.name}Input", items, indent, force=True)
 
 
 # -- worker -------------------------------------------------------------------------
