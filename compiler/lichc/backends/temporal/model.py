@@ -89,6 +89,7 @@ class Activity:
     handler_ref: PyRef
     is_async: bool
     params: tuple[Param, ...]
+    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
     non_retryable: tuple[str, ...]  # exception expressions
     retry_on: tuple[str, ...]
     heartbeat_every: str | None  # seconds between automatic heartbeats
@@ -120,8 +121,11 @@ class Call:
 
     activity: Activity
     config: str  # the ActivityConfig constant holding its options
-    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
     waits: frozenset[str]  # steps whose results are signal payloads
+
+    @property
+    def values(self) -> tuple[object, ...]:
+        return self.activity.values
 
     def args(self, indent: int) -> list[str]:
         """Each argument as a Python expression evaluated in the workflow."""
@@ -263,18 +267,19 @@ def build(plan: Plan) -> TemporalView:
     workflows: list[WorkflowView] = []
 
     # activity function names first: module aliases must not take them
-    pending: list[tuple[Job, RunStep, bool, str]] = []
+    pending: list[tuple[Job, RunStep, bool, str, str]] = []
     for job in jobs:
         for step in job.run_steps():
             for compensation in (False, True) if step.compensate else (False,):
                 type_name = options.activity_type(job, step, compensation=compensation)
-                pending.append(
-                    (job, step, compensation, functions.take(_ident(type_name)))
-                )
+                function = functions.take(_ident(type_name))
+                pending.append((job, step, compensation, type_name, function))
     modules.reserve(functions.taken)
     made: dict[tuple[str, str, bool], Activity] = {}
-    for job, step, compensation, function in pending:
-        activity = _activity(job, step, compensation, function, modules, reader)
+    for job, step, compensation, type_name, function in pending:
+        activity = _activity(
+            job, step, compensation, type_name, function, modules, reader
+        )
         activities.append(activity)
         made[(job.name, step.name, compensation)] = activity
 
@@ -318,6 +323,7 @@ def _activity(
     job: Job,
     step: RunStep,
     compensation: bool,
+    type_name: str,
     function: str,
     modules: _Modules,
     reader: handlers.Handlers,
@@ -329,10 +335,11 @@ def _activity(
         handler = step.compensate.handler
         if step.compensate.args is not None:
             args = step.compensate.args
+    # without `args` the handler takes the job's inputs
     named = (
-        [(f.name, f.type.python()) for f in job.inputs]
+        [(f.name, InputRef(f.name)) for f in job.inputs]
         if args is None
-        else [(a.name, _annotation(job, a.value)) for a in args]
+        else [(a.name, a.value) for a in args]
     )
     handler_expr = modules.expr(handler)
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
@@ -342,14 +349,14 @@ def _activity(
     used = {e.split(".")[0] for e in (handler_expr, *non_retryable, *retry_on)}
     taken = set(used | _ACTIVITY_BODY_NAMES)
     params = []
-    for name, annotation in named:
+    for name, value in named:
         local = free_name(name, taken)
         taken.add(local)
-        params.append(Param(name, annotation, local))
+        params.append(Param(name, _annotation(job, value), local))
     interval = options.heartbeat_interval(step)
     return Activity(
         function=function,
-        type_name=options.activity_type(job, step, compensation=compensation),
+        type_name=type_name,
         job=job,
         step=step,
         compensation=compensation,
@@ -357,6 +364,7 @@ def _activity(
         handler_ref=handler,
         is_async=reader.is_async(handler),
         params=tuple(params),
+        values=tuple(value for _, value in named),
         non_retryable=non_retryable,
         retry_on=retry_on,
         heartbeat_every=py_seconds(interval) if interval is not None else None,
@@ -450,23 +458,10 @@ def _workflow(
     waits = frozenset(w.name for w in job.signals)
 
     def run_view(step: RunStep) -> RunView:
-        call = Call(
-            made[(job.name, step.name, False)],
-            configs[step.name],
-            _arg_values(job, step.args),
-            waits,
-        )
+        call = Call(made[(job.name, step.name, False)], configs[step.name], waits)
         undo = None
         if step.compensate is not None:
-            args = (
-                step.compensate.args if step.compensate.args is not None else step.args
-            )
-            undo = Call(
-                made[(job.name, step.name, True)],
-                configs[step.name],
-                _arg_values(job, args),
-                waits,
-            )
+            undo = Call(made[(job.name, step.name, True)], configs[step.name], waits)
         return RunView(step, call, undo)
 
     steps: list[Any] = []
@@ -495,12 +490,6 @@ def _step_view(step: Step, run_view: Any) -> Any:
         )
     assert isinstance(step, SleepStep | WaitStep)
     return step
-
-
-def _arg_values(job: Job, args: Any) -> tuple[object, ...]:
-    if args is None:
-        return tuple(InputRef(f.name) for f in job.inputs)
-    return tuple(a.value for a in args)
 
 
 def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
