@@ -84,10 +84,6 @@ def dead_letter_key(plan: Plan, job: Job) -> str | None:
     return f"lichc:{plan.project}:dlq:{job.dead_letter}"
 
 
-def id_claim_key(plan: Plan) -> str:
-    return f"lichc:{plan.project}:id:<task id>"
-
-
 def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
     """(setting, Celery option) rows for `lichc explain`."""
     r = step.retry

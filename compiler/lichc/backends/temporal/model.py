@@ -210,7 +210,6 @@ class ScheduleView:
 
 @dataclass(frozen=True)
 class TemporalView:
-    plan: Plan
     activities: tuple[Activity, ...]
     imports: tuple[str, ...]  # import lines of handler modules, sorted like ruff
     configs: tuple[Config, ...]
@@ -221,10 +220,6 @@ class TemporalView:
     @property
     def any_async(self) -> bool:
         return any(a.is_async for a in self.activities)
-
-    @property
-    def any_sync(self) -> bool:
-        return any(not a.is_async for a in self.activities)
 
     def heartbeats(self, *, is_async: bool) -> bool:
         return any(
@@ -291,7 +286,7 @@ def build(plan: Plan) -> TemporalView:
             configs.append(_config(name, step))
         workflows.append(_workflow(job, made, step_configs))
 
-    queues = _queues(plan, jobs, activities, workflows)
+    queues = _queues(plan, activities, workflows)
     by_job = {w.job.name: w for w in workflows}
     schedules = tuple(
         ScheduleView(
@@ -306,7 +301,6 @@ def build(plan: Plan) -> TemporalView:
         for i, s in enumerate(job.schedules)
     )
     return TemporalView(
-        plan,
         tuple(activities),
         modules.import_lines(),
         tuple(configs),
@@ -531,10 +525,7 @@ def _model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
 
 
 def _queues(
-    plan: Plan,
-    jobs: tuple[Job, ...],
-    activities: list[Activity],
-    workflows: list[WorkflowView],
+    plan: Plan, activities: list[Activity], workflows: list[WorkflowView]
 ) -> tuple[Queue, ...]:
     rates = options.activities_per_second(plan)
     names = plan.queues_on("temporal")

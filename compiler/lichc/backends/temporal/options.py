@@ -33,11 +33,6 @@ def activity_type(job: Job, step: RunStep, *, compensation: bool = False) -> str
     return f"{name}.compensate" if compensation else name
 
 
-def workflow_type(job: Job) -> str:
-    """The workflow type name is the job's name."""
-    return job.name
-
-
 def workflow_class(job: Job) -> str:
     return f"{job.name}Workflow"
 
