@@ -17,6 +17,7 @@ from lichc.backends.names import PYTHON_NAMES, Names
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.pysource import (
     LINE_LENGTH,
+    py_assign,
     py_call,
     py_keyword,
     py_literal,
@@ -399,15 +400,11 @@ def param_lines(job: Job) -> list[str]:
 
 
 def assign(name: str, terms: list[str], indent: int) -> str:
-    """`name = a + b + c` laid out as ruff does when it is too long."""
-    line = f"{name} = {' + '.join(terms)}"
-    if indent + width(line) <= LINE_LENGTH:
-        return line
+    """`name = a + b + c` laid out as ruff does when it is too long: in
+    parentheses (py_assign), and one term a line when that is still too long."""
+    value = " + ".join(terms)
     pad = " " * (indent + 4)
-    inner = " + ".join(terms)
-    if len(terms) == 1 and len(pad) + width(inner) > LINE_LENGTH:
-        return line  # parentheses would not make it fit: ruff leaves it
-    if len(pad) + width(inner) <= LINE_LENGTH:
-        return f"{name} = (\n{pad}{inner}\n{' ' * indent})"
-    body = f"\n{pad}+ ".join(terms)
-    return f"{name} = (\n{pad}{body}\n{' ' * indent})"
+    if len(terms) > 1 and len(pad) + width(value) > LINE_LENGTH:
+        body = f"\n{pad}+ ".join(terms)
+        return f"{name} = (\n{pad}{body}\n{' ' * indent})"
+    return py_assign(name, value, indent)
