@@ -70,7 +70,7 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
     routes = []
     for view in module.jobs:
         if view.launcher is not None:
-            routes.append((f"{plan.project}.{view.job.snake}", view.job.queue))
+            routes.append((view.task_name, view.job.queue))
         routes += [(t.name, t.step.queue) for t in view.tasks]
         routes += [(j.name, j.queue) for j in view.joins]
     return routes

@@ -68,6 +68,7 @@ class Stage:
 @dataclass(frozen=True)
 class JobView:
     job: Job
+    task_name: str  # options.job_task_name: the job's task, or its launcher's
     model: str  # the input model's name
     tasks: list[TaskView]
     joins: list[JoinView]
@@ -195,7 +196,7 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
             tasks.extend(branch_tasks)
             join = JoinView(
                 function=names.take(f"{job.snake}_{step.name}"),
-                name=f"{plan.project}.{job.snake}.{step.name}",
+                name=options.task_name(plan, job, step),
                 queue=job.queue,
                 step=step,
                 last=last,
@@ -215,6 +216,7 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
         first_expires = py_seconds(value) if value is not None else None
     return JobView(
         job=job,
+        task_name=options.job_task_name(plan, job),
         model=f"{job.name}Input",
         tasks=tasks,
         joins=joins,
@@ -370,7 +372,7 @@ def beat_entries(plan: Plan) -> list[BeatEntry]:
             entries.append(
                 BeatEntry(
                     name=name,
-                    task=f"{plan.project}.{job.snake}",
+                    task=options.job_task_name(plan, job),
                     fields=cron_fields(schedule.cron),
                     timezone=schedule.timezone,
                     kwargs=schedule.input,

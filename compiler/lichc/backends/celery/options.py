@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lichc.plan import Job, Plan, RunStep, SleepStep
+from lichc.plan import Job, ParallelStep, Plan, RunStep, SleepStep
 from lichc.pysource import py_seconds
 
 # soft limit this far below timeout (at most 10%)
@@ -21,9 +21,16 @@ VISIBILITY_MIN_MARGIN = timedelta(seconds=10)
 VISIBILITY_MARGIN = 0.25
 
 
-def task_name(plan: Plan, job: Job, step: RunStep) -> str:
-    """`<project>.<job>` for a single-step job, `<project>.<job>.<step>` otherwise."""
-    base = f"{plan.project}.{job.snake}"
+def job_task_name(plan: Plan, job: Job) -> str:
+    """`<project>.<job>`: the task that starts a job by name (beat sends it),
+    the job's own task if it has one step, else the one that sends its chain."""
+    return f"{plan.project}.{job.snake}"
+
+
+def task_name(plan: Plan, job: Job, step: RunStep | ParallelStep) -> str:
+    """The task that runs a step (a parallel step's joins its branches):
+    `<project>.<job>` for a single-step job, `<project>.<job>.<step>` otherwise."""
+    base = job_task_name(plan, job)
     return base if job.single else f"{base}.{step.name}"
 
 
