@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import model, options
 from lichc.backends.imports import Imports
+from lichc.backends.names import client_aliases
 from lichc.plan import DEFAULT_QUEUE
 from lichc.pysource import py_call, py_seconds
 
@@ -34,15 +35,13 @@ class CeleryBackend(Backend):
         }
 
 
-# Names the start functions of celery_client.py use; their parameters are the
-# jobs' input fields, so a field of the same name gets the import aliased.
+# Names the start functions of celery_client.py use besides their parameters
 CLIENT_NAMES = ("app", "chain", "chord", "new_context", "send_once")
 
 
 def template_context(plan: Plan) -> dict[str, Any]:
     module = model.build(plan)
-    fields = {f.name for job in plan.jobs_on("celery") for f in job.inputs}
-    g = {name: f"_{name}" if name in fields else name for name in CLIENT_NAMES}
+    g = client_aliases(plan, "celery", CLIENT_NAMES)
     beat = model.beat_entries(plan)
     return {
         "plan": plan,

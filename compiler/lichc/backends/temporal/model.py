@@ -244,13 +244,6 @@ def free_name(name: str, taken: Iterable[str]) -> str:
     return name
 
 
-def client_names(plan: Plan) -> dict[str, str]:
-    """What temporal_client.py calls the modules its job functions use: aliased
-    `_name` when an input field (a parameter there) has that name."""
-    fields = {f.name for job in plan.jobs_on("temporal") for f in job.inputs}
-    return {n: f"_{n}" if n in fields else n for n in ("timedelta", "uuid")}
-
-
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     modules = _Modules()
