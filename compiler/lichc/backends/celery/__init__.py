@@ -10,7 +10,7 @@ from lichc.backends.celery import model, options
 from lichc.backends.imports import Imports
 from lichc.backends.names import client_aliases
 from lichc.plan import DEFAULT_QUEUE
-from lichc.pysource import py_call, py_seconds
+from lichc.pysource import py_seconds
 
 if TYPE_CHECKING:
     import jinja2
@@ -43,19 +43,18 @@ def template_context(plan: Plan) -> dict[str, Any]:
     module = model.build(plan)
     g = client_aliases(plan, "celery", CLIENT_NAMES)
     beat = model.beat_entries(plan)
+    wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
     return {
         "plan": plan,
         "module": module,
-        "call": py_call,
         "assign": model.assign,
         "params": {view.job.name: model.param_lines(view.job) for view in module.jobs},
         "g": g,
         **_imports(module, g),
-        "claim_ttl": py_seconds(options.RESULT_EXPIRES),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
-        "longest_wait": py_seconds(options.longest_wait(plan)),
-        "longest_attempt": py_seconds(options.longest_attempt(plan)),
-        "visibility_timeout": py_seconds(options.visibility_timeout(plan)),
+        "longest_wait": py_seconds(wait),
+        "longest_attempt": py_seconds(attempt),
+        "visibility_timeout": py_seconds(options.visibility_timeout(wait, attempt)),
         "default_queue": DEFAULT_QUEUE,
         "queues": sorted({DEFAULT_QUEUE, *plan.queues_on("celery")}),
         "routes": _routes(plan, module),

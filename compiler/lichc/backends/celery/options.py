@@ -75,11 +75,12 @@ def longest_attempt(plan: Plan) -> timedelta:
     return max((time_limit(s) for s in steps), default=timedelta(0))
 
 
-def visibility_timeout(plan: Plan) -> timedelta:
+def visibility_timeout(wait: timedelta, attempt: timedelta) -> timedelta:
     """Redis redelivers a message not acknowledged within this time; with
     acks_late a message stays unacknowledged while it waits for its countdown
-    and while it runs, so the timeout is set above the longest of both."""
-    base = longest_wait(plan) + longest_attempt(plan)
+    and while it runs, so the timeout is set above the longest of both
+    (`longest_wait` and `longest_attempt`)."""
+    base = wait + attempt
     margin = max(VISIBILITY_MIN_MARGIN, base * VISIBILITY_MARGIN)
     return timedelta(seconds=round((base + margin).total_seconds()))
 
