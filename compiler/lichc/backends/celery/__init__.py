@@ -10,7 +10,7 @@ from lichc.backends.celery import model, options
 from lichc.backends.imports import Imports
 from lichc.backends.names import client_aliases
 from lichc.plan import DEFAULT_QUEUE
-from lichc.pysource import py_seconds
+from lichc.pysource import py_seconds, py_str
 
 if TYPE_CHECKING:
     import jinja2
@@ -52,6 +52,8 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "g": g,
         **_imports(module, g),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
+        # an f-string over celery_runtime.py's PROJECT constant
+        "key_prefix": "f" + py_str(options.key_prefix("{PROJECT}")),
         "longest_wait": py_seconds(wait),
         "longest_attempt": py_seconds(attempt),
         "visibility_timeout": py_seconds(options.visibility_timeout(wait, attempt)),

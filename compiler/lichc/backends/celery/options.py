@@ -85,11 +85,16 @@ def visibility_timeout(wait: timedelta, attempt: timedelta) -> timedelta:
     return timedelta(seconds=round((base + margin).total_seconds()))
 
 
+def key_prefix(project: str) -> str:
+    """How the Redis keys of a project's runtime start (id claims, dead letters)."""
+    return f"lichc:{project}:"
+
+
 def dead_letter_key(plan: Plan, job: Job) -> str | None:
     """The Redis hash (in the broker's Redis) that keeps a job's dead letters."""
     if job.dead_letter is None:
         return None
-    return f"lichc:{plan.project}:dlq:{job.dead_letter}"
+    return f"{key_prefix(plan.project)}dlq:{job.dead_letter}"
 
 
 def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
