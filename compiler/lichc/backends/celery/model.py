@@ -26,6 +26,7 @@ from lichc.pysource import (
     py_str,
     width,
 )
+from lichc.spec.names import AMBIGUOUS
 from lichc.spec.values import _CRON_FIELDS as CRON_FIELDS
 from lichc.spec.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
 
@@ -88,7 +89,8 @@ class TasksModule:
 
 
 # names that celery_tasks.py defines or imports itself, and the parameters and
-# locals of its tasks (a handler imported under one of them would be hidden)
+# locals of its tasks (a handler imported under one of them would be hidden),
+# and pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
 RESERVED = {
     "Any",
     "Context",
@@ -107,11 +109,7 @@ RESERVED = {
     "self",
     "steps",
     "with_result",
-    # pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
-    "I",
-    "O",
-    "l",
-}
+} | AMBIGUOUS
 
 
 def build(plan: Plan) -> TasksModule:
