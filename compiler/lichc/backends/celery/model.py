@@ -114,7 +114,7 @@ RESERVED = {
 
 def build(plan: Plan) -> TasksModule:
     jobs = plan.jobs_on("celery")
-    names = Names(RESERVED | PYTHON_NAMES | {f"{j.name}Input" for j in jobs})
+    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs})
     views = [_job_view(plan, job, names) for job in jobs]
     imports = Imports()
     local: dict[PyRef, str] = {}
@@ -215,10 +215,10 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
     return JobView(
         job=job,
         task_name=options.job_task_name(plan, job),
-        model=f"{job.name}Input",
+        model=job.input_model,
         tasks=tasks,
         joins=joins,
-        start=f"start_{job.snake}",
+        start=job.start_function,
         launcher=launcher,
         stages=stages,
         task_id=id_expression(job.id) if job.id is not None else None,

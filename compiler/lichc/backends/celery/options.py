@@ -154,4 +154,4 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
 
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `celery_client`."""
-    return [f"start_{job.snake}" for job in plan.jobs_on("celery")]
+    return [job.start_function for job in plan.jobs_on("celery")]

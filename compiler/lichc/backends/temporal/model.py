@@ -458,8 +458,8 @@ def _workflow(
     signal_methods = tuple((methods.take(w.signal), w) for w in job.signals)
     return WorkflowView(
         job=job,
-        cls=options.workflow_class(job),
-        input_model=f"{job.name}Input",
+        cls=job.workflow_class,
+        input_model=job.input_model,
         steps=tuple(steps),
         signal_methods=signal_methods,
         returns="Any" if job.single else "dict[str, Any]",
@@ -511,7 +511,7 @@ def _id_expr(job: Job) -> str | None:
 def _model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
     """The job's input model built from literals, as an argument at `indent`."""
     items = [f"{k}={py_literal(v, indent + 4)}" for k, v in values.items()]
-    return py_call(f"{job.name}Input", items, indent, force=True)
+    return py_call(job.input_model, items, indent, force=True)
 
 
 # -- worker -------------------------------------------------------------------------
