@@ -27,15 +27,17 @@ def plan_of(path: Path) -> Plan:
 def test_visibility_timeout_covers_the_longest_wait_and_attempt() -> None:
     plan = plan_of(ROOT / "jobs.yaml")
     # max_delay 60s + timeout 5m = 360s, plus 25% = 450s
-    assert options.longest_wait(plan) == timedelta(seconds=60)
-    assert options.longest_attempt(plan) == timedelta(minutes=5)
-    assert options.visibility_timeout(plan) == timedelta(seconds=450)
+    wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
+    assert wait == timedelta(seconds=60)
+    assert attempt == timedelta(minutes=5)
+    assert options.visibility_timeout(wait, attempt) == timedelta(seconds=450)
 
 
 def test_visibility_timeout_margin_is_at_least_ten_seconds() -> None:
     plan = plan_of(ROOT / "tests" / "e2e" / "specs" / "celery_crash.yaml")
     # 200ms countdown + 4s attempt + 10s margin
-    assert options.visibility_timeout(plan) == timedelta(seconds=14)
+    wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
+    assert options.visibility_timeout(wait, attempt) == timedelta(seconds=14)
 
 
 def test_expires_is_the_earlier_limit_after_the_countdown() -> None:

@@ -106,7 +106,9 @@ def test_long_names_stay_formatted(tmp_path: Path) -> None:
         f"    input: {{{LONG}: str}}\n"
         f"    steps:\n"
         f"      - {{name: {LONG}, run: examples.x:{LONG}, heartbeat: 5s,\n"
-        f"         compensate: examples.x:{LONG}_undo}}\n"
+        f"         compensate: examples.x:{LONG}_undo,\n"
+        f"         retry: {{non_retryable: [examples.x:{LONG}, examples.x:{LONG}_2],\n"
+        f"                 retry_on: [examples.x:{LONG}_3, examples.x:{LONG}_4]}}}}\n"
         f"      - {{name: {LONG}_wait, wait_for: {{signal: {LONG}}}}}\n"
         f'      - {{name: {LONG}_last, run: examples.x:last, args: {{x: "${{steps.{LONG}_wait.{LONG}}}"}}}}\n'
     )

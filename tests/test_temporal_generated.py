@@ -4,6 +4,8 @@ loadable in Temporal's workflow sandbox, and lichc itself free of temporalio."""
 from __future__ import annotations
 
 import ast
+import builtins
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,3 +128,72 @@ def test_a_job_whose_snake_case_name_is_a_keyword(tmp_path: Path) -> None:
         in (files["jobs/celery_tasks.py"])
     )
     assert b'@activity.defn(name="return")' in files["jobs/temporal_activities.py"]
+
+
+def test_job_and_module_names_never_hide_builtins(tmp_path: Path) -> None:
+    # a job `Str` would be `def str()`, a module `app.str` `from app import str`:
+    # either hides the `str(error)` non_retryable() calls (likewise `type`)
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "jobs:\n"
+        "  Str:\n"
+        "    engine: temporal\n"
+        "    run: app.str:handle\n"
+        "    retry: {non_retryable: [ValueError]}\n"
+        "  Type: {engine: temporal, run: app.type:handle}\n"
+    )
+    files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+    for path, data in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    tree = ast.parse(files["jobs/temporal_activities.py"])
+    bound = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    bound |= {
+        alias.asname or alias.name.split(".")[0]
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not bound & set(dir(builtins)), sorted(bound & set(dir(builtins)))
+    (tmp_path / "app").mkdir()
+    for module in ("__init__", "str", "type"):
+        (tmp_path / "app" / f"{module}.py").write_text("def handle() -> None: ...\n")
+    script = (
+        "from jobs.temporal_activities import non_retryable\n"
+        "error = non_retryable(ValueError('bad'))\n"
+        "assert (error.message, error.type) == ('bad', 'ValueError'), error\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_new_build_reads_handlers_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `lichc dev` builds again in the same process when a handler changes
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\njobs:\n  Pay: {engine: temporal, run: app_x.pay:charge}\n"
+    )
+    (tmp_path / "app_x").mkdir()
+    handler = tmp_path / "app_x" / "pay.py"
+    outputs = []
+    for number, source in enumerate(
+        ("def charge(): ...\n", "async def charge(): ...\n")
+    ):
+        handler.write_text(source)
+        os.utime(handler, ns=(number, number))  # a new mtime, however fast
+        files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+        outputs.append(files["jobs/temporal_activities.py"])
+    assert b"\ndef pay() -> Any:" in outputs[0]
+    assert b"\nasync def pay() -> Any:" in outputs[1]

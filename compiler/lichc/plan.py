@@ -209,6 +209,22 @@ class Job:
     def input_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.inputs)
 
+    # names the generated code gives the job (no input field may take them)
+    @property
+    def input_model(self) -> str:
+        """The job's input model in `<project>.inputs`."""
+        return f"{self.name}Input"
+
+    @property
+    def workflow_class(self) -> str:
+        """A Temporal job's workflow class."""
+        return f"{self.name}Workflow"
+
+    @property
+    def start_function(self) -> str:
+        """The client function that starts the job."""
+        return f"start_{self.snake}"
+
 
 @dataclass(frozen=True, slots=True)
 class CeleryConfig:

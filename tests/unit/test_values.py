@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lichc.spec import names
 from lichc.spec import values as v
 from lichc.spec.values import SpecValueError
 
@@ -163,3 +164,13 @@ def test_env_strings() -> None:
     for bad in ("${X", "${1X}", "a${}b"):
         with pytest.raises(SpecValueError):
             v.parse_env_string(bad)
+
+
+def test_a_job_whose_snake_case_name_reads_like_a_digit() -> None:
+    with pytest.raises(SpecValueError) as refused:
+        names.job_name("L")
+    assert refused.value.message == "job name 'L' reads like a digit"
+    with pytest.raises(SpecValueError) as refused:
+        names.job_name("l")
+    assert "must be PascalCase" in refused.value.message
+    assert names.job_name("I") == "I"  # its functions are `i`

@@ -44,7 +44,7 @@ _MODEL_ATTRIBUTES = frozenset(
 _MODEL_BODY_NAMES = frozenset(["str", "int", "float", "bool", "list", "Any", "Field"])
 # Names pycodestyle refuses as variables and functions (E741, E743): they read
 # like 1 and 0, and the generated code would not pass `ruff check`.
-_AMBIGUOUS = frozenset(["l", "I", "O"])
+AMBIGUOUS = frozenset(["l", "I", "O"])
 # Top-level packages the generated code imports; a project of that name would shadow it.
 _RESERVED_PACKAGES = frozenset(
     [
@@ -90,8 +90,6 @@ def _text(value: Any, what: str) -> str:
 
 def job_name(value: Any) -> str:
     text = _text(value, "job name")
-    if text == "L":  # its snake_case name `l` names functions
-        raise SpecValueError("job name 'L' reads like a digit", "pick a longer name")
     if not _JOB_RE.fullmatch(text):
         suggestion = to_pascal(text)
         hint = (
@@ -100,6 +98,10 @@ def job_name(value: Any) -> str:
         raise SpecValueError(
             f"job name '{text}' must be PascalCase (letters and digits, starting upper-case)",
             hint or "e.g. SendWelcomeEmail",
+        )
+    if to_snake(text) in AMBIGUOUS:  # its snake_case name names functions
+        raise SpecValueError(
+            f"job name '{text}' reads like a digit", "pick a longer name"
         )
     return text
 
@@ -126,7 +128,7 @@ def step_name(value: Any) -> str:
 
 def signal_name(value: Any) -> str:
     text = snake_name(value, "signal name")
-    if text in _AMBIGUOUS:  # it names a method of the workflow
+    if text in AMBIGUOUS:  # it names a method of the workflow
         raise SpecValueError(
             f"signal name '{text}' reads like a digit", "pick a longer name"
         )
@@ -149,7 +151,7 @@ def input_name(value: Any) -> str:
             f"field name '{text}' would shadow a pydantic model attribute",
             "pick another name",
         )
-    if text in _AMBIGUOUS:
+    if text in AMBIGUOUS:
         raise SpecValueError(
             f"field name '{text}' reads like a digit (l, I and O are refused)",
             "pick a longer name",

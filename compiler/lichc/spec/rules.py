@@ -139,9 +139,9 @@ def _is_redis_url(text: str) -> bool:
 def _inputs(job: Job) -> Iterator[Diagnostic]:
     # the generated start functions take the fields as parameters and use these
     generated = {
-        f"{job.name}Input": "the job's input model",
-        f"{job.name}Workflow": "the job's workflow class",
-        f"start_{job.snake}": "the function that starts the job",
+        job.input_model: "the job's input model",
+        job.workflow_class: "the job's workflow class",
+        job.start_function: "the function that starts the job",
     }
     for f in job.inputs:
         if f.name in generated:

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import model, options
 from lichc.backends.imports import Imports
+from lichc.backends.names import client_aliases
 from lichc.plan import DEFAULT_QUEUE
-from lichc.pysource import py_call, py_seconds
+from lichc.pysource import py_seconds, py_str
 
 if TYPE_CHECKING:
     import jinja2
@@ -34,29 +35,28 @@ class CeleryBackend(Backend):
         }
 
 
-# Names the start functions of celery_client.py use; their parameters are the
-# jobs' input fields, so a field of the same name gets the import aliased.
+# Names the start functions of celery_client.py use besides their parameters
 CLIENT_NAMES = ("app", "chain", "chord", "new_context", "send_once")
 
 
 def template_context(plan: Plan) -> dict[str, Any]:
     module = model.build(plan)
-    fields = {f.name for job in plan.jobs_on("celery") for f in job.inputs}
-    g = {name: f"_{name}" if name in fields else name for name in CLIENT_NAMES}
+    g = client_aliases(plan, "celery", CLIENT_NAMES)
     beat = model.beat_entries(plan)
+    wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
     return {
         "plan": plan,
         "module": module,
-        "call": py_call,
         "assign": model.assign,
         "params": {view.job.name: model.param_lines(view.job) for view in module.jobs},
         "g": g,
         **_imports(module, g),
-        "claim_ttl": py_seconds(options.RESULT_EXPIRES),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
-        "longest_wait": py_seconds(options.longest_wait(plan)),
-        "longest_attempt": py_seconds(options.longest_attempt(plan)),
-        "visibility_timeout": py_seconds(options.visibility_timeout(plan)),
+        # an f-string over celery_runtime.py's PROJECT constant
+        "key_prefix": "f" + py_str(options.key_prefix("{PROJECT}")),
+        "longest_wait": py_seconds(wait),
+        "longest_attempt": py_seconds(attempt),
+        "visibility_timeout": py_seconds(options.visibility_timeout(wait, attempt)),
         "default_queue": DEFAULT_QUEUE,
         "queues": sorted({DEFAULT_QUEUE, *plan.queues_on("celery")}),
         "routes": _routes(plan, module),
@@ -70,7 +70,7 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
     routes = []
     for view in module.jobs:
         if view.launcher is not None:
-            routes.append((f"{plan.project}.{view.job.snake}", view.job.queue))
+            routes.append((view.task_name, view.job.queue))
         routes += [(t.name, t.step.queue) for t in view.tasks]
         routes += [(j.name, j.queue) for j in view.joins]
     return routes

@@ -7,17 +7,17 @@ Numbers come from `options`, the same functions `lichc explain` reads.
 
 from __future__ import annotations
 
-import builtins
-import keyword
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from lichc.backends.celery import options
 from lichc.backends.imports import Imports
+from lichc.backends.names import PYTHON_NAMES, Names
 from lichc.plan import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.pysource import (
     LINE_LENGTH,
+    py_assign,
     py_call,
     py_keyword,
     py_literal,
@@ -26,27 +26,9 @@ from lichc.pysource import (
     py_str,
     width,
 )
+from lichc.spec.names import AMBIGUOUS
 from lichc.spec.values import _CRON_FIELDS as CRON_FIELDS
 from lichc.spec.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
-
-
-class Names:
-    """Allocates module-level names: first come, first served, then suffixed."""
-
-    def __init__(self, reserved: set[str]) -> None:
-        # a job `Import` is `import`: a keyword cannot name a function
-        self.taken = set(reserved) | set(dir(builtins)) | set(keyword.kwlist)
-
-    def take(self, *choices: str) -> str:
-        for choice in choices:
-            if choice not in self.taken:
-                self.taken.add(choice)
-                return choice
-        base, number = choices[-1], 2
-        while f"{base}_{number}" in self.taken:
-            number += 1
-        self.taken.add(f"{base}_{number}")
-        return f"{base}_{number}"
 
 
 @dataclass
@@ -87,6 +69,7 @@ class Stage:
 @dataclass(frozen=True)
 class JobView:
     job: Job
+    task_name: str  # options.job_task_name: the job's task, or its launcher's
     model: str  # the input model's name
     tasks: list[TaskView]
     joins: list[JoinView]
@@ -106,7 +89,8 @@ class TasksModule:
 
 
 # names that celery_tasks.py defines or imports itself, and the parameters and
-# locals of its tasks (a handler imported under one of them would be hidden)
+# locals of its tasks (a handler imported under one of them would be hidden),
+# and pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
 RESERVED = {
     "Any",
     "Context",
@@ -125,16 +109,12 @@ RESERVED = {
     "self",
     "steps",
     "with_result",
-    # pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
-    "I",
-    "O",
-    "l",
-}
+} | AMBIGUOUS
 
 
 def build(plan: Plan) -> TasksModule:
     jobs = plan.jobs_on("celery")
-    names = Names(RESERVED | {f"{j.name}Input" for j in jobs})
+    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs})
     views = [_job_view(plan, job, names) for job in jobs]
     imports = Imports()
     local: dict[PyRef, str] = {}
@@ -214,7 +194,7 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
             tasks.extend(branch_tasks)
             join = JoinView(
                 function=names.take(f"{job.snake}_{step.name}"),
-                name=f"{plan.project}.{job.snake}.{step.name}",
+                name=options.task_name(plan, job, step),
                 queue=job.queue,
                 step=step,
                 last=last,
@@ -234,10 +214,11 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
         first_expires = py_seconds(value) if value is not None else None
     return JobView(
         job=job,
-        model=f"{job.name}Input",
+        task_name=options.job_task_name(plan, job),
+        model=job.input_model,
         tasks=tasks,
         joins=joins,
-        start=f"start_{job.snake}",
+        start=job.start_function,
         launcher=launcher,
         stages=stages,
         task_id=id_expression(job.id) if job.id is not None else None,
@@ -389,7 +370,7 @@ def beat_entries(plan: Plan) -> list[BeatEntry]:
             entries.append(
                 BeatEntry(
                     name=name,
-                    task=f"{plan.project}.{job.snake}",
+                    task=options.job_task_name(plan, job),
                     fields=cron_fields(schedule.cron),
                     timezone=schedule.timezone,
                     kwargs=schedule.input,
@@ -419,15 +400,11 @@ def param_lines(job: Job) -> list[str]:
 
 
 def assign(name: str, terms: list[str], indent: int) -> str:
-    """`name = a + b + c` laid out as ruff does when it is too long."""
-    line = f"{name} = {' + '.join(terms)}"
-    if indent + width(line) <= LINE_LENGTH:
-        return line
+    """`name = a + b + c` laid out as ruff does when it is too long: in
+    parentheses (py_assign), and one term a line when that is still too long."""
+    value = " + ".join(terms)
     pad = " " * (indent + 4)
-    inner = " + ".join(terms)
-    if len(terms) == 1 and len(pad) + width(inner) > LINE_LENGTH:
-        return line  # parentheses would not make it fit: ruff leaves it
-    if len(pad) + width(inner) <= LINE_LENGTH:
-        return f"{name} = (\n{pad}{inner}\n{' ' * indent})"
-    body = f"\n{pad}+ ".join(terms)
-    return f"{name} = (\n{pad}{body}\n{' ' * indent})"
+    if len(terms) > 1 and len(pad) + width(value) > LINE_LENGTH:
+        body = f"\n{pad}+ ".join(terms)
+        return f"{name} = (\n{pad}{body}\n{' ' * indent})"
+    return py_assign(name, value, indent)

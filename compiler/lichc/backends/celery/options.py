@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lichc.plan import Job, Plan, RunStep, SleepStep
+from lichc.plan import Job, ParallelStep, Plan, RunStep, SleepStep
 from lichc.pysource import py_seconds
 
 # soft limit this far below timeout (at most 10%)
@@ -21,9 +21,16 @@ VISIBILITY_MIN_MARGIN = timedelta(seconds=10)
 VISIBILITY_MARGIN = 0.25
 
 
-def task_name(plan: Plan, job: Job, step: RunStep) -> str:
-    """`<project>.<job>` for a single-step job, `<project>.<job>.<step>` otherwise."""
-    base = f"{plan.project}.{job.snake}"
+def job_task_name(plan: Plan, job: Job) -> str:
+    """`<project>.<job>`: the task that starts a job by name (beat sends it),
+    the job's own task if it has one step, else the one that sends its chain."""
+    return f"{plan.project}.{job.snake}"
+
+
+def task_name(plan: Plan, job: Job, step: RunStep | ParallelStep) -> str:
+    """The task that runs a step (a parallel step's joins its branches):
+    `<project>.<job>` for a single-step job, `<project>.<job>.<step>` otherwise."""
+    base = job_task_name(plan, job)
     return base if job.single else f"{base}.{step.name}"
 
 
@@ -68,24 +75,26 @@ def longest_attempt(plan: Plan) -> timedelta:
     return max((time_limit(s) for s in steps), default=timedelta(0))
 
 
-def visibility_timeout(plan: Plan) -> timedelta:
+def visibility_timeout(wait: timedelta, attempt: timedelta) -> timedelta:
     """Redis redelivers a message not acknowledged within this time; with
     acks_late a message stays unacknowledged while it waits for its countdown
-    and while it runs, so the timeout is set above the longest of both."""
-    base = longest_wait(plan) + longest_attempt(plan)
+    and while it runs, so the timeout is set above the longest of both
+    (`longest_wait` and `longest_attempt`)."""
+    base = wait + attempt
     margin = max(VISIBILITY_MIN_MARGIN, base * VISIBILITY_MARGIN)
     return timedelta(seconds=round((base + margin).total_seconds()))
+
+
+def key_prefix(project: str) -> str:
+    """How the Redis keys of a project's runtime start (id claims, dead letters)."""
+    return f"lichc:{project}:"
 
 
 def dead_letter_key(plan: Plan, job: Job) -> str | None:
     """The Redis hash (in the broker's Redis) that keeps a job's dead letters."""
     if job.dead_letter is None:
         return None
-    return f"lichc:{plan.project}:dlq:{job.dead_letter}"
-
-
-def id_claim_key(plan: Plan) -> str:
-    return f"lichc:{plan.project}:id:<task id>"
+    return f"{key_prefix(plan.project)}dlq:{job.dead_letter}"
 
 
 def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
@@ -145,4 +154,4 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
 
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `celery_client`."""
-    return [f"start_{job.snake}" for job in plan.jobs_on("celery")]
+    return [job.start_function for job in plan.jobs_on("celery")]

@@ -20,16 +20,12 @@ from urllib.parse import urlsplit
 from lichc.plan import Plan
 from lichc.spec.values import EnvString, EnvVar, format_duration
 
-REDIS_IMAGE = "redis:7-alpine"
-POSTGRES_IMAGE = "postgres:16-alpine"
-# auto-setup creates the schema and the namespace on start: made for local stacks.
-TEMPORAL_IMAGE = "temporalio/auto-setup:1.29.1"
-TEMPORAL_UI_IMAGE = "temporalio/ui:2.34.0"
 IMAGES = {
-    "redis": REDIS_IMAGE,
-    "postgres": POSTGRES_IMAGE,
-    "temporal": TEMPORAL_IMAGE,
-    "temporal_ui": TEMPORAL_UI_IMAGE,
+    "redis": "redis:7-alpine",
+    "postgres": "postgres:16-alpine",
+    # auto-setup creates the schema and the namespace on start: made for local stacks.
+    "temporal": "temporalio/auto-setup:1.29.1",
+    "temporal_ui": "temporalio/ui:2.34.0",
 }
 TEMPORAL_UI_PORT = 8088
 
@@ -103,6 +99,14 @@ class Stack:
     @property
     def temporal(self) -> bool:
         return self.temporal_worker is not None
+
+    @property
+    def redis_port(self) -> int:
+        return REDIS_PORT
+
+    @property
+    def temporal_port(self) -> int:
+        return TEMPORAL_PORT
 
     @property
     def temporal_ui_port(self) -> int:

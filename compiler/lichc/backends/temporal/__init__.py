@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lichc.backends.base import Backend, Files
+from lichc.backends.names import client_aliases
 
 if TYPE_CHECKING:
     import jinja2
@@ -32,9 +33,9 @@ class TemporalBackend(Backend):
         context = {
             "plan": plan,
             "v": view,
-            "fit": model.fit,
             "options": options,
-            "g": model.client_names(plan),
+            # the modules temporal_client.py's job functions use
+            "g": client_aliases(plan, "temporal", ("timedelta", "uuid")),
         }
         files = list(_FILES)
         if view.schedules:

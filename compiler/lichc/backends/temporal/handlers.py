@@ -19,20 +19,36 @@ from pathlib import Path
 from lichc.spec.values import PyRef
 
 
-def is_async(handler: PyRef) -> bool:
-    tree = _module_tree(handler.module)
+class Handlers:
+    """Reads the handler modules of one build: each module is looked up and
+    parsed once (a new build looks again: the files may have changed)."""
+
+    def __init__(self) -> None:
+        self._search = (str(Path.cwd()), *sys.path)
+        self._modules: dict[str, dict[str, bool]] = {}  # function -> is async
+
+    def is_async(self, handler: PyRef) -> bool:
+        if handler.module not in self._modules:
+            self._modules[handler.module] = _functions(
+                _module_tree(handler.module, self._search)
+            )
+        return self._modules[handler.module].get(handler.name, False)
+
+
+def _functions(tree: ast.Module | None) -> dict[str, bool]:
+    """The module's top-level functions: is each an `async def`? The last
+    definition of a name wins, as in Python."""
     if tree is None:
-        return False
-    found = False
-    for node in tree.body:  # the last top-level definition wins, as in Python
-        defines = isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
-        if defines and getattr(node, "name", None) == handler.name:
-            found = isinstance(node, ast.AsyncFunctionDef)
-    return found
+        return {}
+    return {
+        node.name: isinstance(node, ast.AsyncFunctionDef)
+        for node in tree.body
+        if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
+    }
 
 
-def _module_tree(module: str) -> ast.Module | None:
-    path = _module_file(module, (str(Path.cwd()), *sys.path))
+def _module_tree(module: str, search: tuple[str, ...]) -> ast.Module | None:
+    path = _module_file(module, search)
     if path is None:
         return None
     return _parse(path, path.stat().st_mtime_ns)

@@ -8,13 +8,13 @@ one place.
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from lichc.backends.imports import Imports
+from lichc.backends.names import PYTHON_NAMES, Names
 from lichc.backends.temporal import handlers, options
 from lichc.plan import (
     InputField,
@@ -27,13 +27,11 @@ from lichc.plan import (
     WaitStep,
 )
 from lichc.pysource import (
-    LINE_LENGTH,
     py_call,
     py_literal,
     py_seconds,
     py_str,
     py_timedelta,
-    width,
 )
 from lichc.spec.values import InputRef, Literal_, PyRef, StepRef
 
@@ -91,6 +89,7 @@ class Activity:
     handler_ref: PyRef
     is_async: bool
     params: tuple[Param, ...]
+    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
     non_retryable: tuple[str, ...]  # exception expressions
     retry_on: tuple[str, ...]
     heartbeat_every: str | None  # seconds between automatic heartbeats
@@ -100,11 +99,8 @@ class Activity:
         lead = "return " + ("await " if self.is_async else "")
         if self.heartbeat_every is None:
             return f"{lead}{self.handler}("
-        wrap = py_call("with_heartbeat", [self.handler, "heartbeat"], indent, lead=lead)
-        if "\n" in wrap or indent + width(wrap) + 1 <= LINE_LENGTH:
-            return f"{wrap}("
-        forced = [self.handler, "heartbeat"]
-        return py_call("with_heartbeat", forced, indent, lead=lead, force=True) + "("
+        wrap = [self.handler, "heartbeat"]
+        return py_call("with_heartbeat", wrap, indent, "(", lead=lead)
 
     @property
     def retries_everything(self) -> bool:
@@ -125,8 +121,11 @@ class Call:
 
     activity: Activity
     config: str  # the ActivityConfig constant holding its options
-    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
     waits: frozenset[str]  # steps whose results are signal payloads
+
+    @property
+    def values(self) -> tuple[object, ...]:
+        return self.activity.values
 
     def args(self, indent: int) -> list[str]:
         """Each argument as a Python expression evaluated in the workflow."""
@@ -211,7 +210,6 @@ class ScheduleView:
 
 @dataclass(frozen=True)
 class TemporalView:
-    plan: Plan
     activities: tuple[Activity, ...]
     imports: tuple[str, ...]  # import lines of handler modules, sorted like ruff
     configs: tuple[Config, ...]
@@ -222,10 +220,6 @@ class TemporalView:
     @property
     def any_async(self) -> bool:
         return any(a.is_async for a in self.activities)
-
-    @property
-    def any_sync(self) -> bool:
-        return any(not a.is_async for a in self.activities)
 
     def heartbeats(self, *, is_async: bool) -> bool:
         return any(
@@ -250,42 +244,30 @@ def free_name(name: str, taken: Iterable[str]) -> str:
     return name
 
 
-def client_names(plan: Plan) -> dict[str, str]:
-    """What temporal_client.py calls the modules its job functions use: aliased
-    `_name` when an input field (a parameter there) has that name."""
-    fields = {f.name for job in plan.jobs_on("temporal") for f in job.inputs}
-    return {n: f"_{n}" if n in fields else n for n in ("timedelta", "uuid")}
-
-
-def fit(indent: int, head: str, args: list[str], lead: str = "") -> str:
-    """`head(args)` after `lead` (written by the caller) on a line indented by
-    `indent`: one line when it fits, else one argument a line (py_call)."""
-    return py_call(head, args, indent, lead=lead).removeprefix(lead)
-
-
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     modules = _Modules()
-    # a job `Import` has the activity type `import`: not a function name
-    functions = _Unique(_ACTIVITY_MODULE_NAMES | frozenset(keyword.kwlist))
-    constants = _Unique(frozenset())
+    reader = handlers.Handlers()
+    functions = Names(_ACTIVITY_MODULE_NAMES | PYTHON_NAMES)
+    constants = Names(())
     activities: list[Activity] = []
     configs: list[Config] = []
     workflows: list[WorkflowView] = []
 
     # activity function names first: module aliases must not take them
-    pending: list[tuple[Job, RunStep, bool, str]] = []
+    pending: list[tuple[Job, RunStep, bool, str, str]] = []
     for job in jobs:
         for step in job.run_steps():
             for compensation in (False, True) if step.compensate else (False,):
                 type_name = options.activity_type(job, step, compensation=compensation)
-                pending.append(
-                    (job, step, compensation, functions.take(_ident(type_name)))
-                )
+                function = functions.take(_ident(type_name))
+                pending.append((job, step, compensation, type_name, function))
     modules.reserve(functions.taken)
     made: dict[tuple[str, str, bool], Activity] = {}
-    for job, step, compensation, function in pending:
-        activity = _activity(job, step, compensation, function, modules)
+    for job, step, compensation, type_name, function in pending:
+        activity = _activity(
+            job, step, compensation, type_name, function, modules, reader
+        )
         activities.append(activity)
         made[(job.name, step.name, compensation)] = activity
 
@@ -297,7 +279,7 @@ def build(plan: Plan) -> TemporalView:
             configs.append(_config(name, step))
         workflows.append(_workflow(job, made, step_configs))
 
-    queues = _queues(plan, jobs, activities, workflows)
+    queues = _queues(plan, activities, workflows)
     by_job = {w.job.name: w for w in workflows}
     schedules = tuple(
         ScheduleView(
@@ -312,7 +294,6 @@ def build(plan: Plan) -> TemporalView:
         for i, s in enumerate(job.schedules)
     )
     return TemporalView(
-        plan,
         tuple(activities),
         modules.import_lines(),
         tuple(configs),
@@ -326,7 +307,13 @@ def build(plan: Plan) -> TemporalView:
 
 
 def _activity(
-    job: Job, step: RunStep, compensation: bool, function: str, modules: _Modules
+    job: Job,
+    step: RunStep,
+    compensation: bool,
+    type_name: str,
+    function: str,
+    modules: _Modules,
+    reader: handlers.Handlers,
 ) -> Activity:
     handler = step.handler
     args = step.args
@@ -335,10 +322,11 @@ def _activity(
         handler = step.compensate.handler
         if step.compensate.args is not None:
             args = step.compensate.args
+    # without `args` the handler takes the job's inputs
     named = (
-        [(f.name, f.type.python()) for f in job.inputs]
+        [(f.name, InputRef(f.name)) for f in job.inputs]
         if args is None
-        else [(a.name, _annotation(job, a.value)) for a in args]
+        else [(a.name, a.value) for a in args]
     )
     handler_expr = modules.expr(handler)
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
@@ -348,21 +336,22 @@ def _activity(
     used = {e.split(".")[0] for e in (handler_expr, *non_retryable, *retry_on)}
     taken = set(used | _ACTIVITY_BODY_NAMES)
     params = []
-    for name, annotation in named:
+    for name, value in named:
         local = free_name(name, taken)
         taken.add(local)
-        params.append(Param(name, annotation, local))
+        params.append(Param(name, _annotation(job, value), local))
     interval = options.heartbeat_interval(step)
     return Activity(
         function=function,
-        type_name=options.activity_type(job, step, compensation=compensation),
+        type_name=type_name,
         job=job,
         step=step,
         compensation=compensation,
         handler=handler_expr,
         handler_ref=handler,
-        is_async=handlers.is_async(handler),
+        is_async=reader.is_async(handler),
         params=tuple(params),
+        values=tuple(value for _, value in named),
         non_retryable=non_retryable,
         retry_on=retry_on,
         heartbeat_every=py_seconds(interval) if interval is not None else None,
@@ -392,22 +381,6 @@ def _ident(type_name: str) -> str:
     return type_name.replace(".", "_")
 
 
-class _Unique:
-    """Hands out Python names, never the same one twice nor a reserved one."""
-
-    def __init__(self, reserved: frozenset[str]) -> None:
-        self.reserved = reserved
-        self.taken: set[str] = set()
-
-    def take(self, wanted: str) -> str:
-        name, n = wanted, 1
-        while name in self.taken or name in self.reserved:
-            n += 1
-            name = f"{wanted}_{n}"
-        self.taken.add(name)
-        return name
-
-
 class _Modules:
     """Import lines for handler and exception modules, and how code names them.
 
@@ -418,7 +391,7 @@ class _Modules:
     """
 
     def __init__(self) -> None:
-        self._reserved: set[str] = set(_ACTIVITY_MODULE_NAMES)
+        self._reserved: set[str] = set(_ACTIVITY_MODULE_NAMES | PYTHON_NAMES)
         self._alias: dict[str, str | None] = {}  # module -> alias (None: dotted)
 
     def reserve(self, names: set[str]) -> None:
@@ -472,34 +445,21 @@ def _workflow(
     waits = frozenset(w.name for w in job.signals)
 
     def run_view(step: RunStep) -> RunView:
-        call = Call(
-            made[(job.name, step.name, False)],
-            configs[step.name],
-            _arg_values(job, step.args),
-            waits,
-        )
+        call = Call(made[(job.name, step.name, False)], configs[step.name], waits)
         undo = None
         if step.compensate is not None:
-            args = (
-                step.compensate.args if step.compensate.args is not None else step.args
-            )
-            undo = Call(
-                made[(job.name, step.name, True)],
-                configs[step.name],
-                _arg_values(job, args),
-                waits,
-            )
+            undo = Call(made[(job.name, step.name, True)], configs[step.name], waits)
         return RunView(step, call, undo)
 
     steps: list[Any] = []
     for step in job.steps:
         steps.append(_step_view(step, run_view))
-    methods = _Unique(frozenset({"run", "status"}))
+    methods = Names({"run", "status"})
     signal_methods = tuple((methods.take(w.signal), w) for w in job.signals)
     return WorkflowView(
         job=job,
-        cls=options.workflow_class(job),
-        input_model=f"{job.name}Input",
+        cls=job.workflow_class,
+        input_model=job.input_model,
         steps=tuple(steps),
         signal_methods=signal_methods,
         returns="Any" if job.single else "dict[str, Any]",
@@ -519,12 +479,6 @@ def _step_view(step: Step, run_view: Any) -> Any:
     return step
 
 
-def _arg_values(job: Job, args: Any) -> tuple[object, ...]:
-    if args is None:
-        return tuple(InputRef(f.name) for f in job.inputs)
-    return tuple(a.value for a in args)
-
-
 def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
     if isinstance(value, InputRef):
         return f"input.{value.field}"
@@ -534,10 +488,8 @@ def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
             return result
         helper = "payload_field" if value.step in waits else "result_field"
         parts = ["results", py_str(value.step), py_str(value.field)]
-        one = py_call(helper, parts, indent)
-        if indent + width(one) + 1 > LINE_LENGTH:  # +1: its comma in the list
-            return py_call(helper, parts, indent, force=True)
-        return one
+        # laid out with its comma in the list, which the template writes
+        return py_call(helper, parts, indent, ",").removesuffix(",")
     assert isinstance(value, Literal_)
     return py_literal(value.value, indent)
 
@@ -558,23 +510,15 @@ def _id_expr(job: Job) -> str | None:
 
 def _model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
     """The job's input model built from literals, as an argument at `indent`."""
-    if not values:
-        return f"{job.name}Input()"
-    pad = " " * (indent + 4)
-    items = "".join(
-        f"{pad}{k}={py_literal(v, indent + 4)},\n" for k, v in values.items()
-    )
-    return f"{job.name}Input(\n{items}{' ' * indent})"
+    items = [f"{k}={py_literal(v, indent + 4)}" for k, v in values.items()]
+    return py_call(job.input_model, items, indent, force=True)
 
 
 # -- worker -------------------------------------------------------------------------
 
 
 def _queues(
-    plan: Plan,
-    jobs: tuple[Job, ...],
-    activities: list[Activity],
-    workflows: list[WorkflowView],
+    plan: Plan, activities: list[Activity], workflows: list[WorkflowView]
 ) -> tuple[Queue, ...]:
     rates = options.activities_per_second(plan)
     names = plan.queues_on("temporal")

@@ -33,15 +33,6 @@ def activity_type(job: Job, step: RunStep, *, compensation: bool = False) -> str
     return f"{name}.compensate" if compensation else name
 
 
-def workflow_type(job: Job) -> str:
-    """The workflow type name is the job's name."""
-    return job.name
-
-
-def workflow_class(job: Job) -> str:
-    return f"{job.name}Workflow"
-
-
 def maximum_attempts(step: RunStep) -> int:
     return 0 if step.retry.attempts is None else step.retry.attempts
 
@@ -158,6 +149,6 @@ def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `temporal_client`."""
     names = ["connect"]
     for job in plan.jobs_on("temporal"):
-        names += [f"start_{job.snake}", f"run_{job.snake}", f"status_{job.snake}"]
+        names += [job.start_function, f"run_{job.snake}", f"status_{job.snake}"]
         names += [f"signal_{job.snake}_{wait.signal}" for wait in job.signals]
     return names
