@@ -102,7 +102,7 @@ class Generated:
         """`data` checked by the job's generated input model."""
         from pydantic import ValidationError
 
-        model = getattr(self.module("inputs"), f"{self.job.name}Input")
+        model = getattr(self.module("inputs"), self.job.input_model)
         try:
             model.model_validate(data)
         except ValidationError as error:
@@ -236,7 +236,7 @@ def _run_celery(
 
     name = target.job.name
     target.check_redis()
-    start = target.function("celery_client", f"start_{target.job.snake}")
+    start = target.function("celery_client", target.job.start_function)
     try:
         result = start(**data)
     except OperationalError as error:
@@ -261,7 +261,7 @@ def _run_temporal(
     target: Generated, data: dict[str, Any], wait: bool, timeout: float | None
 ) -> None:
     job = target.job
-    start = target.function("temporal_client", f"start_{job.snake}")
+    start = target.function("temporal_client", job.start_function)
 
     async def call(client: Any) -> Any:
         from temporalio.client import WorkflowFailureError
