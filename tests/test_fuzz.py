@@ -208,8 +208,8 @@ def test_mutated_example(mutations: list[tuple[tuple[Any, ...], str, Any]]) -> N
                 parent[f"{last}_x" if isinstance(last, str) else "extra"] = value
             else:
                 parent.append(value)
-        except (KeyError, IndexError, TypeError):
-            continue  # an earlier mutation removed this path
+        except (KeyError, IndexError, TypeError, AttributeError):
+            continue  # an earlier mutation removed or moved this path
     outcome(yaml.safe_dump(spec, sort_keys=False).encode())
 
 
