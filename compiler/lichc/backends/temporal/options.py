@@ -6,17 +6,22 @@ explanation is always the code that is generated. No temporalio import here.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from lichc.plan import Job, Plan, RunStep
 from lichc.pysource import py_timedelta
 
-# The workflow's execution timeout sits this far above the job's own deadline
-# timer (10% of it, at least 1 minute, at most 1 hour), so that the deadline
-# fires first and the compensations have time to run.
+# The workflow's execution timeout sits above the job's own deadline timer by
+# the time the saga may need after it (see `saga_allowance`) plus a margin (10%
+# of the deadline, at least 1 minute, at most 1 hour), so that the deadline
+# fires first and the server never ends a run in the middle of a compensation.
 DEADLINE_MARGIN_SHARE = 10
 DEADLINE_MARGIN_MIN = timedelta(minutes=1)
 DEADLINE_MARGIN_MAX = timedelta(hours=1)
+# A compensation with `attempts: unlimited` and no `total_timeout` has no worst
+# case; the backstop allows it this many attempts.
+UNLIMITED_ATTEMPTS_ALLOWANCE = 10
 # A heartbeating activity beats this many times per heartbeat timeout.
 HEARTBEATS_PER_TIMEOUT = 3
 # Sync handlers run in a thread pool of this size per task queue; the worker
@@ -67,14 +72,49 @@ def heartbeat_interval(step: RunStep) -> timedelta | None:
 
 
 def execution_timeout(job: Job) -> timedelta | None:
-    """A backstop a margin above the job's own deadline timer."""
+    """A backstop above the job's own deadline timer: room for the saga, and a margin."""
     if job.deadline is None:
         return None
     margin = min(
         DEADLINE_MARGIN_MAX,
         max(DEADLINE_MARGIN_MIN, job.deadline / DEADLINE_MARGIN_SHARE),
     )
-    return job.deadline + margin
+    return job.deadline + _whole_seconds(saga_allowance(job)) + margin
+
+
+def _whole_seconds(duration: timedelta) -> timedelta:
+    """Rounded up: retry delays can make fractions nobody wants to read."""
+    return timedelta(seconds=math.ceil(duration.total_seconds()))
+
+
+def saga_allowance(job: Job) -> timedelta:
+    """The longest the saga can take once the deadline fires.
+
+    A step with a compensation that is in flight is awaited (one attempt, at
+    most its `timeout`; parallel branches together, so the longest), then every
+    compensation runs one after another, each in its worst case.
+    """
+    undoable = [s for s in job.run_steps() if s.compensate is not None]
+    if not undoable:
+        return timedelta(0)
+    in_flight = max(s.timeout for s in undoable)
+    return in_flight + sum((worst_case(s) for s in undoable), timedelta(0))
+
+
+def worst_case(step: RunStep) -> timedelta:
+    """Longest an activity with this step's options can take, all retries included:
+    every attempt timing out, with the retry delays between them."""
+    r = step.retry
+    attempts = r.attempts
+    if attempts is None:
+        if step.total_timeout is not None:
+            return step.total_timeout
+        attempts = UNLIMITED_ATTEMPTS_ALLOWANCE
+    delays = sum(r.delay_before_retry(n) for n in range(1, attempts))
+    total = step.timeout * attempts + timedelta(seconds=delays)
+    if step.total_timeout is not None:
+        return min(total, step.total_timeout)
+    return total
 
 
 def activities_per_second(plan: Plan) -> dict[str, float]:
