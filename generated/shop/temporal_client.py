@@ -87,7 +87,7 @@ async def start_process_order(
         input,
         id=f"order-{input.order_id}",
         task_queue="orders",
-        execution_timeout=timedelta(days=7, hours=1),
+        execution_timeout=timedelta(days=7, hours=1, minutes=45, seconds=36),
     )
 
 

@@ -139,6 +139,17 @@ class RunView:
     call: Call
     undo: Call | None
 
+    @property
+    def undo_needs_result(self) -> bool:
+        """The compensation's args use the step's own result, which a step
+        cancelled while it ran never returned."""
+        if self.undo is None:
+            return False
+        return any(
+            isinstance(v, StepRef) and v.step == self.step.name
+            for v in self.undo.values
+        )
+
 
 @dataclass(frozen=True)
 class Config:
@@ -146,6 +157,7 @@ class Config:
     step: RunStep
     timeouts: tuple[tuple[str, str], ...]
     retry: tuple[tuple[str, str], ...]
+    cancellation_type: str | None  # ActivityCancellationType member, if not the default
 
 
 @dataclass(frozen=True)
@@ -434,7 +446,13 @@ def _config(name: str, step: RunStep) -> Config:
         (key, py_timedelta(value))
         for key, value in options.activity_timeouts(step).items()
     )
-    return Config(name, step, timeouts, tuple(options.retry_policy(step).items()))
+    return Config(
+        name,
+        step,
+        timeouts,
+        tuple(options.retry_policy(step).items()),
+        options.cancellation_type(step),
+    )
 
 
 def _workflow(

@@ -64,6 +64,14 @@ def activity_timeouts(step: RunStep) -> dict[str, timedelta]:
     return {key: value for key, value in options.items() if value is not None}
 
 
+def cancellation_type(step: RunStep) -> str | None:
+    """A step with a compensation is awaited when cancelled (it may finish, or
+    stop part-way, and is then compensated); others keep TRY_CANCEL."""
+    if step.compensate is None:
+        return None
+    return "WAIT_CANCELLATION_COMPLETED"
+
+
 def heartbeat_interval(step: RunStep) -> timedelta | None:
     """How often a heartbeating activity beats on its own while its handler runs."""
     if step.heartbeat is None:

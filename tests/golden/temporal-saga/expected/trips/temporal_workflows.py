@@ -4,7 +4,8 @@
 Workflow code only orchestrates: it runs in Temporal's sandbox and is replayed,
 so it calls handlers through activities (temporal_activities.py) and waits with
 durable timers. Each workflow takes its job's input model, answers the `status`
-query, and undoes completed steps (saga) when a later one fails.
+query, and undoes completed steps (saga) when a later one fails, when the
+job's deadline passes or when the workflow is cancelled.
 
 Annotations are evaluated when the module loads (no `from __future__ import
 annotations`): the sandbox loads this module for every workflow run, and
@@ -19,7 +20,12 @@ from typing import Any, NoReturn, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError, FailureError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    FailureError,
+    is_cancelled_exception,
+)
 
 with workflow.unsafe.imports_passed_through():
     # `import a.b as c`, not `from . import b`: a submodule reached through
@@ -42,6 +48,7 @@ class JobStatus:
     current: str | None = None  # the step running (or sleeping, or waiting) now
     completed: list[str] = field(default_factory=list)  # finished steps, in order
     compensated: list[str] = field(default_factory=list)  # undone steps, in order
+    problems: list[str] = field(default_factory=list)  # steps that could not be undone
 
 
 class JobRun:
@@ -53,7 +60,7 @@ class JobRun:
         self.signals: dict[str, dict[str, Any] | None] = {}
         self._undo: list[tuple[str, Undo]] = []
         self._compensate_on_failure = True
-        self._timed_out = False
+        self._stopped: str | None = None  # "timeout" or "cancelled", once stopped
 
     def start(self, step: str) -> None:
         self.status.current = step
@@ -63,6 +70,34 @@ class JobRun:
         self.status.completed.append(step)
         if undo is not None:
             self._undo.append((step, undo))
+        if self._stopped is not None:  # it finished while being cancelled
+            raise asyncio.CancelledError
+
+    async def undoable(
+        self, step: str, activity: Awaitable[T], undo: Undo, needs_result: bool = False
+    ) -> T:
+        """Await a step that has a compensation, and keep how to undo it once
+        it may have taken effect: when it finished, or was cancelled while it
+        ran (its activity waits for the cancellation to complete)."""
+        try:
+            result = await activity
+        except ActivityError as error:
+            if is_cancelled_exception(error) and error.started_event_id:
+                self._cancelled_while_running(step, undo, needs_result)
+            raise
+        self.done(step, undo)
+        return result
+
+    def _cancelled_while_running(
+        self, step: str, undo: Undo, needs_result: bool
+    ) -> None:
+        if not needs_result:
+            self._undo.append((step, undo))
+            return
+        self.status.problems.append(
+            f"step {step} was cancelled while it ran and may have taken effect; "
+            "its compensation needs its result, so it was not undone"
+        )
 
     def receive(self, signal: str, payload: dict[str, Any] | None) -> None:
         """Keep a signal's payload until its step asks; the first one counts."""
@@ -92,30 +127,35 @@ class JobRun:
             ) from None
         return self.signals[signal]
 
-    async def parallel(self, *branches: Awaitable[None]) -> None:
-        """Run branches together; once all have settled, raise the first failure."""
-        outcomes = await asyncio.gather(*branches, return_exceptions=True)
-        for outcome in outcomes:
-            if isinstance(outcome, BaseException):
-                raise outcome
+    async def parallel(self, *branches: Coroutine[Any, Any, None]) -> None:
+        """Run branches together; the first failure cancels the others, whose
+        end is awaited (what they did gets compensated), and is then raised."""
+        tasks = [asyncio.create_task(branch) for branch in branches]
+        try:
+            await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        finally:  # after a failure, or when the job is stopped
+            for task in tasks:
+                task.cancel()
+            await workflow.wait(tasks)
+        for task in tasks:
+            error = None if task.cancelled() else task.exception()
+            if error is not None and not is_cancelled_exception(error):
+                raise error
 
     async def run(self, steps: Coroutine[Any, Any, T], timeout: timedelta | None) -> T:
-        """Run the steps; on failure undo the completed ones, then fail."""
+        """Run the steps; on failure, at the deadline or when the workflow is
+        cancelled undo the completed ones, then fail (or end cancelled)."""
         task = asyncio.create_task(steps)
         if timeout is not None:
             # a durable timer; left pending when the job ends first, which
             # costs no command, where cancelling it would cost one
             asyncio.get_running_loop().call_later(
-                timeout.total_seconds(), self._deadline, task
+                timeout.total_seconds(), self._stop, task, "timeout"
             )
-        try:
-            result = await task
-        except asyncio.CancelledError:
-            if not self._timed_out:  # the workflow itself was cancelled
-                self.status.state = "cancelled"
-                for problem in await self.compensate():
-                    workflow.logger.error("%s", problem)
-                raise
+        await self._settled(task)
+        if self._stopped == "cancelled":
+            await self._cancelled()
+        if self._stopped == "timeout":
             await self._fail(
                 ApplicationError(
                     f"job {self.job} did not finish within its timeout of {timeout}",
@@ -123,42 +163,72 @@ class JobRun:
                     non_retryable=True,
                 )
             )
-        except FailureError as error:
+        error = task.exception()
+        if isinstance(error, FailureError):
             await self._fail(error)
+        result = task.result()  # raises any other error: a bug, not a job failure
         self.status.state = "completed"
         self.status.current = None
         return result
 
-    def _deadline(self, task: asyncio.Task[Any]) -> None:
-        if not task.done():
-            self._timed_out = True
+    async def _settled(self, task: asyncio.Task[Any]) -> None:
+        """Wait for the steps to end, stopping them if the workflow is cancelled."""
+        try:
+            # the workflow's cancel lands here, not in the running step (wait
+            # does not pass it on), so it is told apart from a step's failure
+            await workflow.wait([task])
+        except asyncio.CancelledError:
+            self._stop(task, "cancelled")
+            await workflow.wait([task])
+
+    def _stop(self, task: asyncio.Task[Any], why: str) -> None:
+        if not task.done() and self._stopped is None:
+            self._stopped = why
             task.cancel()
 
     async def compensate(self) -> list[str]:
         """Undo completed steps in reverse order; every one runs even if one fails."""
         state, self.status.state = self.status.state, "compensating"
-        problems = []
         while self._undo:
             step, undo = self._undo.pop()
             try:
                 await undo()
             except FailureError as error:
-                problems.append(f"compensation of {step} failed: {describe(error)}")
+                self.status.problems.append(
+                    f"compensation of {step} failed: {describe(error)}"
+                )
             else:
                 self.status.compensated.append(step)
         self.status.state = state
-        return problems
+        return self.status.problems
 
     async def _fail(self, error: Exception) -> NoReturn:
         problems = await self.compensate() if self._compensate_on_failure else []
         self.status.state = "failed"
         if problems:
-            raise ApplicationError(
-                "; ".join([describe(error), *problems]),
-                type="CompensationFailed",
-                non_retryable=True,
-            ) from error
+            raise compensation_failed(describe(error), problems) from error
         raise error
+
+    async def _cancelled(self) -> NoReturn:
+        """Undo, then end cancelled; fail instead if a step could not be undone,
+        so that the problems show in the workflow's result and history."""
+        self.status.state = "cancelled"
+        problems = await self.compensate()
+        if problems:
+            self.status.state = "failed"
+            raise compensation_failed(f"job {self.job} was cancelled", problems)
+        raise asyncio.CancelledError
+
+
+def compensation_failed(reason: str, problems: list[str]) -> ApplicationError:
+    """The job's failure when steps could not be undone: the message says why
+    the saga ran and what went wrong, the details list the problems."""
+    return ApplicationError(
+        "; ".join([reason, *problems]),
+        *problems,
+        type="CompensationFailed",
+        non_retryable=True,
+    )
 
 
 def describe(error: BaseException) -> str:
@@ -191,6 +261,8 @@ def payload_field(results: dict[str, Any], step: str, name: str) -> Any:
 TRIP_BOOK = workflow.ActivityConfig(
     task_queue="trips",
     start_to_close_timeout=timedelta(seconds=10),
+    # it has a compensation: when cancelled it is awaited, and undone if it ran
+    cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry_policy=RetryPolicy(
         initial_interval=timedelta(milliseconds=100),
         backoff_coefficient=2.0,
@@ -205,6 +277,8 @@ TRIP_PAY = workflow.ActivityConfig(
     start_to_close_timeout=timedelta(seconds=10),
     schedule_to_close_timeout=timedelta(minutes=1),
     schedule_to_start_timeout=timedelta(seconds=30),
+    # it has a compensation: when cancelled it is awaited, and undone if it ran
+    cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry_policy=RetryPolicy(
         initial_interval=timedelta(milliseconds=100),
         backoff_coefficient=2.0,
@@ -217,6 +291,8 @@ TRIP_PAY = workflow.ActivityConfig(
 TRIP_TELL_EMAIL = workflow.ActivityConfig(
     task_queue="trips",
     start_to_close_timeout=timedelta(seconds=10),
+    # it has a compensation: when cancelled it is awaited, and undone if it ran
+    cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry_policy=RetryPolicy(
         initial_interval=timedelta(milliseconds=100),
         backoff_coefficient=2.0,
@@ -296,16 +372,16 @@ class TripWorkflow:
         results: dict[str, Any] = {}
 
         job.start("book")
-        results["book"] = await workflow.execute_activity(
-            activities.trip_book,
-            args=[
-                input.order,
-                input.fail_at,
-            ],
-            **TRIP_BOOK,
-        )
-        job.done(
+        results["book"] = await job.undoable(
             "book",
+            workflow.execute_activity(
+                activities.trip_book,
+                args=[
+                    input.order,
+                    input.fail_at,
+                ],
+                **TRIP_BOOK,
+            ),
             undo=lambda: workflow.execute_activity(
                 activities.trip_book_compensate,
                 args=[
@@ -314,19 +390,20 @@ class TripWorkflow:
                 ],
                 **TRIP_BOOK,
             ),
+            needs_result=True,
         )
 
         job.start("pay")
-        results["pay"] = await workflow.execute_activity(
-            activities.trip_pay,
-            args=[
-                input.order,
-                input.fail_at,
-            ],
-            **TRIP_PAY,
-        )
-        job.done(
+        results["pay"] = await job.undoable(
             "pay",
+            workflow.execute_activity(
+                activities.trip_pay,
+                args=[
+                    input.order,
+                    input.fail_at,
+                ],
+                **TRIP_PAY,
+            ),
             undo=lambda: workflow.execute_activity(
                 activities.trip_pay_compensate,
                 args=[
@@ -338,16 +415,16 @@ class TripWorkflow:
         )
 
         async def branch_tell_email() -> None:
-            results["tell_email"] = await workflow.execute_activity(
-                activities.trip_tell_email,
-                args=[
-                    input.order,
-                    "email",
-                ],
-                **TRIP_TELL_EMAIL,
-            )
-            job.done(
+            results["tell_email"] = await job.undoable(
                 "tell_email",
+                workflow.execute_activity(
+                    activities.trip_tell_email,
+                    args=[
+                        input.order,
+                        "email",
+                    ],
+                    **TRIP_TELL_EMAIL,
+                ),
                 undo=lambda: workflow.execute_activity(
                     activities.trip_tell_email_compensate,
                     args=[
