@@ -3,16 +3,23 @@ from tests/e2e/specs/saga.yaml, on the session's dev server."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from types import ModuleType
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from tests.e2e.handlers.saga import CALLS
-from tests.support.temporal import Server, activity_types, history_of
+from tests.e2e.handlers.saga import CALLS, RELEASE
+from tests.support.temporal import (
+    Server,
+    activity_types,
+    cancel_requested,
+    history_of,
+    until,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -160,3 +167,147 @@ def test_schedules_are_created_once_and_updated_in_place(
     action = described.schedule.action
     assert action.workflow == "Nightly"
     assert action.task_queue == "trips"
+
+
+def test_parallel_fails_fast_and_compensates_what_ran(
+    temporal: Server, saga: Saga
+) -> None:
+    client_mod = saga["temporal_client"]
+    order = uuid.uuid4().hex
+
+    started = time.monotonic()
+    error, status, events = run_failing(
+        temporal, saga, lambda: client_mod.start_race(temporal.client, order=order)
+    )
+    # `stubborn` retries forever and the deadline is 10 minutes away: the
+    # failure of `doomed` ended the job, not the deadline
+    assert time.monotonic() - started < 60
+    assert isinstance(error.cause, ActivityError)
+    assert isinstance(error.cause.cause, ApplicationError)
+    assert error.cause.cause.type == "Broken"
+    assert error.cause.cause.message == "refused at once"
+    assert status["state"] == "failed"
+    assert "stubborn" not in status["completed"]
+    assert "doomed" not in status["compensated"]
+    assert status["compensated"][-1] == "book"
+    assert "quick" in status["compensated"]
+    types = activity_types(events)
+    assert "race.quick.compensate" in types
+    assert "race.doomed.compensate" not in types
+    assert types[-1] == "race.book.compensate"
+
+
+def test_step_in_flight_at_the_deadline_is_awaited_and_compensated(
+    temporal: Server, saga: Saga
+) -> None:
+    client_mod, worker = saga["temporal_client"], saga["temporal_worker"]
+    order = uuid.uuid4().hex
+
+    async def scenario() -> tuple[BaseException, Any, list[Any]]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_overdue(temporal.client, order=order)
+            try:
+                await until(
+                    lambda: cancel_requested(handle, "overdue.held"),
+                    "the deadline cancels step held",
+                )
+            finally:
+                RELEASE[order].set()  # `held` finishes after all: it took effect
+            with pytest.raises(WorkflowFailureError) as failed:
+                await handle.result()
+            status = await client_mod.status_overdue(temporal.client, handle.id)
+            return failed.value, status, await history_of(handle)
+
+    error, status, events = temporal.run(scenario())
+    assert isinstance(error.cause, ApplicationError)
+    assert error.cause.type == "JobTimeout"
+    assert status.completed == ["book", "nap", "held"]
+    assert status.compensated == ["held", "book"]
+    assert activity_types(events)[-2:] == [
+        "overdue.held.compensate",
+        "overdue.book.compensate",
+    ]
+    assert CALLS[order] == ["book", "hold", "unhold", "unbook"]
+
+
+def test_step_cancelled_while_it_ran_at_the_deadline_is_compensated(
+    temporal: Server, saga: Saga
+) -> None:
+    client_mod = saga["temporal_client"]
+    order = uuid.uuid4().hex
+
+    error, status, events = run_failing(
+        temporal, saga, lambda: client_mod.start_overbeat(temporal.client, order=order)
+    )
+    assert isinstance(error.cause, ApplicationError)
+    assert error.cause.type == "JobTimeout"
+    assert status["completed"] == ["nap"]  # it stopped part-way...
+    assert status["compensated"] == ["beating"]  # ...and may have taken effect
+    assert activity_types(events) == ["overbeat.beating", "overbeat.beating.compensate"]
+    assert CALLS[order] == ["beat", "beat cancelled", "unhold"]
+
+
+def cancel_errand(
+    temporal: Server, saga: Saga, order: str, fail_at: str, at: str
+) -> tuple[BaseException, Any, Any]:
+    """Start Errand, cancel it in step `at` (`hold` runs, or `gate` waits);
+    (error, status, describe)."""
+    client_mod, worker = saga["temporal_client"], saga["temporal_worker"]
+    if at == "gate":
+        RELEASE[order].set()
+
+    async def scenario() -> tuple[BaseException, Any, Any]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_errand(
+                temporal.client, order=order, fail_at=fail_at
+            )
+
+            async def arrived() -> bool:
+                if at == "hold":  # its activity runs
+                    return "hold" in CALLS[order]
+                status = await client_mod.status_errand(temporal.client, handle.id)
+                return bool(status.current == at)
+
+            try:
+                await until(arrived, f"step {at} is reached")
+                await handle.cancel()
+                with pytest.raises(WorkflowFailureError) as failed:
+                    await handle.result()
+            finally:
+                RELEASE[order].set()
+            status = await client_mod.status_errand(temporal.client, handle.id)
+            return failed.value, status, await handle.describe()
+
+    return temporal.run(scenario())
+
+
+def test_cancel_during_an_activity_compensates_and_ends_cancelled(
+    temporal: Server, saga: Saga
+) -> None:
+    order = uuid.uuid4().hex
+    error, status, described = cancel_errand(temporal, saga, order, "none", "hold")
+    assert isinstance(error.cause, CancelledError)
+    assert described.status == WorkflowExecutionStatus.CANCELED
+    assert status.state == "cancelled"
+    assert status.current == "hold"
+    assert status.compensated == ["pay"]
+    assert status.problems == []
+    assert CALLS[order] == ["pay", "hold", "refund"]
+
+
+@pytest.mark.parametrize("at", ["hold", "gate"])
+def test_failed_compensation_on_cancel_fails_the_run_and_says_why(
+    temporal: Server, saga: Saga, at: str
+) -> None:
+    order = uuid.uuid4().hex
+    error, status, described = cancel_errand(temporal, saga, order, "refund", at)
+    problem = "compensation of pay failed: Broken: refund refused"
+    assert isinstance(error.cause, ApplicationError)
+    assert error.cause.type == "CompensationFailed"
+    assert error.cause.message == f"job Errand was cancelled; {problem}"
+    assert error.cause.details == (problem,)
+    assert described.status == WorkflowExecutionStatus.FAILED
+    assert status.state == "failed"
+    assert status.current == at
+    assert status.problems == [problem]
+    assert status.compensated == []

@@ -154,6 +154,36 @@ async def wait_for_step(
     raise AssertionError(f"{workflow_id} never reached step {step}")
 
 
+async def until(
+    condition: Callable[[], Awaitable[bool]], what: str, deadline: float = 60.0
+) -> None:
+    """Poll `condition` until it holds; fail after `deadline` seconds."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + deadline
+    while not await condition():
+        if loop.time() > end:
+            raise AssertionError(f"never happened: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def cancel_requested(handle: WorkflowHandle[Any, Any], activity: str) -> bool:
+    """Whether the workflow has asked to cancel its activity of that type."""
+    events = await history_of(handle)
+    scheduled = {
+        e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    }
+    return any(
+        scheduled.get(
+            e.activity_task_cancel_requested_event_attributes.scheduled_event_id
+        )
+        == activity
+        for e in events
+        if e.HasField("activity_task_cancel_requested_event_attributes")
+    )
+
+
 async def history_of(handle: WorkflowHandle[Any, Any]) -> list[Any]:
     history = await handle.fetch_history()
     return list(history.events)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import defaultdict
 from typing import Any
 
 CALLS: dict[str, list[str]] = defaultdict(list)
+# per order: set by the test to let `hold` return
+RELEASE: dict[str, threading.Event] = defaultdict(threading.Event)
+# per order: set once a `notify` ran, which `refuse` waits for
+NOTIFIED: dict[str, threading.Event] = defaultdict(threading.Event)
 
 
 class Broken(Exception):
@@ -40,6 +45,7 @@ def refund(order: str, fail_at: str) -> dict[str, Any]:
 async def notify(order: str, channel: str) -> dict[str, Any]:
     await asyncio.sleep(0)
     CALLS[order].append(f"notify:{channel}")
+    NOTIFIED[order].set()
     return {"channel": channel}
 
 
@@ -55,3 +61,45 @@ def ship(
     if fail_at in ("ship", "refund"):
         raise Broken("carrier refused")
     return {"shipped": booking["booking"], "note": note}
+
+
+
+
+def refuse(order: str) -> dict[str, Any]:
+    """Fails for good, once a sibling branch has run (so that it has to be undone)."""
+    NOTIFIED[order].wait(timeout=60)
+    CALLS[order].append("refuse")
+    raise Broken("refused at once")
+
+
+def unrefuse(order: str) -> dict[str, Any]:
+    CALLS[order].append("unrefuse")
+    return {}
+
+
+def keep_failing(order: str) -> dict[str, Any]:
+    CALLS[order].append("keep_failing")
+    raise RuntimeError("not yet")
+
+
+def hold(order: str) -> dict[str, Any]:
+    """Runs until the test releases it (a bound keeps a broken test finite)."""
+    CALLS[order].append("hold")
+    released = RELEASE[order].wait(timeout=60)
+    return {"released": released}
+
+
+def unhold(order: str) -> dict[str, Any]:
+    CALLS[order].append("unhold")
+    return {}
+
+
+async def beat(order: str) -> dict[str, Any]:
+    """Runs until cancelled: it heartbeats (on its own), so it hears of it."""
+    CALLS[order].append("beat")
+    try:
+        await asyncio.sleep(60)
+    except asyncio.CancelledError:
+        CALLS[order].append("beat cancelled")
+        raise
+    return {}
