@@ -63,8 +63,6 @@ def ship(
     return {"shipped": booking["booking"], "note": note}
 
 
-
-
 def refuse(order: str) -> dict[str, Any]:
     """Fails for good, once a sibling branch has run (so that it has to be undone)."""
     NOTIFIED[order].wait(timeout=60)
