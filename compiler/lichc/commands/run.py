@@ -348,7 +348,7 @@ def status(spec_file: Path, job: str, job_id: str) -> None:
     """Where job JOB with id ID is, as JSON.
 
     Temporal: the workflow's `status` query (state, current step, completed
-    and compensated steps). Celery: the task's state, and its result once
+    and compensated steps, problems). Celery: the task's state, and its result once
     there is one.
     """
     target = Generated.load(spec_file, job)

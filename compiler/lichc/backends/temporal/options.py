@@ -187,7 +187,9 @@ def explain(job: Job, step: RunStep) -> list[tuple[str, str]]:
             (
                 "compensate",
                 f'"{activity_type(job, step, compensation=True)}" with this '
-                "step's retry policy and timeouts, in reverse order on failure",
+                "step's retry policy and timeouts, in reverse order on failure, "
+                "deadline or cancel; the step itself is awaited when cancelled "
+                "(cancellation_type=WAIT_CANCELLATION_COMPLETED)",
             )
         )
     return rows
