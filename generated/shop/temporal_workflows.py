@@ -71,7 +71,9 @@ class JobRun:
         self.status.completed.append(step)
         if undo is not None:
             self._undo.append((step, undo))
-        if self._stopped is not None:  # it finished while being cancelled
+        if self._stopped is not None:
+            # it finished while the job was being stopped: it counts (and is
+            # undone), but no further step may start
             raise asyncio.CancelledError
 
     async def undoable(
