@@ -15,6 +15,9 @@ from lichc.pysource import py_seconds
 SOFT_LIMIT_MARGIN = timedelta(seconds=1)
 # Celery's result_expires; a job's `id` is remembered (claimed) just as long.
 RESULT_EXPIRES = timedelta(days=1)
+# How long a client's claim of an `id` lasts while it sends the message; a
+# second start waits this long at most for a client that died while sending.
+CLAIM_PENDING_TTL = timedelta(seconds=10)
 # Redis visibility timeout: longest wait + longest attempt, plus this margin
 # (at least VISIBILITY_MIN_MARGIN, else VISIBILITY_MARGIN of the sum).
 VISIBILITY_MIN_MARGIN = timedelta(seconds=10)
