@@ -136,6 +136,22 @@ def test_total_timeout_cuts_the_attempt_in_progress(faults: cs.Project) -> None:
     assert handlers.calls(f"{k}:slept") == []
 
 
+def test_job_deadline_cuts_the_step_in_progress(faults: cs.Project) -> None:
+    runtime = faults.module("celery_runtime")
+    k = key()
+    result = faults.client.start_deadline(key=k)
+    with pytest.raises(
+        runtime.JobDeadlineExceeded, match=r"deadline\.second was still"
+    ):
+        result.get(timeout=RESULT_TIMEOUT)
+    first = handlers.calls(f"{k}:start")[0]
+    ended = cs.done_at(faults.app.backend.get_task_meta(result.id, cache=False))
+    # the second step started ~3s in; its own timeout (6s, soft 5.4s) would
+    # have run ~2.4s past the job's 6s, its limits ended at the deadline
+    assert ended - (first["at"] + 6) < 1.5, (first, ended)
+    assert len(handlers.calls(k)) == 1  # only the first step finished
+
+
 def test_id_claimed_by_a_client_that_died_is_sent_by_the_next(
     faults: cs.Project,
 ) -> None:

@@ -229,9 +229,17 @@ class Attempt:
     ) -> None:
         if not isinstance(exc, Exception):
             return
-        options = self.task.retry_options(exc, self.task.request)
+        request = self.task.request
+        options = self.task.retry_options(exc, request)
         if options is not None:
             raise self.task.retry(exc=exc, throw=False, **options) from exc
+        deadline = job_deadline(request.args or ())
+        if isinstance(exc, SoftTimeLimitExceeded) and deadline is not None:
+            if time.time() + SOFT_LIMIT_MARGIN >= deadline:  # cut short by it
+                raise JobDeadlineExceeded(
+                    f"{self.task.name} was still running at the job's deadline "
+                    f"({datetime.fromtimestamp(deadline, UTC).isoformat()})"
+                ) from exc
 
 
 class JobRequest(Request):
