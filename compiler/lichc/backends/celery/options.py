@@ -139,7 +139,8 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
         rows.append(
             (
                 "total_timeout",
-                f"no retry after {py_seconds(step.total_timeout)}s from the first send; message expires",
+                f"no retry after {py_seconds(step.total_timeout)}s from the first send; message expires; "
+                "the attempt in progress stops there",
             )
         )
     first = expires(step)
@@ -149,7 +150,8 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
         rows.append(
             (
                 "queue_timeout",
-                f"message expires {py_seconds(step.queue_timeout)}s after each send is due",
+                f"message expires {py_seconds(step.queue_timeout)}s after each send is due; "
+                "an expired message fails the job (JobExpired)",
             )
         )
     return rows
