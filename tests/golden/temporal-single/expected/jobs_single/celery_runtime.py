@@ -234,12 +234,11 @@ class Attempt:
         if options is not None:
             raise self.task.retry(exc=exc, throw=False, **options) from exc
         deadline = job_deadline(request.args or ())
-        if isinstance(exc, SoftTimeLimitExceeded) and deadline is not None:
-            if time.time() + SOFT_LIMIT_MARGIN >= deadline:  # cut short by it
-                raise JobDeadlineExceeded(
-                    f"{self.task.name} was still running at the job's deadline "
-                    f"({datetime.fromtimestamp(deadline, UTC).isoformat()})"
-                ) from exc
+        if isinstance(exc, SoftTimeLimitExceeded) and reached(deadline):
+            raise JobDeadlineExceeded(
+                f"{self.task.name} was still running at the job's deadline "
+                f"({datetime.fromtimestamp(deadline or 0, UTC).isoformat()})"
+            ) from exc
 
 
 class JobRequest(Request):
@@ -431,6 +430,12 @@ def job_deadline(args: Any) -> float | None:
         deadline = first.get("deadline")
         return float(deadline) if deadline is not None else None
     return None
+
+
+def reached(deadline: float | None) -> bool:
+    """Whether a soft time limit that fired now was the deadline's (the soft
+    limit is at most SOFT_LIMIT_MARGIN below it)."""
+    return deadline is not None and time.time() + SOFT_LIMIT_MARGIN >= deadline
 
 
 def stamp_first_due(
