@@ -311,7 +311,7 @@ class JobRequest(Request):
         task = self.task
         if not isinstance(task, JobTask) or worker_state.should_terminate:
             return False
-        if task.backend.get_state(self.id) == states.SUCCESS:
+        if self.succeeded_before():
             return False  # it completed and the process died afterwards
         if self.retry_timed_out(exc):
             return True
@@ -349,6 +349,15 @@ class JobRequest(Request):
             super().on_timeout(soft, timeout)
         finally:
             task.request_stack.pop()
+
+    def succeeded_before(self) -> bool:
+        """Whether the task stored its success (unknown when the result
+        backend cannot be read: then the attempt counts as failed)."""
+        try:
+            return bool(self.task.backend.get_state(self.id) == states.SUCCESS)
+        except Exception:
+            logger.exception("could not read the state of %s[%s]", self.name, self.id)
+            return False
 
     def retry_timed_out(self, exc: TimeLimitExceeded | WorkerLostError) -> bool:
         """Send the next attempt of a killed one; False when none is due."""
