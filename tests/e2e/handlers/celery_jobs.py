@@ -6,8 +6,10 @@ Each records its calls in Redis (the broker's, from REDIS_URL) under
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import time
 from typing import Any
 
@@ -133,3 +135,36 @@ def label(labels: list[str], options: dict[str, Any], note: str | None = None) -
     """Takes list, dict and optional inputs (for the golden specs' typed clients)."""
     record("label", labels=labels, options=options, note=note)
     return ",".join(labels)
+
+
+def kill_own_process(key: str) -> None:
+    """SIGKILLs the process that runs it (an OOM kill, a segfault)."""
+    record(key)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def fail_then_sleep(key: str, seconds: float) -> dict[str, Any]:
+    """The first call fails at once, later ones sleep `seconds`."""
+    count = record(key)
+    if count == 1:
+        raise FlakyError(f"call 1 of {key} fails")
+    time.sleep(seconds)
+    record(f"{key}:slept")
+    return {"key": key, "calls": count}
+
+
+# What a module-level async client keeps: objects bound to the running loop.
+_LOOP_BOUND: dict[str, Any] = {}
+
+
+async def loop_bound(key: str) -> dict[str, Any]:
+    """Uses an asyncio.Event created on its first call, as a cached async
+    client would: waiting on it from another event loop raises RuntimeError."""
+    loop = asyncio.get_running_loop()
+    event = _LOOP_BOUND.setdefault("event", asyncio.Event())
+    first = _LOOP_BOUND.setdefault("loop", loop)
+    event.clear()
+    loop.call_soon(event.set)
+    await event.wait()
+    count = record(key, loop=id(loop))
+    return {"calls": count, "same_loop": first is loop, "pid": os.getpid()}

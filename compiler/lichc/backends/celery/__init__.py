@@ -52,6 +52,8 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "g": g,
         **_imports(module, g),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
+        "claim_pending_ttl": py_seconds(options.CLAIM_PENDING_TTL),
+        "soft_limit_margin": py_seconds(options.SOFT_LIMIT_MARGIN),
         # an f-string over celery_runtime.py's PROJECT constant
         "key_prefix": "f" + py_str(options.key_prefix("{PROJECT}")),
         "longest_wait": py_seconds(wait),
@@ -93,6 +95,8 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".celery_runtime", "Context")
             if any(not task.last for task in view.tasks):
                 tasks.add(".celery_runtime", "with_result")
+            if any(model.reads_step_field(task.step) for task in view.tasks):
+                tasks.add(".celery_runtime", "step_field")
             client.add(".celery_runtime", "new_context", g["new_context"])
             celery.add("celery", "chain", g["chain"])
         if view.joins:

@@ -107,6 +107,7 @@ RESERVED = {
     "call",
     "result",
     "self",
+    "step_field",
     "steps",
     "with_result",
 } | AMBIGUOUS
@@ -164,7 +165,7 @@ def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
             for f in job.inputs
         ]
     else:
-        pairs = [(a.name, arg_expression(a.value, 12)) for a in step.args]
+        pairs = [(a.name, arg_expression(a.value, 12, a.name)) for a in step.args]
     parts = [handler, *(py_keyword(k, v, 12) for k, v in pairs)]
     return py_call("call", parts, 8, lead=lead, force=bool(pairs))
 
@@ -306,6 +307,14 @@ def _signature(task: TaskView, countdown: timedelta, *, first: bool) -> list[str
     return parts
 
 
+def reads_step_field(step: RunStep) -> bool:
+    """Whether a step's arguments read `${steps.S.F}` (through `step_field`)."""
+    return any(
+        isinstance(a.value, StepRef) and a.value.field is not None
+        for a in step.args or []
+    )
+
+
 def id_expression(template: IdTemplate) -> list[str]:
     """The Celery task id from the validated input `data`, as plain code."""
     return [
@@ -322,12 +331,19 @@ def id_value(template: IdTemplate, values: dict[str, Any]) -> str:
     )
 
 
-def arg_expression(value: InputRef | StepRef | Literal_, indent: int) -> str:
+def arg_expression(
+    value: InputRef | StepRef | Literal_, indent: int, keyword: str = ""
+) -> str:
+    """The value of argument `keyword` (on a line of its own at `indent`)."""
     if isinstance(value, InputRef):
         return f'context["input"][{py_str(value.field)}]'
     if isinstance(value, StepRef):
-        found = f'context["steps"][{py_str(value.step)}]'
-        return found if value.field is None else f"{found}[{py_str(value.field)}]"
+        if value.field is None:
+            return f'context["steps"][{py_str(value.step)}]'
+        # checked by step_field: a missing field fails at once, unretried
+        lead = f"{keyword}="
+        parts = ["context", py_str(value.step), py_str(value.field)]
+        return py_call("step_field", parts, indent, ",", lead=lead)[len(lead) : -1]
     return py_literal(value.value, indent)
 
 

@@ -15,6 +15,9 @@ from lichc.pysource import py_seconds
 SOFT_LIMIT_MARGIN = timedelta(seconds=1)
 # Celery's result_expires; a job's `id` is remembered (claimed) just as long.
 RESULT_EXPIRES = timedelta(days=1)
+# How long a client's claim of an `id` lasts while it sends the message; a
+# second start waits this long at most for a client that died while sending.
+CLAIM_PENDING_TTL = timedelta(seconds=10)
 # Redis visibility timeout: longest wait + longest attempt, plus this margin
 # (at least VISIBILITY_MIN_MARGIN, else VISIBILITY_MARGIN of the sum).
 VISIBILITY_MIN_MARGIN = timedelta(seconds=10)
@@ -136,7 +139,8 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
         rows.append(
             (
                 "total_timeout",
-                f"no retry after {py_seconds(step.total_timeout)}s from the first send; message expires",
+                f"no retry after {py_seconds(step.total_timeout)}s from the first send; message expires; "
+                "the attempt in progress stops there",
             )
         )
     first = expires(step)
@@ -146,7 +150,8 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
         rows.append(
             (
                 "queue_timeout",
-                f"message expires {py_seconds(step.queue_timeout)}s after each send is due",
+                f"message expires {py_seconds(step.queue_timeout)}s after each send is due; "
+                "an expired message fails the job (JobExpired)",
             )
         )
     return rows

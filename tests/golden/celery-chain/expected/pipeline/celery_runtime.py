@@ -10,6 +10,12 @@ dead-letter rules of jobs.yaml, written once instead of in every task.
 - `expires` of each send is the earlier of queue_timeout after the message is
   due and total_timeout after the first send was due; no retry is sent past
   total_timeout or the job's deadline.
+- An attempt never runs past total_timeout or the job's deadline: its time
+  limits are cut to what is left when it starts (`JobRequest.time_limits`).
+- A pool process that dies mid-task (OOM kill, segfault) is a failed attempt,
+  retried like a hard timeout (`JobRequest.on_failure`).
+- A message that expires before it runs fails the job with `JobExpired`: its
+  own result, and the rest of its chain, so `start_x(...).get()` raises.
 - After the last attempt, jobs with `dead_letter` store the task, its
   arguments, the error, the traceback and the attempt count in Redis.
 """
@@ -19,7 +25,9 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
 import random
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -33,11 +41,18 @@ from zoneinfo import ZoneInfo
 import redis
 from celery import Task, states
 from celery.app.task import Context as Request_
-from celery.exceptions import Ignore, SoftTimeLimitExceeded, TimeLimitExceeded
+from celery.exceptions import (
+    Ignore,
+    SoftTimeLimitExceeded,
+    TimeLimitExceeded,
+    WorkerLostError,
+)
 from celery.result import AsyncResult
 from celery.schedules import crontab
+from celery.signals import task_failure
 from celery.utils.log import get_task_logger
 from celery.utils.time import ffwd
+from celery.worker import state as worker_state
 from celery.worker.request import Request
 from celery.worker.state import task_ready
 
@@ -46,9 +61,16 @@ from . import settings
 PROJECT = "pipeline"
 KEY_PREFIX = f"lichc:{PROJECT}:"
 FIRST_DUE = "lichc_first_due"  # message header: when the first send was due
-CLAIM_PENDING_TTL = 60  # seconds an id stays claimed while its message is sent
+# seconds an id stays claimed while its message is sent: a send takes far less
+# (kombu gives up on a broker it cannot reach within seconds), so a claim
+# still "sending" after this belongs to a client that died before sending
+CLAIM_PENDING_TTL = 10
+CLAIM_POLL = 0.05  # seconds between looks at another client's pending claim
 CLAIM_TTL = 86400  # seconds, = result_expires: how long an id is remembered
-TIMEOUTS = (SoftTimeLimitExceeded, TimeLimitExceeded)
+SOFT_LIMIT_MARGIN = 1  # seconds the soft limit is below the hard one (at most 10%)
+# failed attempts that are retried whatever retry_on or non_retryable say:
+# timeouts, and a pool process that died under the handler
+ALWAYS_RETRIED = (SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError)
 P = ParamSpec("P")
 
 # What a multi-step job's chain carries from step to step: input, steps, deadline.
@@ -58,6 +80,15 @@ logger = get_task_logger(__name__)
 
 class JobDeadlineExceeded(Exception):
     """A step of a multi-step job was due to start after the job's `timeout`."""
+
+
+class JobExpired(Exception):
+    """A job's message expired (queue_timeout, total_timeout) before it ran."""
+
+
+class MissingField(Exception):
+    """`${steps.S.F}`: step S returned no field F. Never retried: the step
+    that returned the result has completed and will not return another."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +102,11 @@ class RetryPolicy:
     non_retryable: tuple[type[BaseException], ...] = ()
 
     def retries(self, exc: BaseException) -> bool:
-        """Whether this error may be retried (timeouts always may)."""
-        if isinstance(exc, TIMEOUTS):
+        """Whether this error may be retried (timeouts and lost workers always
+        may, a missing result field never)."""
+        if isinstance(exc, ALWAYS_RETRIED):
             return True
-        if isinstance(exc, self.non_retryable):
+        if isinstance(exc, (MissingField, *self.non_retryable)):
             return False
         return not self.retry_on or isinstance(exc, self.retry_on)
 
@@ -169,7 +201,8 @@ class JobTask(Task[Any, Any]):
             "chain": request.chain or [],
             "error": f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}",
             "traceback": str(getattr(einfo, "traceback", "") or ""),
-            "attempts": request.retries + 1,
+            # an expired message's attempt never ran
+            "attempts": request.retries + (0 if isinstance(exc, JobExpired) else 1),
         }
         try:
             DeadLetters(self.policy.dead_letter).add(record)
@@ -196,21 +229,71 @@ class Attempt:
     ) -> None:
         if not isinstance(exc, Exception):
             return
-        options = self.task.retry_options(exc, self.task.request)
+        request = self.task.request
+        options = self.task.retry_options(exc, request)
         if options is not None:
             raise self.task.retry(exc=exc, throw=False, **options) from exc
+        deadline = job_deadline(request.args or ())
+        if isinstance(exc, SoftTimeLimitExceeded) and reached(deadline):
+            raise JobDeadlineExceeded(
+                f"{self.task.name} was still running at the job's deadline "
+                f"({datetime.fromtimestamp(deadline or 0, UTC).isoformat()})"
+            ) from exc
 
 
 class JobRequest(Request):
-    """The worker's view of a message: a hard time limit becomes a retry.
+    """The worker's view of a message: a hard time limit or a lost pool
+    process becomes a retry, and an attempt's time limits end at the job's.
 
     Celery fails a task that hits its hard `time_limit`; jobs.yaml says a
     timed-out attempt is retried like any other failed attempt. The pool
     reports a hard timeout twice (on_failure, then on_timeout): the first
     decides, once, and both step aside when the attempt is retried.
+
+    Celery requeues a task whose pool process died (`reject_on_worker_lost`)
+    without counting it, so a handler that kills its process would run
+    forever; here that attempt counts: retried with the policy's countdown, or
+    failed (and dead-lettered) when no attempt is left.
     """
 
     timeout_retried: bool | None = None
+    expiry_failed = False
+    message_limits: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def time_limits(self) -> tuple[float | None, float | None]:
+        """(hard, soft) limits of the attempt, read by the worker as it
+        starts it: the task's, or the message's, cut to end at the job's
+        total_timeout or deadline."""
+        hard, soft = self.message_limits
+        hard = hard or self.task.time_limit
+        soft = soft or self.task.soft_time_limit
+        end = self.attempt_deadline()
+        if hard is None or end is None:
+            return hard, soft
+        left = end - time.time()
+        if left <= 0 or left >= hard:
+            # past the end: the expiry and deadline checks fail it clearly
+            return hard, soft
+        return left, min(soft or left, left - min(SOFT_LIMIT_MARGIN, left / 10))
+
+    @time_limits.setter
+    def time_limits(self, limits: tuple[float | None, float | None]) -> None:
+        self.message_limits = limits
+
+    def attempt_deadline(self) -> float | None:
+        """When the job's total_timeout or deadline ends, None without one."""
+        task = self.task
+        if not isinstance(task, JobTask):
+            return None
+        ends = []
+        first_due = self.request_dict.get(FIRST_DUE)
+        if task.policy.total_timeout is not None and first_due is not None:
+            ends.append(float(first_due) + task.policy.total_timeout)
+        deadline = job_deadline(self.args)
+        if deadline is not None:
+            ends.append(deadline)
+        return min(ends, default=None)
 
     def on_failure(
         self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
@@ -218,7 +301,41 @@ class JobRequest(Request):
         exc = getattr(exc_info.exception, "exc", exc_info.exception)
         if isinstance(exc, TimeLimitExceeded) and self.retry_timed_out(exc):
             return
+        if isinstance(exc, WorkerLostError) and self.worker_lost(exc, exc_info):
+            return
         super().on_failure(exc_info, send_failed_event, return_ok)
+
+    def worker_lost(self, exc: WorkerLostError, exc_info: Any) -> bool:
+        """Retry or fail an attempt whose pool process died; False leaves it
+        to Celery (a shutting-down worker requeues its tasks uncounted)."""
+        task = self.task
+        if not isinstance(task, JobTask) or worker_state.should_terminate:
+            return False
+        if self.succeeded_before():
+            return False  # it completed and the process died afterwards
+        if self.retry_timed_out(exc):
+            return True
+        task_ready(self)
+        logger.error("%s[%s] failed: %s", self.name, self.id, exc)
+        context = self.context()
+        task.backend.mark_as_failure(self.id, exc, exc_info.traceback, request=context)
+        task.request_stack.push(context)  # the attempt count, for on_failure
+        try:
+            task.on_failure(exc, self.id, self.args, self.kwargs, exc_info)
+            task_failure.send(
+                sender=task,
+                task_id=self.id,
+                exception=exc,
+                args=self.args,
+                kwargs=self.kwargs,
+                traceback=exc_info.traceback,
+                einfo=exc_info,
+            )
+        finally:
+            task.request_stack.pop()
+        self.acknowledge()
+        self.send_event("task-failed", exception=repr(exc), traceback="")
+        return True
 
     def on_timeout(self, soft: bool, timeout: float) -> None:
         task = self.task
@@ -233,7 +350,16 @@ class JobRequest(Request):
         finally:
             task.request_stack.pop()
 
-    def retry_timed_out(self, exc: TimeLimitExceeded) -> bool:
+    def succeeded_before(self) -> bool:
+        """Whether the task stored its success (unknown when the result
+        backend cannot be read: then the attempt counts as failed)."""
+        try:
+            return bool(self.task.backend.get_state(self.id) == states.SUCCESS)
+        except Exception:
+            logger.exception("could not read the state of %s[%s]", self.name, self.id)
+            return False
+
+    def retry_timed_out(self, exc: TimeLimitExceeded | WorkerLostError) -> bool:
         """Send the next attempt of a killed one; False when none is due."""
         task = self.task
         if self.timeout_retried is not None or not isinstance(task, JobTask):
@@ -244,9 +370,10 @@ class JobRequest(Request):
         if options is None:
             return False
         logger.error(
-            "Hard time limit exceeded for %s[%s]; retrying in %.1fs",
+            "%s[%s] was killed (%r); retrying in %.1fs",
             self.name,
             self.id,
+            exc,
             options["countdown"],
         )
         task_ready(self)
@@ -257,6 +384,45 @@ class JobRequest(Request):
         self.acknowledge()
         self.send_event("task-retried", exception=repr(exc), traceback="")
         return True
+
+    def revoked(self) -> bool:
+        """Whether to skip the message; an expired one also fails its job."""
+        if not super().revoked():
+            return False
+        if not self.expiry_failed and self.has_expired():
+            self.expiry_failed = True
+            self.fail_expired()
+        return True
+
+    def has_expired(self) -> bool:
+        expires = self.expires
+        if not isinstance(self.task, JobTask) or expires is None:
+            return False
+        return datetime.now(UTC if expires.tzinfo else None) > expires
+
+    def fail_expired(self) -> None:
+        """Celery marks an expired task REVOKED and sends nothing after it, so
+        the job's result (a chain's last task) would never be set: fail this
+        task and the rest of its chain instead, and dead-letter it."""
+        task = self.task
+        assert isinstance(task, JobTask)
+        assert self.expires is not None
+        exc = JobExpired(
+            f"{self.name} expired before it ran (at "
+            f"{self.expires.isoformat()}, from queue_timeout or total_timeout)"
+        )
+        logger.error("%s[%s] failed: %s", self.name, self.id, exc)
+        context = self.context()
+        # Celery has already told a chord that this part is done
+        # (mark_as_revoked): fail the task and its chain, not the chord again.
+        task.backend.mark_as_failure(
+            self.id, exc, request=Request_(vars(context), chord=None)
+        )
+        task.request_stack.push(context)  # the attempt count, for on_failure
+        try:
+            task.on_failure(exc, self.id, self.args, self.kwargs, None)
+        finally:
+            task.request_stack.pop()
 
     def context(self) -> Request_:
         """The task's request, with chain and chord, as the pool process sees it."""
@@ -273,6 +439,12 @@ def job_deadline(args: Any) -> float | None:
         deadline = first.get("deadline")
         return float(deadline) if deadline is not None else None
     return None
+
+
+def reached(deadline: float | None) -> bool:
+    """Whether a soft time limit that fired now was the deadline's (the soft
+    limit is at most SOFT_LIMIT_MARGIN below it)."""
+    return deadline is not None and time.time() + SOFT_LIMIT_MARGIN >= deadline
 
 
 def stamp_first_due(
@@ -294,11 +466,40 @@ def stamp_first_due(
 
 
 def call(handler: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
-    """Call a handler (sync, or async: then run to completion) and return its result."""
+    """Call a handler (sync, or async: then run to completion on this thread's
+    event loop) and return its result."""
     result = handler(*args, **kwargs)
-    if inspect.isawaitable(result):
-        return asyncio.run(_awaited(result))
-    return result
+    if not inspect.isawaitable(result):
+        return result
+    runner = event_loop_runner()
+    try:
+        return runner.run(_awaited(result))
+    except BaseException:
+        if any(not t.done() for t in asyncio.all_tasks(runner.get_loop())):
+            # interrupted mid-run (a soft time limit): start afresh next time
+            # rather than resume the abandoned coroutine with the next call's
+            _runners.runner = None
+            runner.close()
+        raise
+
+
+class _Runners(threading.local):
+    runner: asyncio.Runner | None = None
+    pid: int | None = None
+
+
+_runners = _Runners()
+
+
+def event_loop_runner() -> asyncio.Runner:
+    """One event loop per worker process and thread, kept across calls, so
+    clients a handler's module binds to the running loop keep working
+    (`asyncio.run` would give each call a new loop). A forked pool process
+    gets its own."""
+    if _runners.runner is None or _runners.pid != os.getpid():
+        _runners.runner = asyncio.Runner()
+        _runners.pid = os.getpid()
+    return _runners.runner
 
 
 async def _awaited(result: Any) -> Any:
@@ -314,6 +515,14 @@ def new_context(data: dict[str, Any], timeout: float | None) -> Context:
 def with_result(context: Context, step: str, result: Any) -> Context:
     """The context the next step receives: this step's result added."""
     return {**context, "steps": {**context["steps"], step: result}}
+
+
+def step_field(context: Context, step: str, name: str) -> Any:
+    """`${steps.STEP.NAME}`: a field of a step's result, which must have it."""
+    result = context["steps"][step]
+    if not isinstance(result, dict) or name not in result:
+        raise MissingField(f"step {step} returned no field {name!r}")
+    return result[name]
 
 
 def merge(contexts: list[Context]) -> Context:
@@ -340,22 +549,46 @@ def broker_redis() -> redis.Redis:
 def send_once(task_id: str, send: Callable[[], AsyncResult[Any]]) -> AsyncResult[Any]:
     """Send a job with an `id` unless a job with that id was already started.
 
-    The id is claimed with SET NX, briefly while the message is sent, then for
-    CLAIM_TTL seconds. A second start returns the first one's result handle.
+    The id is claimed with SET NX, for CLAIM_PENDING_TTL seconds while the
+    message is sent, then for CLAIM_TTL seconds. A second start returns the
+    first one's result handle once that one is sent; while it is being sent
+    the second start waits. A claimer that dies before sending leaves a
+    pending claim that expires (a failed send deletes it at once): the next
+    start then claims the id (SET NX again, so one of several does) and sends.
     """
     from .celery_app import app
 
     key = f"{KEY_PREFIX}id:{task_id}"
     client = results_redis()
-    if not client.set(key, "sending", nx=True, ex=CLAIM_PENDING_TTL):
-        return AsyncResult(task_id, app=app)
+    pending = f"sending:{uuid.uuid4().hex}"
+    give_up = time.monotonic() + 2 * CLAIM_PENDING_TTL
+    while not client.set(key, pending, nx=True, ex=CLAIM_PENDING_TTL):
+        raw: Any = client.get(key)
+        claim = raw.decode() if isinstance(raw, bytes) else raw
+        if claim is not None and not claim.startswith("sending"):
+            return AsyncResult(task_id, app=app)  # sent by an earlier start
+        if time.monotonic() > give_up:
+            raise TimeoutError(f"the id {task_id} stays claimed but is never sent")
+        time.sleep(CLAIM_POLL)  # pending (or just lapsed): look again
     try:
         result = send()
     except BaseException:
-        client.delete(key)
+        release_claim(client, key, pending)
         raise
     client.set(key, "sent", ex=CLAIM_TTL)
     return result
+
+
+def release_claim(client: redis.Redis, key: str, pending: str) -> None:
+    """Delete a pending claim if it is still this client's (it may have lapsed
+    and been taken by another start meanwhile)."""
+    client.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then"
+        " return redis.call('del', KEYS[1]) end return 0",
+        1,
+        key,
+        pending,
+    )
 
 
 # -- dead letters ------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from .celery_runtime import (
     RetryPolicy,
     call,
     merge,
+    step_field,
     with_result,
 )
 
@@ -93,7 +94,7 @@ def report_double(self: JobTask, context: Context) -> Context:
     with self.attempt():
         result = call(
             double,
-            value=context["steps"]["add"]["total"],
+            value=step_field(context, "add", "total"),
         )
     return with_result(context, "double", result)
 
@@ -220,7 +221,7 @@ def report_describe(self: JobTask, context: Context) -> Any:
     with self.attempt():
         return call(
             describe,
-            total=context["steps"]["add"]["total"],
+            total=step_field(context, "add", "total"),
             doubled=context["steps"]["double"],
             label=context["input"]["label"],
         )
