@@ -15,6 +15,7 @@ from lichc.build import Source, compile_plan
 from lichc.plan import Plan
 from lichc.pysource import py_call
 from tests.support.cli import run_lichc
+from tests.support.plans import plan_of as plan_of_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -31,6 +32,35 @@ def test_visibility_timeout_covers_the_longest_wait_and_attempt() -> None:
     assert wait == timedelta(seconds=60)
     assert attempt == timedelta(minutes=5)
     assert options.visibility_timeout(wait, attempt) == timedelta(seconds=450)
+
+
+def test_visibility_timeout_exceeds_the_countdown_of_consecutive_sleeps() -> None:
+    plan = plan_of_text(
+        """
+        version: 1
+        jobs:
+          Napper:
+            engine: celery
+            steps:
+              - {name: a, run: m.x:a}
+              - {name: first_nap, sleep: 30m}
+              - {name: second_nap, sleep: 30m}
+              - {name: b, run: m.x:b}
+        """
+    )
+    # the countdown the generated client sends with step b: both sleeps
+    (view,) = model.build(plan).jobs
+    countdowns = [
+        part.removeprefix("countdown=")
+        for stage in view.stages
+        for signature in stage.signatures
+        for part in signature
+        if part.startswith("countdown=")
+    ]
+    assert countdowns == ["3600"]
+    wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
+    visibility = options.visibility_timeout(wait, attempt)
+    assert visibility > timedelta(seconds=3600) + attempt
 
 
 def test_visibility_timeout_margin_is_at_least_ten_seconds() -> None:

@@ -190,6 +190,16 @@ class Job:
             elif isinstance(step, ParallelStep):
                 yield from step.branches
 
+    def sleep_runs(self) -> Iterator[tuple[SleepStep, ...]]:
+        """Each run of consecutive sleeps: on Celery one countdown of their sum."""
+        run: list[SleepStep] = []
+        for step in (*self.steps, None):
+            if isinstance(step, SleepStep):
+                run.append(step)
+            elif run:
+                yield tuple(run)
+                run = []
+
     def named_steps(self) -> Iterator[Step]:
         """Every step and branch, for name lookups."""
         for step in self.steps:

@@ -450,12 +450,28 @@ def _celery_only(job: Job) -> Iterator[Diagnostic]:
             yield Diagnostic(
                 f"wait_for needs Temporal; {runs_on}", (*s.path, "wait_for"), hint
             )
-        elif isinstance(s, SleepStep) and s.duration > CELERY_MAX_SLEEP:
-            yield Diagnostic(
-                f"a Celery sleep is a countdown and may be at most 1h (got {_fmt(s.duration)})",
-                (*s.path, "sleep"),
-                "long countdowns sit in the broker; use `engine: temporal` for durable timers",
+    yield from _celery_sleeps(job)
+
+
+def _celery_sleeps(job: Job) -> Iterator[Diagnostic]:
+    """Consecutive sleeps become one countdown of the next task, so their sum
+    is what must stay within the limit; the error points at the last of them."""
+    durable = "use `engine: temporal` for durable timers"
+    for run in job.sleep_runs():
+        total = sum((s.duration for s in run), timedelta(0))
+        if total <= CELERY_MAX_SLEEP:
+            continue
+        if len(run) == 1:
+            what = f"a Celery sleep is a countdown and may be at most 1h (got {_fmt(total)})"
+            hint = f"long countdowns sit in the broker; {durable}"
+        else:
+            parts = " + ".join(_fmt(s.duration) for s in run)
+            what = (
+                f"consecutive Celery sleeps {', '.join(s.name for s in run)} are one "
+                f"countdown of {_fmt(total)} ({parts}), and it may be at most 1h"
             )
+            hint = f"keep the sleeps between two steps within 1h in all, or {durable}"
+        yield Diagnostic(what, (*run[-1].path, "sleep"), hint)
 
 
 def _on_timeout_without_timeout(wait: WaitStep) -> Diagnostic:

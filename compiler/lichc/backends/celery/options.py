@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lichc.plan import Job, ParallelStep, Plan, RunStep, SleepStep
+from lichc.plan import Job, ParallelStep, Plan, RunStep
 from lichc.pysource import py_seconds
 
 # soft limit this far below timeout (at most 10%)
@@ -59,14 +59,15 @@ def expires(step: RunStep, countdown: timedelta = timedelta(0)) -> timedelta | N
 
 def longest_wait(plan: Plan) -> timedelta:
     """The longest time a Celery message may be held before it runs: a retry
-    countdown (max_delay), a sleep (countdown of the next step) or `expires`."""
+    countdown (max_delay), the sleeps before a step (its countdown) or `expires`."""
     waits = [timedelta(0)]
     for job in plan.jobs_on("celery"):
         for step in job.run_steps():
             if step.retry.attempts != 1:
                 waits.append(step.retry.max_delay)
             waits += [t for t in (step.queue_timeout, step.total_timeout) if t]
-        waits += [s.duration for s in job.steps if isinstance(s, SleepStep)]
+        # consecutive sleeps are one countdown of their sum
+        waits += [sum((s.duration for s in r), timedelta(0)) for r in job.sleep_runs()]
     return max(waits)
 
 
