@@ -174,3 +174,42 @@ def test_a_chains_own_queue_is_consumed_when_every_step_overrides_it(
     assert '"jobs.flow.p": {"queue": "jobq"}' in app
     compose = (tmp_path / "generated" / "docker-compose.yml").read_text()
     assert "celery-worker-jobq:" in compose
+
+
+def test_a_rediss_url_without_ssl_cert_reqs_verifies_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Celery raises "A rediss:// URL must have parameter ssl_cert_reqs" when
+    # the result backend is built; the generated settings add `required`.
+    import ssl
+
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "project: tlsapp\n"
+        "celery:\n"
+        "  broker: rediss://:secret@localhost:6380/0\n"
+        "  result_backend: ${TLS_RESULTS:-redis://localhost:6379/1}\n"
+        "jobs:\n"
+        "  Ping:\n"
+        "    engine: celery\n"
+        "    run: m.x:ping\n"
+    )
+    result = run_lichc("build", cwd=tmp_path)
+    assert result.code == 0, result.err
+    # read when the code runs: a placeholder's value gets the default too
+    monkeypatch.setenv("TLS_RESULTS", "rediss://localhost:6380/1?ssl_ca_certs=ca.pem")
+    monkeypatch.syspath_prepend(str(tmp_path / "generated"))
+    try:
+        app = importlib.import_module("tlsapp.celery_app").app
+        backend = app.backend  # built here: no server is needed
+        assert backend.connparams["ssl_cert_reqs"] == ssl.CERT_REQUIRED
+        assert backend.connparams["ssl_ca_certs"] == "ca.pem"
+        broker = app.connection_for_write()
+        assert broker.ssl == {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+        settings = importlib.import_module("tlsapp.settings")
+        kept = "rediss://h:6380/0?ssl_cert_reqs=none"
+        assert settings.redis_url(kept) == kept  # an explicit choice stays
+        assert settings.redis_url("redis://h:6379/0") == "redis://h:6379/0"
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "tlsapp"]:
+            del sys.modules[name]

@@ -414,8 +414,12 @@ def check_inputs(out: Output) -> None:
 
 def check_settings(out: Output) -> None:
     tree = out.module("settings")
+    # the value each function returns, or (Celery's URLs) the `url` it then
+    # passes to redis_url, which only adds TLS's ssl_cert_reqs default
     returns = {
-        f.name: f.body[-1].value
+        f.name: f.body[0].value
+        if isinstance(f.body[0], ast.Assign)
+        else f.body[-1].value
         for f in tree.body
         if isinstance(f, ast.FunctionDef) and isinstance(f.body[-1], ast.Return)
     }
