@@ -213,3 +213,33 @@ def test_a_rediss_url_without_ssl_cert_reqs_verifies_certificates(
     finally:
         for name in [m for m in sys.modules if m.split(".")[0] == "tlsapp"]:
             del sys.modules[name]
+
+
+def test_tasks_show_the_jobs_fields_and_celery_checks_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import inspect
+
+    monkeypatch.syspath_prepend(str(GOLDEN / "celery-features" / "expected"))
+    monkeypatch.syspath_prepend(str(ROOT))  # the e2e handlers the golden imports
+    try:
+        app = importlib.import_module("features.celery_app").app
+        importlib.import_module("features.celery_tasks")
+        flaky = app.tasks["features.flaky"]
+        params = inspect.signature(flaky).parameters
+        assert list(params) == ["key", "failures"]
+        assert params["key"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert params["key"].default is inspect.Parameter.empty
+        assert params["failures"].default == 2  # the spec's default
+        assert params["failures"].annotation == "int"
+        note = inspect.signature(app.tasks["features.label"]).parameters["note"]
+        assert (note.annotation, note.default) == ("str | None", None)
+        # Celery's typing check runs before anything is sent (no broker here)
+        assert flaky.typing
+        with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+            flaky.s(key="a", colour="red").apply_async()
+        with pytest.raises(TypeError, match="missing 1 required keyword-only"):
+            flaky.apply_async(kwargs={"failures": 1})
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
+            del sys.modules[name]

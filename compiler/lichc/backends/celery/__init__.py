@@ -48,7 +48,7 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "plan": plan,
         "module": module,
         "assign": model.assign,
-        "params": {view.job.name: model.param_lines(view.job) for view in module.jobs},
+        "params": {view.job.name: view.params for view in module.jobs},
         "g": g,
         **_imports(module, g),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
@@ -82,14 +82,15 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
     tasks.add(".celery_app", "app")
     client.add(".celery_app", "app", g["app"])
     celery.add("celery.result", "AsyncResult")
-    for name in ("JobTask", "Policy", "RetryPolicy", "call"):
+    for name in ("JobTask", "Policy", "RetryPolicy"):
         tasks.add(".celery_runtime", name)
+    tasks.add(".celery_runtime", "call", module.aliases["call"])
     for view in module.jobs:
         client.add(".inputs", view.model)
         if view.job.single:
             tasks.add(".inputs", view.model)
         else:
-            tasks.add(".celery_client", view.start)
+            tasks.add(".celery_client", view.start, module.aliases[view.start])
             tasks.add(".celery_runtime", "Context")
             if any(not task.last for task in view.tasks):
                 tasks.add(".celery_runtime", "with_result")

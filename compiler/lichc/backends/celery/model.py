@@ -45,6 +45,7 @@ class TaskView:
     retry: list[tuple[str, str]]  # RetryPolicy keyword -> Python expression
     policy_args: list[tuple[str, str]]
     comment: str  # after `@app.task(`
+    task_self: str  # the bound task's parameter: `self`, unless a field takes it
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class JobView:
     stages: list[Stage]
     task_id: list[str] | None  # terms of the Celery task id's expression (`id`)
     first_expires: str | None  # single-step: expires of the first send
+    params: list[str]  # the input fields as keyword-only parameters, one a line
+    local_job: str  # the validated input in a single-step task: `job`, or `_job`
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class TasksModule:
 
     jobs: list[JobView]
     imports: list[str]
+    aliases: dict[str, str]  # what celery_tasks.py calls `call` and start functions
 
 
 # names that celery_tasks.py defines or imports itself, and the parameters and
@@ -114,8 +118,15 @@ RESERVED = {
 
 def build(plan: Plan) -> TasksModule:
     jobs = plan.jobs_on("celery")
-    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs})
-    views = [_job_view(plan, job, names) for job in jobs]
+    # Input fields are parameters of the tasks: no handler may be imported
+    # under a field's name, and what a task body calls is aliased around them.
+    fields = {f.name for job in jobs for f in job.inputs}
+    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs} | fields)
+    aliases = {
+        name: f"_{name}" if name in fields else name
+        for name in ("call", "job", "self", *(j.start_function for j in jobs))
+    }
+    views = [_job_view(plan, job, names, aliases) for job in jobs]
     imports = Imports()
     local: dict[PyRef, str] = {}
     for view in views:
@@ -133,7 +144,7 @@ def build(plan: Plan) -> TasksModule:
                 imports.add(ref.module, ref.name, local[ref])
     for view in views:
         for task in view.tasks:
-            task.call = _call(view.job, task, local)
+            task.call = _call(view.job, task, local, aliases)
             r = task.step.retry
             if r.jitter:
                 task.retry.append(("jitter", "True"))
@@ -142,10 +153,12 @@ def build(plan: Plan) -> TasksModule:
                 if refs:
                     prefix = f"        {key}="
                     task.retry.append((key, _tuple([local[x] for x in refs], prefix)))
-    return TasksModule(views, imports.lines())
+    return TasksModule(views, imports.lines(), aliases)
 
 
-def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
+def _call(
+    job: Job, task: TaskView, local: dict[PyRef, str], aliases: dict[str, str]
+) -> str:
     """The statement that calls the handler inside `with self.attempt():`.
 
     Arguments go one a line with a trailing comma, a layout ruff keeps.
@@ -157,7 +170,7 @@ def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
         pairs = [
             (
                 f.name,
-                f"job.{f.name}"
+                f"{aliases['job']}.{f.name}"
                 if job.single
                 else f'context["input"][{py_str(f.name)}]',
             )
@@ -166,10 +179,12 @@ def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
     else:
         pairs = [(a.name, arg_expression(a.value, 12)) for a in step.args]
     parts = [handler, *(py_keyword(k, v, 12) for k, v in pairs)]
-    return py_call("call", parts, 8, lead=lead, force=bool(pairs))
+    return py_call(aliases["call"], parts, 8, lead=lead, force=bool(pairs))
 
 
-def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
+def _job_view(
+    plan: Plan, job: Job, names: Names, aliases: dict[str, str]
+) -> JobView:
     tasks: list[TaskView] = []
     joins: list[JoinView] = []
     stages: list[Stage] = []
@@ -183,13 +198,14 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
             continue
         last = step is last_step
         if isinstance(step, RunStep):
-            task = _task(plan, job, step, names, last=last)
+            task = _task(plan, job, step, names, aliases, last=last)
             tasks.append(task)
             stages.append(Stage([_signature(task, countdown, first=not stages)], None))
         else:
             assert isinstance(step, ParallelStep)
             branch_tasks = [
-                _task(plan, job, b, names, last=False) for b in step.branches
+                _task(plan, job, b, names, aliases, last=False)
+                for b in step.branches
             ]
             tasks.extend(branch_tasks)
             join = JoinView(
@@ -223,10 +239,20 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
         stages=stages,
         task_id=id_expression(job.id) if job.id is not None else None,
         first_expires=first_expires,
+        params=param_lines(job),
+        local_job=aliases["job"],
     )
 
 
-def _task(plan: Plan, job: Job, step: RunStep, names: Names, *, last: bool) -> TaskView:
+def _task(
+    plan: Plan,
+    job: Job,
+    step: RunStep,
+    names: Names,
+    aliases: dict[str, str],
+    *,
+    last: bool,
+) -> TaskView:
     function = names.take(job.snake if job.single else f"{job.snake}_{step.name}")
     policy = names.take(function.upper())
     decorator = [
@@ -264,6 +290,7 @@ def _task(plan: Plan, job: Job, step: RunStep, names: Names, *, last: bool) -> T
         retry=_retry(step.retry),
         policy_args=policy_args,
         comment=_limits_comment(step),
+        task_self=aliases["self"] if job.single else "self",
     )
 
 
