@@ -144,7 +144,10 @@ def test_beat_schedule_honours_its_timezone(
         start, delta, _ = schedule.remaining_delta(last)
         assert start + delta == datetime(2026, 1, 5, 9, 0, tzinfo=paris)
         yearly = app.conf.beat_schedule["refuse-2"]
-        assert yearly["options"] == {"task_id": "refuse-yearly"}
+        # JobScheduler appends each tick's scheduled time to the job's id
+        tick = {"id": "refuse-yearly", "chain": False}
+        assert yearly["options"] == {"lichc_tick": tick}
+        assert app.conf.beat_scheduler == "features.celery_runtime:JobScheduler"
     finally:
         for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
             del sys.modules[name]

@@ -190,6 +190,16 @@ class Job:
             elif isinstance(step, ParallelStep):
                 yield from step.branches
 
+    def id_for(self, values: dict[str, Any]) -> str | None:
+        """The job's `id` for known input values (a schedule's), defaults filled."""
+        if self.id is None:
+            return None
+        values = {**{f.name: f.default for f in self.inputs if f.has_default}, **values}
+        return "".join(
+            str(values.get(value)) if kind == "field" else value
+            for kind, value in self.id.parts
+        )
+
     def sleep_runs(self) -> Iterator[tuple[SleepStep, ...]]:
         """Each run of consecutive sleeps: on Celery one countdown of their sum."""
         run: list[SleepStep] = []

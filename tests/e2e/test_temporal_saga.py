@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowFailureError
+from temporalio.client import ScheduleOverlapPolicy, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 
 from tests.e2e.handlers.saga import CALLS
@@ -160,3 +160,7 @@ def test_schedules_are_created_once_and_updated_in_place(
     action = described.schedule.action
     assert action.workflow == "Nightly"
     assert action.task_queue == "trips"
+    # runs are named like Celery's ticks: the job's id, then the scheduled time
+    assert action.id == "nightly-nightly"
+    # and, as on Celery, a tick due while the previous run still runs is skipped
+    assert described.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP

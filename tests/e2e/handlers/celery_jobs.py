@@ -133,3 +133,22 @@ def label(labels: list[str], options: dict[str, Any], note: str | None = None) -
     """Takes list, dict and optional inputs (for the golden specs' typed clients)."""
     record("label", labels=labels, options=options, note=note)
     return ",".join(labels)
+
+
+def gated(key: str) -> dict[str, Any]:
+    """Records its start, then runs until the test opens `gate:<key>` (a list
+    popped and pushed back, so every run waiting on it passes)."""
+    count = record(f"{key}:start")
+    client = _redis()
+    if client.blpop([f"gate:{key}"], timeout=120) is None:
+        raise TimeoutError(f"gate:{key} was never opened")
+    client.rpush(f"gate:{key}", "open")
+    return {"key": key, "run": count}
+
+
+def open_gate(key: str) -> None:
+    _redis().rpush(f"gate:{key}", "open")
+
+
+def close_gate(key: str) -> None:
+    _redis().delete(f"gate:{key}")

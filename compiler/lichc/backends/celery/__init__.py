@@ -36,7 +36,7 @@ class CeleryBackend(Backend):
 
 
 # Names the start functions of celery_client.py use besides their parameters
-CLIENT_NAMES = ("app", "chain", "chord", "new_context", "send_once")
+CLIENT_NAMES = ("app", "chain", "chord", "new_context", "scheduled_id", "send_once")
 
 
 def template_context(plan: Plan) -> dict[str, Any]:
@@ -95,6 +95,8 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             if any(not task.last for task in view.tasks):
                 tasks.add(".celery_runtime", "with_result")
             client.add(".celery_runtime", "new_context", g["new_context"])
+            if view.job.schedules:
+                client.add(".celery_runtime", "scheduled_id", g["scheduled_id"])
             celery.add("celery", "chain", g["chain"])
         if view.joins:
             tasks.add(".celery_runtime", "merge")

@@ -341,14 +341,6 @@ def id_expression(template: IdTemplate) -> list[str]:
     ]
 
 
-def id_value(template: IdTemplate, values: dict[str, Any]) -> str:
-    """The task id for known input values (a beat entry's)."""
-    return "".join(
-        str(values.get(value)) if kind == "field" else value
-        for kind, value in template.parts
-    )
-
-
 def arg_expression(value: InputRef | StepRef | Literal_, indent: int) -> str:
     if isinstance(value, InputRef):
         return f'context["input"][{py_str(value.field)}]'
@@ -382,7 +374,9 @@ class BeatEntry:
     fields: dict[str, str]  # crontab keywords
     timezone: str
     kwargs: dict[str, Any]
-    task_id: str | None  # a job with `id` runs under its id (once it has completed)
+    # JobScheduler's option: the base of each tick's task id, and whether the
+    # task is a launcher (the run to wait for is the chain it sent)
+    tick: dict[str, Any]
 
 
 def beat_entries(plan: Plan) -> list[BeatEntry]:
@@ -390,10 +384,6 @@ def beat_entries(plan: Plan) -> list[BeatEntry]:
     for job in plan.jobs_on("celery"):
         for number, schedule in enumerate(job.schedules):
             name = job.snake if len(job.schedules) == 1 else f"{job.snake}-{number + 1}"
-            task_id = None
-            if job.id is not None and job.single:
-                values = {f.name: f.default for f in job.inputs if f.has_default}
-                task_id = id_value(job.id, {**values, **schedule.input})
             entries.append(
                 BeatEntry(
                     name=name,
@@ -401,7 +391,10 @@ def beat_entries(plan: Plan) -> list[BeatEntry]:
                     fields=cron_fields(schedule.cron),
                     timezone=schedule.timezone,
                     kwargs=schedule.input,
-                    task_id=task_id,
+                    tick={
+                        "id": options.tick_id(plan, job, number, schedule.input),
+                        "chain": not job.single,
+                    },
                 )
             )
     return entries

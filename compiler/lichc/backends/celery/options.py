@@ -7,6 +7,7 @@ explanation is always the code that is generated. No Celery import here.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from lichc.plan import Job, ParallelStep, Plan, RunStep
 from lichc.pysource import py_seconds
@@ -84,6 +85,14 @@ def visibility_timeout(wait: timedelta, attempt: timedelta) -> timedelta:
     base = wait + attempt
     margin = max(VISIBILITY_MIN_MARGIN, base * VISIBILITY_MARGIN)
     return timedelta(seconds=round((base + margin).total_seconds()))
+
+
+def tick_id(plan: Plan, job: Job, number: int, values: dict[str, Any]) -> str:
+    """The base of the task ids of a schedule's ticks (JobScheduler appends the
+    scheduled time, as Temporal does to a Schedule's workflow id): the job's
+    `id` for the schedule's input, else `<project>.<job>.<n>` like the Temporal
+    schedule id."""
+    return job.id_for(values) or f"{plan.project}.{job.snake}.{number}"
 
 
 def key_prefix(project: str) -> str:
