@@ -246,3 +246,15 @@ def test_tasks_show_the_jobs_fields_and_celery_checks_them(
     finally:
         for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
             del sys.modules[name]
+
+
+def test_dlq_replay_needs_one_target_and_a_valid_new_deadline(tmp_path: Path) -> None:
+    (tmp_path / "jobs.yaml").write_text((GOLDEN / "minimal" / "jobs.yaml").read_text())
+    for args in ([], ["abc", "--all"], ["--all", "--job", "X"]):
+        result = run_lichc("dlq", "replay", *args, cwd=tmp_path)
+        assert result.code == 2, result.err
+        assert "give one of RECORD_ID, --all or --job NAME" in result.err
+    result = run_lichc("dlq", "replay", "--all", "--new-deadline", "soon", cwd=tmp_path)
+    assert result.code == 2
+    assert "--new-deadline" in result.err
+    assert "Traceback" not in result.err

@@ -176,6 +176,7 @@ class Job:
     steps: tuple[Step, ...]
     single: bool  # `run:` job, rendered as one task / one activity
     dead_letter: str | None  # dead-letter queue name
+    dead_letter_retention: timedelta | None  # how long its records are kept
     rate_limit: Rate | None
     schedules: tuple[Schedule, ...]
     # settings written on the job itself (for capability errors on single-step jobs)
@@ -356,6 +357,7 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
         steps=steps,
         single=single,
         dead_letter=job.dead_letter.queue if job.dead_letter else None,
+        dead_letter_retention=job.dead_letter.retention if job.dead_letter else None,
         rate_limit=job.rate_limit,
         schedules=tuple(
             Schedule(s.cron, s.timezone, dict(s.input), (*path, "schedule", i))

@@ -13,7 +13,6 @@ import logging
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -54,18 +53,19 @@ def beat(
     tmp_path_factory: pytest.TempPathFactory, redis: RedisServer
 ) -> Iterator[tuple[cs.Project, Any]]:
     folder = tmp_path_factory.mktemp("celery-beat")
-    with cs.project(folder, SPEC, "e2e_beat", redis) as proj:
-        # one process: messages run in the order they were sent
-        with cs.worker(proj, "beat-worker", concurrency=1):
-            app = proj.app
-            scheduler_class = symbol_by_name(app.conf.beat_scheduler)
-            scheduler = scheduler_class(
-                app=app, schedule_filename=str(folder / "beat-schedule")
-            )
-            try:
-                yield proj, scheduler
-            finally:
-                scheduler.close()
+    # one worker process: messages run in the order they were sent
+    with (
+        cs.project(folder, SPEC, "e2e_beat", redis) as proj,
+        cs.worker(proj, "beat-worker", concurrency=1),
+    ):
+        scheduler_class = symbol_by_name(proj.app.conf.beat_scheduler)
+        scheduler = scheduler_class(
+            app=proj.app, schedule_filename=str(folder / "beat-schedule")
+        )
+        try:
+            yield proj, scheduler
+        finally:
+            scheduler.close()
 
 
 def tick(scheduler: Any, name: str, day: int) -> str | None:

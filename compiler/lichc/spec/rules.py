@@ -36,6 +36,7 @@ CELERY_MAX_SLEEP = timedelta(hours=1)
 
 def check(plan: Plan) -> list[Diagnostic]:
     found = [*_job_names(plan), *_project_name(plan), *_settings(plan)]
+    found.extend(_dead_letter_queues(plan))
     for job in plan.jobs:
         found.extend(_job(plan, job))
     return found
@@ -416,6 +417,26 @@ def _schedules(job: Job) -> Iterator[Diagnostic]:
                 f"the schedule gives no value for required input {', '.join(missing)}",
                 (*schedule.path, "input"),
                 "scheduled runs start without a caller; give every required field a value",
+            )
+
+
+def _dead_letter_queues(plan: Plan) -> Iterator[Diagnostic]:
+    """A dead-letter queue keeps its records for one retention: the jobs that
+    share it must agree on it."""
+    first: dict[str, Job] = {}
+    for job in plan.jobs:
+        if job.dead_letter is None or job.engine != "celery":
+            continue
+        other = first.setdefault(job.dead_letter, job)
+        if other.dead_letter_retention != job.dead_letter_retention:
+            assert job.dead_letter_retention is not None
+            assert other.dead_letter_retention is not None
+            yield Diagnostic(
+                f"dead-letter queue '{job.dead_letter}' keeps records for "
+                f"{_fmt(other.dead_letter_retention)} (job {other.name}), "
+                f"not {_fmt(job.dead_letter_retention)}",
+                (*job.path, "dead_letter"),
+                "give both jobs the same dead_letter.retention, or this job a queue of its own",
             )
 
 

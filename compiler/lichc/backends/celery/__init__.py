@@ -11,6 +11,7 @@ from lichc.backends.imports import Imports
 from lichc.backends.names import client_aliases
 from lichc.plan import DEFAULT_QUEUE
 from lichc.pysource import py_seconds, py_str
+from lichc.spec.models import DEAD_LETTER_RETENTION
 
 if TYPE_CHECKING:
     import jinja2
@@ -52,6 +53,8 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "g": g,
         **_imports(module, g),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
+        "retention": options.dead_letter_retention(plan),
+        "default_retention": py_seconds(DEAD_LETTER_RETENTION),
         # an f-string over celery_runtime.py's PROJECT constant
         "key_prefix": "f" + py_str(options.key_prefix("{PROJECT}")),
         "longest_wait": py_seconds(wait),

@@ -182,9 +182,7 @@ def _call(
     return py_call(aliases["call"], parts, 8, lead=lead, force=bool(pairs))
 
 
-def _job_view(
-    plan: Plan, job: Job, names: Names, aliases: dict[str, str]
-) -> JobView:
+def _job_view(plan: Plan, job: Job, names: Names, aliases: dict[str, str]) -> JobView:
     tasks: list[TaskView] = []
     joins: list[JoinView] = []
     stages: list[Stage] = []
@@ -204,8 +202,7 @@ def _job_view(
         else:
             assert isinstance(step, ParallelStep)
             branch_tasks = [
-                _task(plan, job, b, names, aliases, last=False)
-                for b in step.branches
+                _task(plan, job, b, names, aliases, last=False) for b in step.branches
             ]
             tasks.extend(branch_tasks)
             join = JoinView(

@@ -107,6 +107,17 @@ def dead_letter_key(plan: Plan, job: Job) -> str | None:
     return f"{key_prefix(plan.project)}dlq:{job.dead_letter}"
 
 
+def dead_letter_retention(plan: Plan) -> dict[str, float]:
+    """Seconds each dead-letter queue keeps a record (the rules make the jobs
+    that share a queue agree on it)."""
+    found: dict[str, float] = {}
+    for job in sorted(plan.jobs_on("celery"), key=lambda j: j.dead_letter or ""):
+        if job.dead_letter is not None and job.dead_letter_retention is not None:
+            seconds = job.dead_letter_retention.total_seconds()
+            found[job.dead_letter] = int(seconds) if seconds.is_integer() else seconds
+    return found
+
+
 def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
     """(setting, Celery option) rows for `lichc explain`."""
     r = step.retry
