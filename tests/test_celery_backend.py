@@ -15,6 +15,7 @@ from lichc.build import Source, compile_plan
 from lichc.plan import Plan
 from lichc.pysource import py_call
 from tests.support.cli import run_lichc
+from tests.support.plans import plan_of as plan_of_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden"
@@ -31,6 +32,35 @@ def test_visibility_timeout_covers_the_longest_wait_and_attempt() -> None:
     assert wait == timedelta(seconds=60)
     assert attempt == timedelta(minutes=5)
     assert options.visibility_timeout(wait, attempt) == timedelta(seconds=450)
+
+
+def test_visibility_timeout_exceeds_the_countdown_of_consecutive_sleeps() -> None:
+    plan = plan_of_text(
+        """
+        version: 1
+        jobs:
+          Napper:
+            engine: celery
+            steps:
+              - {name: a, run: m.x:a}
+              - {name: first_nap, sleep: 30m}
+              - {name: second_nap, sleep: 30m}
+              - {name: b, run: m.x:b}
+        """
+    )
+    # the countdown the generated client sends with step b: both sleeps
+    (view,) = model.build(plan).jobs
+    countdowns = [
+        part.removeprefix("countdown=")
+        for stage in view.stages
+        for signature in stage.signatures
+        for part in signature
+        if part.startswith("countdown=")
+    ]
+    assert countdowns == ["3600"]
+    wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
+    visibility = options.visibility_timeout(wait, attempt)
+    assert visibility > timedelta(seconds=3600) + attempt
 
 
 def test_visibility_timeout_margin_is_at_least_ten_seconds() -> None:
@@ -114,7 +144,10 @@ def test_beat_schedule_honours_its_timezone(
         start, delta, _ = schedule.remaining_delta(last)
         assert start + delta == datetime(2026, 1, 5, 9, 0, tzinfo=paris)
         yearly = app.conf.beat_schedule["refuse-2"]
-        assert yearly["options"] == {"task_id": "refuse-yearly"}
+        # JobScheduler appends each tick's scheduled time to the job's id
+        tick = {"id": "refuse-yearly", "chain": False}
+        assert yearly["options"] == {"lichc_tick": tick}
+        assert app.conf.beat_scheduler == "features.celery_runtime:JobScheduler"
     finally:
         for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
             del sys.modules[name]
@@ -144,3 +177,84 @@ def test_a_chains_own_queue_is_consumed_when_every_step_overrides_it(
     assert '"jobs.flow.p": {"queue": "jobq"}' in app
     compose = (tmp_path / "generated" / "docker-compose.yml").read_text()
     assert "celery-worker-jobq:" in compose
+
+
+def test_a_rediss_url_without_ssl_cert_reqs_verifies_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Celery raises "A rediss:// URL must have parameter ssl_cert_reqs" when
+    # the result backend is built; the generated settings add `required`.
+    import ssl
+
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\n"
+        "project: tlsapp\n"
+        "celery:\n"
+        "  broker: rediss://:secret@localhost:6380/0\n"
+        "  result_backend: ${TLS_RESULTS:-redis://localhost:6379/1}\n"
+        "jobs:\n"
+        "  Ping:\n"
+        "    engine: celery\n"
+        "    run: m.x:ping\n"
+    )
+    result = run_lichc("build", cwd=tmp_path)
+    assert result.code == 0, result.err
+    # read when the code runs: a placeholder's value gets the default too
+    monkeypatch.setenv("TLS_RESULTS", "rediss://localhost:6380/1?ssl_ca_certs=ca.pem")
+    monkeypatch.syspath_prepend(str(tmp_path / "generated"))
+    try:
+        app = importlib.import_module("tlsapp.celery_app").app
+        backend = app.backend  # built here: no server is needed
+        assert backend.connparams["ssl_cert_reqs"] == ssl.CERT_REQUIRED
+        assert backend.connparams["ssl_ca_certs"] == "ca.pem"
+        broker = app.connection_for_write()
+        assert broker.ssl == {"ssl_cert_reqs": ssl.CERT_REQUIRED}
+        settings = importlib.import_module("tlsapp.settings")
+        kept = "rediss://h:6380/0?ssl_cert_reqs=none"
+        assert settings.redis_url(kept) == kept  # an explicit choice stays
+        assert settings.redis_url("redis://h:6379/0") == "redis://h:6379/0"
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "tlsapp"]:
+            del sys.modules[name]
+
+
+def test_tasks_show_the_jobs_fields_and_celery_checks_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import inspect
+
+    monkeypatch.syspath_prepend(str(GOLDEN / "celery-features" / "expected"))
+    monkeypatch.syspath_prepend(str(ROOT))  # the e2e handlers the golden imports
+    try:
+        app = importlib.import_module("features.celery_app").app
+        importlib.import_module("features.celery_tasks")
+        flaky = app.tasks["features.flaky"]
+        params = inspect.signature(flaky).parameters
+        assert list(params) == ["key", "failures"]
+        assert params["key"].kind is inspect.Parameter.KEYWORD_ONLY
+        assert params["key"].default is inspect.Parameter.empty
+        assert params["failures"].default == 2  # the spec's default
+        assert params["failures"].annotation == "int"
+        note = inspect.signature(app.tasks["features.label"]).parameters["note"]
+        assert (note.annotation, note.default) == ("str | None", None)
+        # Celery's typing check runs before anything is sent (no broker here)
+        assert flaky.typing
+        with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
+            flaky.s(key="a", colour="red").apply_async()
+        with pytest.raises(TypeError, match="missing 1 required keyword-only"):
+            flaky.apply_async(kwargs={"failures": 1})
+    finally:
+        for name in [m for m in sys.modules if m.split(".")[0] == "features"]:
+            del sys.modules[name]
+
+
+def test_dlq_replay_needs_one_target_and_a_valid_new_deadline(tmp_path: Path) -> None:
+    (tmp_path / "jobs.yaml").write_text((GOLDEN / "minimal" / "jobs.yaml").read_text())
+    for args in ([], ["abc", "--all"], ["--all", "--job", "X"]):
+        result = run_lichc("dlq", "replay", *args, cwd=tmp_path)
+        assert result.code == 2, result.err
+        assert "give one of RECORD_ID, --all or --job NAME" in result.err
+    result = run_lichc("dlq", "replay", "--all", "--new-deadline", "soon", cwd=tmp_path)
+    assert result.code == 2
+    assert "--new-deadline" in result.err
+    assert "Traceback" not in result.err

@@ -414,8 +414,12 @@ def check_inputs(out: Output) -> None:
 
 def check_settings(out: Output) -> None:
     tree = out.module("settings")
+    # the value each function returns, or (Celery's URLs) the `url` it then
+    # passes to redis_url, which only adds TLS's ssl_cert_reqs default
     returns = {
-        f.name: f.body[-1].value
+        f.name: f.body[0].value
+        if isinstance(f.body[0], ast.Assign)
+        else f.body[-1].value
         for f in tree.body
         if isinstance(f, ast.FunctionDef) and isinstance(f.body[-1], ast.Return)
     }
@@ -569,7 +573,9 @@ def check_celery(out: Output) -> None:
 
 
 def check_beat(out: Output, jobs: dict[str, dict[str, Any]], update: ast.Call) -> None:
-    wanted = [(n, j, s) for n, j in jobs.items() for s in _schedules(j)]
+    wanted = [
+        (n, j, i, s) for n, j in jobs.items() for i, s in enumerate(_schedules(j))
+    ]
     if not wanted:
         assert all(k.arg != "beat_schedule" for k in update.keywords)
         return
@@ -577,7 +583,7 @@ def check_beat(out: Output, jobs: dict[str, dict[str, Any]], update: ast.Call) -
     assert isinstance(beat, ast.Dict)
     entries = [v for v in beat.values if isinstance(v, ast.Dict)]
     assert len(entries) == len(wanted)
-    for entry, (name, job, schedule) in zip(entries, wanted, strict=True):
+    for entry, (name, job, index, schedule) in zip(entries, wanted, strict=True):
         fields = dict(
             zip([constant(k) for k in entry.keys if k], entry.values, strict=True)
         )
@@ -590,16 +596,19 @@ def check_beat(out: Output, jobs: dict[str, dict[str, Any]], update: ast.Call) -
         if timezone != "UTC":
             assert constant(kwarg(call, "timezone")) == timezone
         assert constant(fields["kwargs"]) == schedule.get("input", {})
-        if "id" in job and "run" in job:
+        # JobScheduler's tick option: the base of each tick's task id
+        tick = constant(fields["options"])["lichc_tick"]
+        assert tick["chain"] == ("run" not in job)
+        if "id" in job:
             values = {
                 k: e["default"]
                 for k, e in job.get("input", {}).items()
                 if has_default(e)
             }
             values |= schedule.get("input", {})
-            assert constant(fields["options"]) == {
-                "task_id": id_value(job["id"], values)
-            }
+            assert tick["id"] == id_value(job["id"], values)
+        else:
+            assert tick["id"] == f"{out.project}.{to_snake(name)}.{index}"
 
 
 def _schedules(job: dict[str, Any]) -> list[dict[str, Any]]:

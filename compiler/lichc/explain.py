@@ -80,6 +80,11 @@ def explain(plan: Plan, job: Job) -> str:
         out.append(
             f"  dead_letter  -> after the last attempt, stored in Redis hash {celery_options.dead_letter_key(plan, job)}; `lichc dlq list`"
         )
+        if job.dead_letter_retention is not None:
+            kept = format_duration(job.dead_letter_retention)
+            out.append(
+                f"  dead_letter.retention {kept}  -> each record is removed {kept} after it failed"
+            )
     for schedule in job.schedules:
         target = "Temporal Schedule" if temporal else "Celery beat entry"
         out.append(f"  schedule   {schedule.cron} ({schedule.timezone})  -> {target}")

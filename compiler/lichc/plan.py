@@ -176,6 +176,7 @@ class Job:
     steps: tuple[Step, ...]
     single: bool  # `run:` job, rendered as one task / one activity
     dead_letter: str | None  # dead-letter queue name
+    dead_letter_retention: timedelta | None  # how long its records are kept
     rate_limit: Rate | None
     schedules: tuple[Schedule, ...]
     # settings written on the job itself (for capability errors on single-step jobs)
@@ -189,6 +190,26 @@ class Job:
                 yield step
             elif isinstance(step, ParallelStep):
                 yield from step.branches
+
+    def id_for(self, values: dict[str, Any]) -> str | None:
+        """The job's `id` for known input values (a schedule's), defaults filled."""
+        if self.id is None:
+            return None
+        values = {**{f.name: f.default for f in self.inputs if f.has_default}, **values}
+        return "".join(
+            str(values.get(value)) if kind == "field" else value
+            for kind, value in self.id.parts
+        )
+
+    def sleep_runs(self) -> Iterator[tuple[SleepStep, ...]]:
+        """Each run of consecutive sleeps: on Celery one countdown of their sum."""
+        run: list[SleepStep] = []
+        for step in (*self.steps, None):
+            if isinstance(step, SleepStep):
+                run.append(step)
+            elif run:
+                yield tuple(run)
+                run = []
 
     def named_steps(self) -> Iterator[Step]:
         """Every step and branch, for name lookups."""
@@ -336,6 +357,7 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
         steps=steps,
         single=single,
         dead_letter=job.dead_letter.queue if job.dead_letter else None,
+        dead_letter_retention=job.dead_letter.retention if job.dead_letter else None,
         rate_limit=job.rate_limit,
         schedules=tuple(
             Schedule(s.cron, s.timezone, dict(s.input), (*path, "schedule", i))

@@ -51,6 +51,8 @@ app.conf.update(
         "shop.resize_image": {"queue": "images"},
         "shop.cleanup_outbox": {"queue": "maintenance"},
     },
+    # each tick is a run of its own; a tick is skipped while the last one runs
+    beat_scheduler="shop.celery_runtime:JobScheduler",
     beat_schedule={
         "cleanup_outbox": {
             "task": "shop.cleanup_outbox",
@@ -63,6 +65,12 @@ app.conf.update(
             ),
             "kwargs": {
                 "older_than_days": 30,
+            },
+            "options": {
+                "lichc_tick": {
+                    "id": "shop.cleanup_outbox.0",
+                    "chain": False,
+                },
             },
         },
     },

@@ -42,9 +42,18 @@ SEND_WELCOME_EMAIL = Policy(
     soft_time_limit=29,
     policy=SEND_WELCOME_EMAIL,
 )
-def send_welcome_email(self: JobTask, /, **fields: Any) -> Any:
+def send_welcome_email(
+    self: JobTask,
+    /,
+    *,
+    email: str,
+    template: str = "welcome",
+) -> Any:
     """Send the welcome email to a newly registered user."""
-    job = SendWelcomeEmailInput(**fields)
+    job = SendWelcomeEmailInput(
+        email=email,
+        template=template,
+    )
     with self.attempt():
         return call(
             send_welcome,
@@ -75,9 +84,20 @@ RESIZE_IMAGE = Policy(
     rate_limit="20/s",
     policy=RESIZE_IMAGE,
 )
-def resize_image(self: JobTask, /, **fields: Any) -> Any:
+def resize_image(
+    self: JobTask,
+    /,
+    *,
+    image_path: str,
+    width: int,
+    height: int,
+) -> Any:
     """Resize an uploaded image (binary PPM in the example)."""
-    job = ResizeImageInput(**fields)
+    job = ResizeImageInput(
+        image_path=image_path,
+        width=width,
+        height=height,
+    )
     with self.attempt():
         return call(
             images_resize_image,
@@ -107,9 +127,16 @@ CLEANUP_OUTBOX = Policy(
     soft_time_limit=299,
     policy=CLEANUP_OUTBOX,
 )
-def cleanup_outbox(self: JobTask, /, **fields: Any) -> Any:
+def cleanup_outbox(
+    self: JobTask,
+    /,
+    *,
+    older_than_days: int = 30,
+) -> Any:
     """Delete sent messages older than the retention period."""
-    job = CleanupOutboxInput(**fields)
+    job = CleanupOutboxInput(
+        older_than_days=older_than_days,
+    )
     with self.attempt():
         return call(
             maintenance_cleanup_outbox,

@@ -9,7 +9,11 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
+from temporalio.client import (
+    ScheduleOverlapPolicy,
+    WorkflowExecutionStatus,
+    WorkflowFailureError,
+)
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from tests.e2e.handlers.saga import CALLS, RELEASE
@@ -167,6 +171,10 @@ def test_schedules_are_created_once_and_updated_in_place(
     action = described.schedule.action
     assert action.workflow == "Nightly"
     assert action.task_queue == "trips"
+    # runs are named like Celery's ticks: the job's id, then the scheduled time
+    assert action.id == "nightly-nightly"
+    # and, as on Celery, a tick due while the previous run still runs is skipped
+    assert described.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
 
 
 def test_parallel_fails_fast_and_compensates_what_ran(

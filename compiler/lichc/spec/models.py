@@ -378,8 +378,14 @@ Step = Annotated[
 ]
 
 
+# how long a dead letter is kept when `dead_letter` does not say
+DEAD_LETTER_RETENTION = timedelta(days=14)
+
+
 class DeadLetter(Model):
     queue: QueueName = "dead_letter"
+    # how long each record is kept (listed, replayable) after it failed
+    retention: PositiveDuration = DEAD_LETTER_RETENTION
 
 
 def _dead_letter(value: Any) -> Any:

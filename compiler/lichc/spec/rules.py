@@ -36,6 +36,7 @@ CELERY_MAX_SLEEP = timedelta(hours=1)
 
 def check(plan: Plan) -> list[Diagnostic]:
     found = [*_job_names(plan), *_project_name(plan), *_settings(plan)]
+    found.extend(_dead_letter_queues(plan))
     for job in plan.jobs:
         found.extend(_job(plan, job))
     return found
@@ -419,6 +420,26 @@ def _schedules(job: Job) -> Iterator[Diagnostic]:
             )
 
 
+def _dead_letter_queues(plan: Plan) -> Iterator[Diagnostic]:
+    """A dead-letter queue keeps its records for one retention: the jobs that
+    share it must agree on it."""
+    first: dict[str, Job] = {}
+    for job in plan.jobs:
+        if job.dead_letter is None or job.engine != "celery":
+            continue
+        other = first.setdefault(job.dead_letter, job)
+        if other.dead_letter_retention != job.dead_letter_retention:
+            assert job.dead_letter_retention is not None
+            assert other.dead_letter_retention is not None
+            yield Diagnostic(
+                f"dead-letter queue '{job.dead_letter}' keeps records for "
+                f"{_fmt(other.dead_letter_retention)} (job {other.name}), "
+                f"not {_fmt(job.dead_letter_retention)}",
+                (*job.path, "dead_letter"),
+                "give both jobs the same dead_letter.retention, or this job a queue of its own",
+            )
+
+
 # -- engine capabilities ----------------------------------------------------------------------
 
 
@@ -450,12 +471,28 @@ def _celery_only(job: Job) -> Iterator[Diagnostic]:
             yield Diagnostic(
                 f"wait_for needs Temporal; {runs_on}", (*s.path, "wait_for"), hint
             )
-        elif isinstance(s, SleepStep) and s.duration > CELERY_MAX_SLEEP:
-            yield Diagnostic(
-                f"a Celery sleep is a countdown and may be at most 1h (got {_fmt(s.duration)})",
-                (*s.path, "sleep"),
-                "long countdowns sit in the broker; use `engine: temporal` for durable timers",
+    yield from _celery_sleeps(job)
+
+
+def _celery_sleeps(job: Job) -> Iterator[Diagnostic]:
+    """Consecutive sleeps become one countdown of the next task, so their sum
+    is what must stay within the limit; the error points at the last of them."""
+    durable = "use `engine: temporal` for durable timers"
+    for run in job.sleep_runs():
+        total = sum((s.duration for s in run), timedelta(0))
+        if total <= CELERY_MAX_SLEEP:
+            continue
+        if len(run) == 1:
+            what = f"a Celery sleep is a countdown and may be at most 1h (got {_fmt(total)})"
+            hint = f"long countdowns sit in the broker; {durable}"
+        else:
+            parts = " + ".join(_fmt(s.duration) for s in run)
+            what = (
+                f"consecutive Celery sleeps {', '.join(s.name for s in run)} are one "
+                f"countdown of {_fmt(total)} ({parts}), and it may be at most 1h"
             )
+            hint = f"keep the sleeps between two steps within 1h in all, or {durable}"
+        yield Diagnostic(what, (*run[-1].path, "sleep"), hint)
 
 
 def _on_timeout_without_timeout(wait: WaitStep) -> Diagnostic:

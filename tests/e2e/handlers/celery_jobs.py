@@ -168,3 +168,22 @@ async def loop_bound(key: str) -> dict[str, Any]:
     await event.wait()
     count = record(key, loop=id(loop))
     return {"calls": count, "same_loop": first is loop, "pid": os.getpid()}
+
+
+def gated(key: str) -> dict[str, Any]:
+    """Records its start, then runs until the test opens `gate:<key>` (a list
+    popped and pushed back, so every run waiting on it passes)."""
+    count = record(f"{key}:start")
+    client = _redis()
+    if client.blpop([f"gate:{key}"], timeout=120) is None:
+        raise TimeoutError(f"gate:{key} was never opened")
+    client.rpush(f"gate:{key}", "open")
+    return {"key": key, "run": count}
+
+
+def open_gate(key: str) -> None:
+    _redis().rpush(f"gate:{key}", "open")
+
+
+def close_gate(key: str) -> None:
+    _redis().delete(f"gate:{key}")

@@ -11,6 +11,7 @@ from lichc.backends.imports import Imports
 from lichc.backends.names import client_aliases
 from lichc.plan import DEFAULT_QUEUE
 from lichc.pysource import py_seconds, py_str
+from lichc.spec.models import DEAD_LETTER_RETENTION
 
 if TYPE_CHECKING:
     import jinja2
@@ -36,7 +37,7 @@ class CeleryBackend(Backend):
 
 
 # Names the start functions of celery_client.py use besides their parameters
-CLIENT_NAMES = ("app", "chain", "chord", "new_context", "send_once")
+CLIENT_NAMES = ("app", "chain", "chord", "new_context", "scheduled_id", "send_once")
 
 
 def template_context(plan: Plan) -> dict[str, Any]:
@@ -48,12 +49,14 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "plan": plan,
         "module": module,
         "assign": model.assign,
-        "params": {view.job.name: model.param_lines(view.job) for view in module.jobs},
+        "params": {view.job.name: view.params for view in module.jobs},
         "g": g,
         **_imports(module, g),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
         "claim_pending_ttl": py_seconds(options.CLAIM_PENDING_TTL),
         "soft_limit_margin": py_seconds(options.SOFT_LIMIT_MARGIN),
+        "retention": options.dead_letter_retention(plan),
+        "default_retention": py_seconds(DEAD_LETTER_RETENTION),
         # an f-string over celery_runtime.py's PROJECT constant
         "key_prefix": "f" + py_str(options.key_prefix("{PROJECT}")),
         "longest_wait": py_seconds(wait),
@@ -84,20 +87,23 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
     tasks.add(".celery_app", "app")
     client.add(".celery_app", "app", g["app"])
     celery.add("celery.result", "AsyncResult")
-    for name in ("JobTask", "Policy", "RetryPolicy", "call"):
+    for name in ("JobTask", "Policy", "RetryPolicy"):
         tasks.add(".celery_runtime", name)
+    tasks.add(".celery_runtime", "call", module.aliases["call"])
     for view in module.jobs:
         client.add(".inputs", view.model)
         if view.job.single:
             tasks.add(".inputs", view.model)
         else:
-            tasks.add(".celery_client", view.start)
+            tasks.add(".celery_client", view.start, module.aliases[view.start])
             tasks.add(".celery_runtime", "Context")
             if any(not task.last for task in view.tasks):
                 tasks.add(".celery_runtime", "with_result")
             if any(model.reads_step_field(task.step) for task in view.tasks):
                 tasks.add(".celery_runtime", "step_field")
             client.add(".celery_runtime", "new_context", g["new_context"])
+            if view.job.schedules:
+                client.add(".celery_runtime", "scheduled_id", g["scheduled_id"])
             celery.add("celery", "chain", g["chain"])
         if view.joins:
             tasks.add(".celery_runtime", "merge")

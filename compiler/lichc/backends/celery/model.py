@@ -45,6 +45,7 @@ class TaskView:
     retry: list[tuple[str, str]]  # RetryPolicy keyword -> Python expression
     policy_args: list[tuple[str, str]]
     comment: str  # after `@app.task(`
+    task_self: str  # the bound task's parameter: `self`, unless a field takes it
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class JobView:
     stages: list[Stage]
     task_id: list[str] | None  # terms of the Celery task id's expression (`id`)
     first_expires: str | None  # single-step: expires of the first send
+    params: list[str]  # the input fields as keyword-only parameters, one a line
+    local_job: str  # the validated input in a single-step task: `job`, or `_job`
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class TasksModule:
 
     jobs: list[JobView]
     imports: list[str]
+    aliases: dict[str, str]  # what celery_tasks.py calls `call` and start functions
 
 
 # names that celery_tasks.py defines or imports itself, and the parameters and
@@ -115,8 +119,15 @@ RESERVED = {
 
 def build(plan: Plan) -> TasksModule:
     jobs = plan.jobs_on("celery")
-    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs})
-    views = [_job_view(plan, job, names) for job in jobs]
+    # Input fields are parameters of the tasks: no handler may be imported
+    # under a field's name, and what a task body calls is aliased around them.
+    fields = {f.name for job in jobs for f in job.inputs}
+    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs} | fields)
+    aliases = {
+        name: f"_{name}" if name in fields else name
+        for name in ("call", "job", "self", *(j.start_function for j in jobs))
+    }
+    views = [_job_view(plan, job, names, aliases) for job in jobs]
     imports = Imports()
     local: dict[PyRef, str] = {}
     for view in views:
@@ -134,7 +145,7 @@ def build(plan: Plan) -> TasksModule:
                 imports.add(ref.module, ref.name, local[ref])
     for view in views:
         for task in view.tasks:
-            task.call = _call(view.job, task, local)
+            task.call = _call(view.job, task, local, aliases)
             r = task.step.retry
             if r.jitter:
                 task.retry.append(("jitter", "True"))
@@ -143,10 +154,12 @@ def build(plan: Plan) -> TasksModule:
                 if refs:
                     prefix = f"        {key}="
                     task.retry.append((key, _tuple([local[x] for x in refs], prefix)))
-    return TasksModule(views, imports.lines())
+    return TasksModule(views, imports.lines(), aliases)
 
 
-def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
+def _call(
+    job: Job, task: TaskView, local: dict[PyRef, str], aliases: dict[str, str]
+) -> str:
     """The statement that calls the handler inside `with self.attempt():`.
 
     Arguments go one a line with a trailing comma, a layout ruff keeps.
@@ -158,7 +171,7 @@ def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
         pairs = [
             (
                 f.name,
-                f"job.{f.name}"
+                f"{aliases['job']}.{f.name}"
                 if job.single
                 else f'context["input"][{py_str(f.name)}]',
             )
@@ -167,10 +180,10 @@ def _call(job: Job, task: TaskView, local: dict[PyRef, str]) -> str:
     else:
         pairs = [(a.name, arg_expression(a.value, 12, a.name)) for a in step.args]
     parts = [handler, *(py_keyword(k, v, 12) for k, v in pairs)]
-    return py_call("call", parts, 8, lead=lead, force=bool(pairs))
+    return py_call(aliases["call"], parts, 8, lead=lead, force=bool(pairs))
 
 
-def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
+def _job_view(plan: Plan, job: Job, names: Names, aliases: dict[str, str]) -> JobView:
     tasks: list[TaskView] = []
     joins: list[JoinView] = []
     stages: list[Stage] = []
@@ -184,13 +197,13 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
             continue
         last = step is last_step
         if isinstance(step, RunStep):
-            task = _task(plan, job, step, names, last=last)
+            task = _task(plan, job, step, names, aliases, last=last)
             tasks.append(task)
             stages.append(Stage([_signature(task, countdown, first=not stages)], None))
         else:
             assert isinstance(step, ParallelStep)
             branch_tasks = [
-                _task(plan, job, b, names, last=False) for b in step.branches
+                _task(plan, job, b, names, aliases, last=False) for b in step.branches
             ]
             tasks.extend(branch_tasks)
             join = JoinView(
@@ -224,10 +237,20 @@ def _job_view(plan: Plan, job: Job, names: Names) -> JobView:
         stages=stages,
         task_id=id_expression(job.id) if job.id is not None else None,
         first_expires=first_expires,
+        params=param_lines(job),
+        local_job=aliases["job"],
     )
 
 
-def _task(plan: Plan, job: Job, step: RunStep, names: Names, *, last: bool) -> TaskView:
+def _task(
+    plan: Plan,
+    job: Job,
+    step: RunStep,
+    names: Names,
+    aliases: dict[str, str],
+    *,
+    last: bool,
+) -> TaskView:
     function = names.take(job.snake if job.single else f"{job.snake}_{step.name}")
     policy = names.take(function.upper())
     decorator = [
@@ -265,6 +288,7 @@ def _task(plan: Plan, job: Job, step: RunStep, names: Names, *, last: bool) -> T
         retry=_retry(step.retry),
         policy_args=policy_args,
         comment=_limits_comment(step),
+        task_self=aliases["self"] if job.single else "self",
     )
 
 
@@ -323,14 +347,6 @@ def id_expression(template: IdTemplate) -> list[str]:
     ]
 
 
-def id_value(template: IdTemplate, values: dict[str, Any]) -> str:
-    """The task id for known input values (a beat entry's)."""
-    return "".join(
-        str(values.get(value)) if kind == "field" else value
-        for kind, value in template.parts
-    )
-
-
 def arg_expression(
     value: InputRef | StepRef | Literal_, indent: int, keyword: str = ""
 ) -> str:
@@ -371,7 +387,9 @@ class BeatEntry:
     fields: dict[str, str]  # crontab keywords
     timezone: str
     kwargs: dict[str, Any]
-    task_id: str | None  # a job with `id` runs under its id (once it has completed)
+    # JobScheduler's option: the base of each tick's task id, and whether the
+    # task is a launcher (the run to wait for is the chain it sent)
+    tick: dict[str, Any]
 
 
 def beat_entries(plan: Plan) -> list[BeatEntry]:
@@ -379,10 +397,6 @@ def beat_entries(plan: Plan) -> list[BeatEntry]:
     for job in plan.jobs_on("celery"):
         for number, schedule in enumerate(job.schedules):
             name = job.snake if len(job.schedules) == 1 else f"{job.snake}-{number + 1}"
-            task_id = None
-            if job.id is not None and job.single:
-                values = {f.name: f.default for f in job.inputs if f.has_default}
-                task_id = id_value(job.id, {**values, **schedule.input})
             entries.append(
                 BeatEntry(
                     name=name,
@@ -390,7 +404,10 @@ def beat_entries(plan: Plan) -> list[BeatEntry]:
                     fields=cron_fields(schedule.cron),
                     timezone=schedule.timezone,
                     kwargs=schedule.input,
-                    task_id=task_id,
+                    tick={
+                        "id": options.tick_id(plan, job, number, schedule.input),
+                        "chain": not job.single,
+                    },
                 )
             )
     return entries

@@ -7,8 +7,9 @@ explanation is always the code that is generated. No Celery import here.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from lichc.plan import Job, ParallelStep, Plan, RunStep, SleepStep
+from lichc.plan import Job, ParallelStep, Plan, RunStep
 from lichc.pysource import py_seconds
 
 # soft limit this far below timeout (at most 10%)
@@ -62,14 +63,15 @@ def expires(step: RunStep, countdown: timedelta = timedelta(0)) -> timedelta | N
 
 def longest_wait(plan: Plan) -> timedelta:
     """The longest time a Celery message may be held before it runs: a retry
-    countdown (max_delay), a sleep (countdown of the next step) or `expires`."""
+    countdown (max_delay), the sleeps before a step (its countdown) or `expires`."""
     waits = [timedelta(0)]
     for job in plan.jobs_on("celery"):
         for step in job.run_steps():
             if step.retry.attempts != 1:
                 waits.append(step.retry.max_delay)
             waits += [t for t in (step.queue_timeout, step.total_timeout) if t]
-        waits += [s.duration for s in job.steps if isinstance(s, SleepStep)]
+        # consecutive sleeps are one countdown of their sum
+        waits += [sum((s.duration for s in r), timedelta(0)) for r in job.sleep_runs()]
     return max(waits)
 
 
@@ -88,6 +90,14 @@ def visibility_timeout(wait: timedelta, attempt: timedelta) -> timedelta:
     return timedelta(seconds=round((base + margin).total_seconds()))
 
 
+def tick_id(plan: Plan, job: Job, number: int, values: dict[str, Any]) -> str:
+    """The base of the task ids of a schedule's ticks (JobScheduler appends the
+    scheduled time, as Temporal does to a Schedule's workflow id): the job's
+    `id` for the schedule's input, else `<project>.<job>.<n>` like the Temporal
+    schedule id."""
+    return job.id_for(values) or f"{plan.project}.{job.snake}.{number}"
+
+
 def key_prefix(project: str) -> str:
     """How the Redis keys of a project's runtime start (id claims, dead letters)."""
     return f"lichc:{project}:"
@@ -98,6 +108,17 @@ def dead_letter_key(plan: Plan, job: Job) -> str | None:
     if job.dead_letter is None:
         return None
     return f"{key_prefix(plan.project)}dlq:{job.dead_letter}"
+
+
+def dead_letter_retention(plan: Plan) -> dict[str, float]:
+    """Seconds each dead-letter queue keeps a record (the rules make the jobs
+    that share a queue agree on it)."""
+    found: dict[str, float] = {}
+    for job in sorted(plan.jobs_on("celery"), key=lambda j: j.dead_letter or ""):
+        if job.dead_letter is not None and job.dead_letter_retention is not None:
+            seconds = job.dead_letter_retention.total_seconds()
+            found[job.dead_letter] = int(seconds) if seconds.is_integer() else seconds
+    return found
 
 
 def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:

@@ -213,6 +213,7 @@ class Queue:
 @dataclass(frozen=True)
 class ScheduleView:
     id: str
+    workflow_id: str  # base of the runs' ids (Temporal appends the scheduled time)
     job: Job
     workflow: WorkflowView
     cron: str
@@ -296,6 +297,7 @@ def build(plan: Plan) -> TemporalView:
     schedules = tuple(
         ScheduleView(
             options.schedule_id(plan, job, i),
+            job.id_for(s.input) or options.schedule_id(plan, job, i),
             job,
             by_job[job.name],
             s.cron,

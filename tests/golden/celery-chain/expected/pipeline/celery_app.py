@@ -58,6 +58,8 @@ app.conf.update(
         "pipeline.fanout.negate": {"queue": "default"},
         "pipeline.fanout.both": {"queue": "default"},
     },
+    # each tick is a run of its own; a tick is skipped while the last one runs
+    beat_scheduler="pipeline.celery_runtime:JobScheduler",
     beat_schedule={
         "report": {
             "task": "pipeline.report",
@@ -72,6 +74,12 @@ app.conf.update(
             "kwargs": {
                 "x": 1,
                 "y": 2,
+            },
+            "options": {
+                "lichc_tick": {
+                    "id": "report-1-2",
+                    "chain": True,
+                },
             },
         },
     },

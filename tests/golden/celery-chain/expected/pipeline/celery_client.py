@@ -14,7 +14,7 @@ from celery import chain, chord
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import new_context, send_once
+from .celery_runtime import new_context, scheduled_id, send_once
 from .inputs import FanoutInput, ReportInput
 
 
@@ -45,6 +45,7 @@ def start_report(
         app.signature("pipeline.report.describe"),
     )
     task_id = "report-" + str(data["x"]) + "-" + str(data["y"])
+    task_id = scheduled_id(task_id) or task_id  # a tick's own id
     return send_once(task_id, lambda: flow.apply_async(task_id=task_id))
 
 

@@ -23,6 +23,7 @@ dead-letter rules of jobs.yaml, written once instead of in every task.
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import json
 import os
@@ -41,6 +42,7 @@ from zoneinfo import ZoneInfo
 import redis
 from celery import Task, states
 from celery.app.task import Context as Request_
+from celery.beat import PersistentScheduler, ScheduleEntry
 from celery.exceptions import (
     Ignore,
     SoftTimeLimitExceeded,
@@ -594,12 +596,23 @@ def release_claim(client: redis.Redis, key: str, pending: str) -> None:
 # -- dead letters ------------------------------------------------------------------------
 
 
+# seconds each dead-letter queue keeps a record (dead_letter.retention in jobs.yaml)
+DEAD_LETTER_RETENTION: dict[str, float] = {
+    "dead_letter": 1209600,
+}
+DEFAULT_RETENTION = 1209600  # a queue that jobs.yaml no longer names
+
+
 class DeadLetters:
-    """One dead-letter queue: a Redis hash of records in the broker's Redis."""
+    """One dead-letter queue in the broker's Redis: a hash of JSON records and
+    a sorted set of when each expires. Expired records are removed whenever the
+    queue is written or read; both keys expire with the newest record."""
 
     def __init__(self, queue: str) -> None:
         self.queue = queue
         self.key = f"{KEY_PREFIX}dlq:{queue}"
+        self.expiry_key = f"{KEY_PREFIX}dlq-expiry:{queue}"  # not matched by all()
+        self.retention = DEAD_LETTER_RETENTION.get(queue, DEFAULT_RETENTION)
 
     @classmethod
     def all(cls) -> list[DeadLetters]:
@@ -615,42 +628,153 @@ class DeadLetters:
             "failed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             **record,
         }
-        broker_redis().hset(self.key, record_id, json.dumps(record, default=repr))
+        expires = time.time() + self.retention
+        pipe = broker_redis().pipeline()
+        pipe.hset(self.key, record_id, json.dumps(record, default=repr))
+        pipe.zadd(self.expiry_key, {record_id: expires})
+        for key in (self.key, self.expiry_key):
+            pipe.expireat(key, int(expires) + 1)
+        pipe.execute()
+        self.prune()
         return record_id
 
+    def prune(self) -> None:
+        """Remove the records whose retention has passed."""
+        client = broker_redis()
+        expired = client.zrangebyscore(self.expiry_key, "-inf", time.time())
+        if expired:
+            client.hdel(self.key, *expired)
+            client.zrem(self.expiry_key, *expired)
+
     def records(self) -> list[dict[str, Any]]:
+        self.prune()
         raw = broker_redis().hgetall(self.key)
         found = [json.loads(value) for value in raw.values()]
         return sorted(found, key=lambda r: (r["failed_at"], r["id"]))
 
-    def replay(self, record_id: str) -> AsyncResult[Any] | None:
+    def get(self, record_id: str) -> dict[str, Any] | None:
+        self.prune()
+        raw = broker_redis().hget(self.key, record_id)
+        return None if raw is None else dict(json.loads(raw))
+
+    def replay(
+        self, record_id: str, deadline: float | None = None
+    ) -> AsyncResult[Any] | None:
         """Send the task again (same id, arguments and rest of its chain); the
-        record is removed only once the message is sent."""
+        record is removed only once the message is sent. `deadline` (seconds
+        since the epoch) replaces the job deadline a chain step carries, which
+        the rest of the chain inherits."""
         from .celery_app import app
 
-        raw = broker_redis().hget(self.key, record_id)
-        if raw is None:
+        record = self.get(record_id)
+        if record is None:
             return None
-        record = json.loads(raw)
+        args = record["args"]
+        if deadline is not None and job_deadline(args) is not None:
+            args = [{**args[0], "deadline": deadline}, *args[1:]]
         result = app.send_task(
             record["task"],
-            args=record["args"],
+            args=args,
             kwargs=record["kwargs"],
             task_id=record["task_id"],
             chain=record["chain"] or None,
         )
         broker_redis().hdel(self.key, record_id)
+        broker_redis().zrem(self.expiry_key, record_id)
         return result
 
 
 def find_dead_letter(record_id: str) -> DeadLetters | None:
     for queue in DeadLetters.all():
-        if broker_redis().hexists(queue.key, record_id):
+        if queue.get(record_id) is not None:
             return queue
     return None
 
 
 # -- beat -----------------------------------------------------------------------------------
+
+TICK = "lichc_tick"  # beat entry option: {"id": base of the tick ids, "chain": bool}
+RUN_ID = "lichc_run_id"  # header of a launcher sent by beat: its chain's task id
+
+
+class JobScheduler(PersistentScheduler):
+    """The scheduler of `celery beat` (celery_app sets beat_scheduler).
+
+    Each tick is a run of its own: its task id is the entry's base id plus the
+    tick's scheduled time (`daily-hi-2026-01-01T03:00:00Z`), as Temporal names
+    a Schedule's runs, so a job's `id` never makes a tick look like the last.
+    A tick due while the entry's previous tick still runs is skipped and logged,
+    like Temporal's ScheduleOverlapPolicy.SKIP.
+    """
+
+    def apply_async(
+        self,
+        entry: ScheduleEntry,
+        producer: Any = None,
+        advance: bool = True,
+        **kwargs: Any,
+    ) -> Any:
+        options = dict(entry.options or {})
+        tick = options.pop(TICK, None)
+        if tick is None:  # not an entry of jobs.yaml
+            return super().apply_async(entry, producer, advance, **kwargs)
+        if advance:
+            self.reserve(entry)
+        scheduled = scheduled_time(entry)
+        key = f"{KEY_PREFIX}tick:{entry.name}"
+        previous = results_redis().get(key)
+        if isinstance(previous, bytes):
+            previous = previous.decode()
+        if previous is not None and still_running(previous, tick["chain"]):
+            logger.warning(
+                "beat: skipped %s due at %s: its previous run %s is still running",
+                entry.name,
+                scheduled.isoformat(),
+                previous,
+            )
+            return None
+        run_id = f"{tick['id']}-{scheduled:%Y-%m-%dT%H:%M:%SZ}"
+        task_id = run_id
+        if tick["chain"]:  # the launcher sends the chain as `run_id`
+            task_id = f"{run_id}-launcher"
+            options["headers"] = {**options.get("headers", {}), RUN_ID: run_id}
+        due = copy.copy(entry)
+        due.options = {**options, "task_id": task_id}
+        result = super().apply_async(due, producer, False, **kwargs)
+        results_redis().set(key, task_id, ex=CLAIM_TTL)
+        return result
+
+
+def scheduled_id(task_id: str | None) -> str | None:
+    """The task id of a chain the client sends: the tick's when a launcher sent
+    by beat sends it (JobScheduler's header), else `task_id` (None: a new one)."""
+    from celery import current_task
+
+    request = current_task.request if current_task else None
+    return getattr(request, RUN_ID, None) or task_id
+
+
+def scheduled_time(entry: ScheduleEntry) -> datetime:
+    """When the due tick of `entry` was scheduled (beat may send it a bit late)."""
+    if isinstance(entry.schedule, crontab) and entry.last_run_at is not None:
+        start, delta, _ = entry.schedule.remaining_delta(entry.last_run_at)
+        due: datetime = start + delta  # delta is a relativedelta-like ffwd
+        return due.astimezone(UTC)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def still_running(task_id: str, chain: bool) -> bool:
+    """Whether the run sent as `task_id` has not finished; a launcher's run is
+    the chain it sent, whose last task's state Celery sets on any failure too.
+    Unknown (expired) results count as running: the tick key expires with them."""
+    from .celery_app import app
+
+    result: AsyncResult[Any] = AsyncResult(task_id, app=app)
+    if result.state not in states.READY_STATES:
+        return True
+    if chain and result.state == states.SUCCESS and isinstance(result.result, str):
+        return AsyncResult(result.result, app=app).state not in states.READY_STATES
+    return False
 
 
 class zoned_crontab(crontab):

@@ -234,9 +234,18 @@ def report_fan(contexts: list[Context]) -> Context:
 
 
 @app.task(name="pipeline.report", queue="reports")
-def report(**fields: Any) -> str:
+def report(
+    *,
+    x: int,
+    y: int,
+    label: str = "sum",
+) -> str:
     """Start Report's chain (for beat and send_task); returns its id."""
-    return start_report(**fields).id
+    return start_report(
+        x=x,
+        y=y,
+        label=label,
+    ).id
 
 
 FANOUT_SQUARE = Policy(
@@ -314,6 +323,11 @@ def fanout_both(contexts: list[Context]) -> Any:
 
 
 @app.task(name="pipeline.fanout", queue="default")
-def fanout(**fields: Any) -> str:
+def fanout(
+    *,
+    value: int,
+) -> str:
     """Start Fanout's chain (for beat and send_task); returns its id."""
-    return start_fanout(**fields).id
+    return start_fanout(
+        value=value,
+    ).id

@@ -50,6 +50,8 @@ app.conf.update(
         "features.refuse": {"queue": "default"},
         "features.label": {"queue": "labels"},
     },
+    # each tick is a run of its own; a tick is skipped while the last one runs
+    beat_scheduler="features.celery_runtime:JobScheduler",
     beat_schedule={
         "refuse-1": {
             "task": "features.refuse",
@@ -65,7 +67,10 @@ app.conf.update(
                 "key": "paris",
             },
             "options": {
-                "task_id": "refuse-paris",
+                "lichc_tick": {
+                    "id": "refuse-paris",
+                    "chain": False,
+                },
             },
         },
         "refuse-2": {
@@ -81,7 +86,10 @@ app.conf.update(
                 "key": "yearly",
             },
             "options": {
-                "task_id": "refuse-yearly",
+                "lichc_tick": {
+                    "id": "refuse-yearly",
+                    "chain": False,
+                },
             },
         },
     },

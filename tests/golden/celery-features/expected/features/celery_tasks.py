@@ -49,11 +49,20 @@ FLAKY = Policy(
     rate_limit="100/m",
     policy=FLAKY,
 )
-def flaky(self: JobTask, /, **fields: Any) -> Any:
+def flaky(
+    self: JobTask,
+    /,
+    *,
+    key: str,
+    failures: int = 2,
+) -> Any:
     """Calls a "flaky" service.
     Retried on connection errors only.
     """
-    job = FlakyInput(**fields)
+    job = FlakyInput(
+        key=key,
+        failures=failures,
+    )
     with self.attempt():
         return call(
             celery_jobs_flaky,
@@ -85,9 +94,16 @@ REFUSE = Policy(
     soft_time_limit=44,
     policy=REFUSE,
 )
-def refuse(self: JobTask, /, **fields: Any) -> Any:
+def refuse(
+    self: JobTask,
+    /,
+    *,
+    key: str,
+) -> Any:
     """Run job Refuse."""
-    job = RefuseInput(**fields)
+    job = RefuseInput(
+        key=key,
+    )
     with self.attempt():
         return call(
             celery_jobs_refuse,
@@ -115,9 +131,23 @@ LABEL = Policy(
     soft_time_limit=7199,
     policy=LABEL,
 )
-def label(self: JobTask, /, **fields: Any) -> Any:
+def label(
+    self: JobTask,
+    /,
+    *,
+    labels: list[str] = [  # noqa: B006
+        "new",
+        "hot",
+    ],
+    options: dict[str, Any] = {},  # noqa: B006
+    note: str | None = None,
+) -> Any:
     """Run job Label."""
-    job = LabelInput(**fields)
+    job = LabelInput(
+        labels=labels,
+        options=options,
+        note=note,
+    )
     with self.attempt():
         return call(
             celery_jobs_label,

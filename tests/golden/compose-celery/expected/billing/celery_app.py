@@ -51,6 +51,8 @@ app.conf.update(
         "billing.nightly_report.collect": {"queue": "true"},
         "billing.nightly_report.publish": {"queue": "emails"},
     },
+    # each tick is a run of its own; a tick is skipped while the last one runs
+    beat_scheduler="billing.celery_runtime:JobScheduler",
     beat_schedule={
         "nightly_report": {
             "task": "billing.nightly_report",
@@ -63,6 +65,12 @@ app.conf.update(
                 timezone="Europe/Paris",
             ),
             "kwargs": {},
+            "options": {
+                "lichc_tick": {
+                    "id": "billing.nightly_report.0",
+                    "chain": True,
+                },
+            },
         },
     },
 )

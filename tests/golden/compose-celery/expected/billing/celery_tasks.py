@@ -40,9 +40,16 @@ SEND_INVOICE = Policy(
     soft_time_limit=44,
     policy=SEND_INVOICE,
 )
-def send_invoice(self: JobTask, /, **fields: Any) -> Any:
+def send_invoice(
+    self: JobTask,
+    /,
+    *,
+    email: str,
+) -> Any:
     """Run job SendInvoice."""
-    job = SendInvoiceInput(**fields)
+    job = SendInvoiceInput(
+        email=email,
+    )
     with self.attempt():
         return call(
             send_welcome,
@@ -111,6 +118,11 @@ def nightly_report_publish(self: JobTask, context: Context) -> Any:
 
 
 @app.task(name="billing.nightly_report", queue="true")
-def nightly_report(**fields: Any) -> str:
+def nightly_report(
+    *,
+    email: str = "ops@example.com",
+) -> str:
     """Start NightlyReport's chain (for beat and send_task); returns its id."""
-    return start_nightly_report(**fields).id
+    return start_nightly_report(
+        email=email,
+    ).id

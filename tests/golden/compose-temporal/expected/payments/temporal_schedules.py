@@ -20,6 +20,8 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
     ScheduleSpec,
     ScheduleUpdate,
     ScheduleUpdateInput,
@@ -49,6 +51,8 @@ def schedules() -> dict[str, Schedule]:
                 cron_expressions=["0 4 * * *"],
                 time_zone_name="UTC",
             ),
+            # a tick due while the previous run still runs is skipped (as on Celery)
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
         ),
     }
 

@@ -38,9 +38,16 @@ SEND_WELCOME_EMAIL = Policy(
     soft_time_limit=299,
     policy=SEND_WELCOME_EMAIL,
 )
-def send_welcome_email(self: JobTask, /, **fields: Any) -> Any:
+def send_welcome_email(
+    self: JobTask,
+    /,
+    *,
+    email: str,
+) -> Any:
     """Run job SendWelcomeEmail."""
-    job = SendWelcomeEmailInput(**fields)
+    job = SendWelcomeEmailInput(
+        email=email,
+    )
     with self.attempt():
         return call(
             send_welcome,

@@ -8,6 +8,10 @@ variable's value, or the default when it is unset or empty.
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+# What a rediss:// URL without ssl_cert_reqs gets: verify the server's certificate.
+TLS_DEFAULT = "ssl_cert_reqs=required"
 
 
 def env(name: str, default: str | None = None) -> str:
@@ -23,9 +27,24 @@ def is_true(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def redis_url(url: str) -> str:
+    """`url`, with ssl_cert_reqs=required added to a rediss:// URL that has none.
+
+    Celery refuses to start with a rediss:// result backend that does not say
+    whether to verify the server's certificate; verifying it is the safe choice.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "rediss" or dict(parse_qsl(parts.query)).get("ssl_cert_reqs"):
+        return url
+    query = f"{parts.query}&{TLS_DEFAULT}" if parts.query else TLS_DEFAULT
+    return urlunsplit(parts._replace(query=query))
+
+
 def celery_broker_url() -> str:
-    return env("REDIS_URL", "redis://localhost:6379/0")
+    url = env("REDIS_URL", "redis://localhost:6379/0")
+    return redis_url(url)
 
 
 def celery_result_backend() -> str:
-    return env("REDIS_RESULT_URL", "redis://localhost:6379/1")
+    url = env("REDIS_RESULT_URL", "redis://localhost:6379/1")
+    return redis_url(url)

@@ -38,9 +38,16 @@ PLAIN = Policy(
     soft_time_limit=299,
     policy=PLAIN,
 )
-def plain(self: JobTask, /, **fields: Any) -> Any:
+def plain(
+    self: JobTask,
+    /,
+    *,
+    email: str,
+) -> Any:
     """Run job Plain."""
-    job = PlainInput(**fields)
+    job = PlainInput(
+        email=email,
+    )
     with self.attempt():
         return call(
             send_welcome,

@@ -19,6 +19,8 @@ from temporalio.client import (
     Schedule,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
     ScheduleSpec,
     ScheduleUpdate,
     ScheduleUpdateInput,
@@ -50,6 +52,8 @@ def schedules() -> dict[str, Schedule]:
                 cron_expressions=["*/5 * * * *"],
                 time_zone_name="UTC",
             ),
+            # a tick due while the previous run still runs is skipped (as on Celery)
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
         ),
         "jobs_single.flaky.1": Schedule(
             action=ScheduleActionStartWorkflow(
@@ -64,6 +68,8 @@ def schedules() -> dict[str, Schedule]:
                 cron_expressions=["0 3 * * 1"],
                 time_zone_name="Europe/Paris",
             ),
+            # a tick due while the previous run still runs is skipped (as on Celery)
+            policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
         ),
     }
 
