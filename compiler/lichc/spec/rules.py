@@ -81,6 +81,7 @@ def _job_names(plan: Plan) -> Iterator[Diagnostic]:
                 f"job name '{job.name}' and '{jobs[0].name}' both become '{snake}' in generated code",
                 job.path,
                 "rename one of them",
+                on_key=True,  # the name is the key
             )
 
 
@@ -149,6 +150,7 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
                 f"field name '{f.name}' is the name of {generated[f.name]} in the generated code",
                 f.path,
                 "pick another name",
+                on_key=True,
             )
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
@@ -179,7 +181,7 @@ def _step_names(job: Job) -> Iterator[Diagnostic]:
         if step.name in seen:
             yield Diagnostic(
                 f"step name '{step.name}' is used twice in job {job.name}",
-                step.path,
+                _name_path(step),
                 "each step needs a name of its own (a run step is named after its function unless `name:` is set)",
             )
         seen.add(step.name)
@@ -192,6 +194,14 @@ def _step_names(job: Job) -> Iterator[Diagnostic]:
                 "give each wait_for step a signal of its own",
             )
             signals[wait.signal] = 0
+
+
+def _name_path(step: Step) -> KeyPath:
+    """Where a step's name is written: `name:`, or the function a run step
+    is named after."""
+    if isinstance(step, RunStep) and step.name == step.handler.name:
+        return (*step.path, "run")
+    return (*step.path, "name")
 
 
 def _references(job: Job) -> Iterator[Diagnostic]:
