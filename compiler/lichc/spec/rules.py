@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from lichc.diagnostics import Diagnostic, KeyPath
+from lichc.diagnostics import Diagnostic, KeyPath, format_key_path
 from lichc.plan import (
     BUILT_IN,
     Job,
@@ -316,28 +316,50 @@ def _reference(
 
 def _at(step: RunStep, key: str) -> KeyPath:
     origin = step.origin(key)
-    return step.path if origin == BUILT_IN else (*origin, key)
+    if origin == BUILT_IN:
+        return step.path
+    return origin if origin[-1] == key else (*origin, key)  # defaults.timeout
+
+
+def _shown(value: timedelta, origin: KeyPath) -> str:
+    """A value, saying where it came from when this job did not write it."""
+    if origin == BUILT_IN:
+        return f"{_fmt(value)}, the built-in default"
+    if origin[0] == "defaults":
+        return f"{_fmt(value)}, from {format_key_path(origin)}"
+    return _fmt(value)
+
+
+def _where_to_set(origin: KeyPath, key: str, defaults: str) -> str:
+    """How to change an inherited value; empty when this job wrote it."""
+    if origin == BUILT_IN or origin[0] == "defaults":
+        return f"; set {key} on the job (or step) or in {defaults}"
+    return ""
 
 
 def _timeouts(step: RunStep) -> Iterator[Diagnostic]:
     t = step.timeout
+    timeout = _shown(t, step.origin("timeout"))
+    set_timeout = _where_to_set(step.origin("timeout"), "timeout", "defaults.timeout")
     if step.soft_timeout is not None and step.soft_timeout >= t:
         yield Diagnostic(
-            f"soft_timeout ({_fmt(step.soft_timeout)}) must be shorter than timeout ({_fmt(t)})",
+            f"soft_timeout ({_fmt(step.soft_timeout)}) must be shorter than timeout ({timeout})",
             _at(step, "soft_timeout"),
-            "soft_timeout warns the handler before the hard timeout stops it",
+            "soft_timeout warns the handler before the hard timeout stops it"
+            + set_timeout,
         )
     if step.total_timeout is not None and step.total_timeout < t:
         yield Diagnostic(
-            f"total_timeout ({_fmt(step.total_timeout)}) is shorter than one attempt's timeout ({_fmt(t)})",
+            f"total_timeout ({_fmt(step.total_timeout)}) is shorter than one attempt's timeout ({timeout})",
             _at(step, "total_timeout"),
-            "total_timeout bounds all attempts together; make it at least timeout",
+            "total_timeout bounds all attempts together; make it at least timeout"
+            + set_timeout,
         )
     if step.heartbeat is not None and step.heartbeat >= t:
         yield Diagnostic(
-            f"heartbeat ({_fmt(step.heartbeat)}) must be shorter than timeout ({_fmt(t)})",
+            f"heartbeat ({_fmt(step.heartbeat)}) must be shorter than timeout ({timeout})",
             _at(step, "heartbeat"),
-            "heartbeat is the longest silence allowed within one attempt",
+            "heartbeat is the longest silence allowed within one attempt" + set_timeout,
         )
 
 
@@ -346,11 +368,16 @@ def _retry(step: RunStep) -> Iterator[Diagnostic]:
     if r.max_delay < r.delay:
         where = r.origin("max_delay")
         yield Diagnostic(
-            f"max_delay ({_fmt(r.max_delay)}) is shorter than delay ({_fmt(r.delay)})",
+            f"max_delay ({_shown(r.max_delay, where)}) is shorter than delay "
+            f"({_shown(r.delay, r.origin('delay'))})",
             (*where, "max_delay")
             if where != BUILT_IN
             else (*r.origin("delay"), "delay"),
-            "max_delay caps every retry delay; make it at least delay",
+            "max_delay caps every retry delay; "
+            + (
+                _where_to_set(where, "retry.max_delay", "defaults.retry")[2:]
+                or "make it at least delay"
+            ),
         )
     if r.backoff == "fixed" and r.origin("factor") == r.origin("backoff"):
         yield Diagnostic(
@@ -392,10 +419,11 @@ def _deadline(job: Job) -> Iterator[Diagnostic]:
             )
     for run in job.run_steps():
         if run.timeout > deadline:
+            origin = run.origin("timeout")
             yield Diagnostic(
-                f"timeout ({_fmt(run.timeout)}) is longer than {limit}",
+                f"timeout ({_shown(run.timeout, origin)}) is longer than {limit}",
                 _at(run, "timeout"),
-                hint,
+                hint + _where_to_set(origin, "timeout", "defaults.timeout"),
             )
 
 
