@@ -72,6 +72,17 @@ def hang(key: str, seconds: float) -> dict[str, Any]:
     return {"key": key, "calls": count}
 
 
+def hang_every_time(key: str, seconds: float) -> None:
+    """Every call runs into the hard time limit."""
+    record(key)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            time.sleep(0.05)
+        except SoftTimeLimitExceeded:
+            pass  # only the hard limit stops this
+
+
 def slow_once(key: str, seconds: float) -> dict[str, Any]:
     """The first call sleeps; the soft limit reaches it and it is retried."""
     count = record(key)
