@@ -6,8 +6,8 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -321,7 +321,7 @@ def test_workers_get_longer_than_their_shutdown_to_stop(tmp_path: Path) -> None:
     )
     found = services(compose)
     # above the worker's 30 s graceful_shutdown_timeout (Docker's default is 10 s)
-    assert GRACEFUL_SHUTDOWN == timedelta(seconds=30)
+    assert timedelta(seconds=30) == GRACEFUL_SHUTDOWN
     assert found["temporal-worker"]["stop_grace_period"] == "40s"
     # above the longest task timeout on the queue: warm shutdown waits for it
     assert found["celery-worker-mail"]["stop_grace_period"] == "2m10s"
