@@ -89,19 +89,19 @@ def _job_names(plan: Plan) -> Iterator[Diagnostic]:
 def _generated_classes(plan: Plan) -> Iterator[Diagnostic]:
     """A suffix is not repeated (FooWorkflow's class is FooWorkflow), so jobs
     Foo and FooWorkflow would both name the class FooWorkflow."""
-    for what, engine, name_of in (
-        ("input model", None, lambda j: j.input_model),
-        ("workflow class", "temporal", lambda j: j.workflow_class),
-    ):
+    kinds = (
+        ("input model", plan.jobs, "input_model"),
+        ("workflow class", plan.jobs_on("temporal"), "workflow_class"),
+    )
+    for what, jobs, attribute in kinds:
         first: dict[str, Job] = {}
-        for job in plan.jobs:
-            if engine is not None and job.engine != engine:
-                continue
-            other = first.setdefault(name_of(job), job)
+        for job in jobs:
+            name = getattr(job, attribute)
+            other = first.setdefault(name, job)
             if other is not job:
                 yield Diagnostic(
                     f"jobs '{other.name}' and '{job.name}' would both have the "
-                    f"{what} '{name_of(job)}' in generated code",
+                    f"{what} '{name}' in generated code",
                     job.path,
                     "rename one of them",
                     on_key=True,
