@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lichc.backends.temporal.options import GRACEFUL_SHUTDOWN
 from lichc.yamlsource import compose_str, yaml_key, yaml_str
 from tests.snapshots import GOLDEN, TESTS, render_case
 
@@ -303,3 +305,23 @@ def test_yaml_key_quotes_what_a_parser_could_misread(key: str, plain: bool) -> N
     rendered = yaml_key(key)
     assert (rendered == key) is plain
     assert yaml.safe_load(f"{rendered}: 1\n") == {key: 1}
+
+
+def test_workers_get_longer_than_their_shutdown_to_stop(tmp_path: Path) -> None:
+    _, compose = compose_of(
+        tmp_path,
+        """
+        version: 1
+        project: app
+        jobs:
+          Mail: {engine: celery, queue: mail, timeout: 2m, run: a.b:c}
+          Quick: {engine: celery, queue: mail, timeout: 5s, run: a.b:d}
+          Order: {engine: temporal, run: a.b:e}
+        """,
+    )
+    found = services(compose)
+    # above the worker's 30 s graceful_shutdown_timeout (Docker's default is 10 s)
+    assert timedelta(seconds=30) == GRACEFUL_SHUTDOWN
+    assert found["temporal-worker"]["stop_grace_period"] == "40s"
+    # above the longest task timeout on the queue: warm shutdown waits for it
+    assert found["celery-worker-mail"]["stop_grace_period"] == "2m10s"

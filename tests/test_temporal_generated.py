@@ -197,3 +197,21 @@ def test_a_new_build_reads_handlers_again(
         outputs.append(files["jobs/temporal_activities.py"])
     assert b"\ndef pay() -> Any:" in outputs[0]
     assert b"\nasync def pay() -> Any:" in outputs[1]
+
+
+def test_generated_class_names_do_not_repeat_their_suffix(tmp_path: Path) -> None:
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\nproject: jobs\njobs:\n"
+        "  YourSchedulesWorkflow: {engine: temporal, run: a.b:c}\n"
+        "  BillingInput: {engine: temporal, run: a.b:d}\n"
+    )
+    files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
+    classes = {
+        node.name
+        for path in ("jobs/temporal_workflows.py", "jobs/inputs.py")
+        for node in ast.walk(ast.parse(files[path]))
+        if isinstance(node, ast.ClassDef)
+    }
+    assert {"YourSchedulesWorkflow", "BillingInput", "BillingInputWorkflow"} <= classes
+    assert {"YourSchedulesWorkflowInput"} <= classes
+    assert not [c for c in classes if "WorkflowWorkflow" in c or "InputInput" in c]

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from lichc.diagnostics import MAX_BYTES, Diagnostic, KeyPath, SpecError
+from lichc.nesting import too_deep
 
 MAX_DEPTH = 64
 MAX_ALIAS_NODES = 10_000
@@ -126,6 +127,7 @@ def parse_unless_empty(raw: bytes, name: str = "jobs.yaml") -> Document | None:
             ],
         )
     text = _decode(raw, name)
+    _refuse_deep_nesting(text, name)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -154,6 +156,24 @@ def parse_unless_empty(raw: bytes, name: str = "jobs.yaml") -> Document | None:
     except _Fatal as fatal:
         raise SpecError(name, [*walker.errors, fatal.diagnostic]) from None
     return Document(name, data, root, walker.errors)
+
+
+def _refuse_deep_nesting(text: str, name: str) -> None:
+    """Before libyaml sees the text: its composer recurses per level, and some
+    PyYAML releases crash (SIGSEGV) rather than report a depth limit."""
+    where = too_deep(text, MAX_DEPTH)
+    if where is not None:
+        raise SpecError(name, [_too_deep((), *where)])
+
+
+def _too_deep(path: KeyPath, line: int, column: int) -> Diagnostic:
+    return Diagnostic(
+        f"nesting deeper than {MAX_DEPTH} levels",
+        path,
+        "jobs.yaml is a flat format; deep nesting is not needed",
+        line,
+        column,
+    )
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -238,14 +258,7 @@ class _Walker:
 
     def value(self, node: yaml.Node, path: KeyPath, depth: int, via_alias: bool) -> Any:
         if depth > MAX_DEPTH:
-            raise _Fatal(
-                Diagnostic(
-                    f"nesting deeper than {MAX_DEPTH} levels",
-                    path,
-                    "jobs.yaml is a flat format; deep nesting is not needed",
-                    *_here(node),
-                )
-            )
+            raise _Fatal(_too_deep(path, *_here(node)))
         if self.track_aliases:
             if id(node) in self.seen:
                 via_alias = True

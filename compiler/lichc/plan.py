@@ -234,17 +234,22 @@ class Job:
     @property
     def input_model(self) -> str:
         """The job's input model in `<project>.inputs`."""
-        return f"{self.name}Input"
+        return suffixed(self.name, "Input")
 
     @property
     def workflow_class(self) -> str:
         """A Temporal job's workflow class."""
-        return f"{self.name}Workflow"
+        return suffixed(self.name, "Workflow")
 
     @property
     def start_function(self) -> str:
         """The client function that starts the job."""
         return f"start_{self.snake}"
+
+
+def suffixed(name: str, suffix: str) -> str:
+    """`name` + `suffix`, unless it ends so already: FooWorkflow, not FooWorkflowWorkflow."""
+    return name if name.endswith(suffix) else name + suffix
 
 
 @dataclass(frozen=True, slots=True)

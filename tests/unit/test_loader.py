@@ -6,6 +6,7 @@ import pytest
 
 from lichc.diagnostics import SpecError
 from lichc.loader import MAX_DEPTH, parse
+from lichc.nesting import too_deep
 
 SPEC = b"""version: 1
 jobs:
@@ -81,8 +82,39 @@ def test_deep_nesting_is_an_error() -> None:
     assert any("nesting deeper" in m for m in errors_of(raw))
 
 
-def test_libyaml_nesting_limit_is_an_error_not_a_crash() -> None:
-    assert errors_of(b"[" * 100_000) == ["invalid YAML: nesting is too deep"]
+def test_deep_nesting_is_refused_before_libyaml_parses_it() -> None:
+    # PyYAML 6.0.3 crashes (SIGSEGV) composing this; the text scan refuses it first
+    assert errors_of(b"[" * 100_000) == [f"nesting deeper than {MAX_DEPTH} levels"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (b"a: " + b"[" * 100 + b"\n", (1, 3 + MAX_DEPTH)),
+        (b"a:\n" + b"- " * 100 + b"x\n", (2, 1)),
+        (b"a: {b: " * 100 + b"\n", (1, 4 + 7 * (MAX_DEPTH - 1))),
+    ],
+)
+def test_deep_nesting_error_is_located(raw: bytes, where: tuple[int, int]) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse(raw)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == f"nesting deeper than {MAX_DEPTH} levels"
+    assert (diagnostic.line, diagnostic.column) == where
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: |\n  " + "[" * 100 + "\n",
+        "a: '" + "[" * 100 + "'\n",
+        'a: "\\"' + "{" * 100 + '"\n',
+        "a: 1  # " + "[" * 100 + "\n",
+        "a: x" + "[" * 100 + "\n",
+    ],
+)
+def test_brackets_in_text_are_not_nesting(text: str) -> None:
+    assert too_deep(text, MAX_DEPTH) is None
 
 
 def test_true_and_false_are_booleans() -> None:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from lichc.diagnostics import Diagnostic, KeyPath
+from lichc.diagnostics import Diagnostic, KeyPath, format_key_path
 from lichc.plan import (
     BUILT_IN,
     Job,
@@ -82,7 +82,31 @@ def _job_names(plan: Plan) -> Iterator[Diagnostic]:
                 f"job name '{job.name}' and '{jobs[0].name}' both become '{snake}' in generated code",
                 job.path,
                 "rename one of them",
+                on_key=True,  # the name is the key
             )
+    yield from _generated_classes(plan)
+
+
+def _generated_classes(plan: Plan) -> Iterator[Diagnostic]:
+    """A suffix is not repeated (FooWorkflow's class is FooWorkflow), so jobs
+    Foo and FooWorkflow would both name the class FooWorkflow."""
+    kinds = (
+        ("input model", plan.jobs, "input_model"),
+        ("workflow class", plan.jobs_on("temporal"), "workflow_class"),
+    )
+    for what, jobs, attribute in kinds:
+        first: dict[str, Job] = {}
+        for job in jobs:
+            name = getattr(job, attribute)
+            other = first.setdefault(name, job)
+            if other is not job:
+                yield Diagnostic(
+                    f"jobs '{other.name}' and '{job.name}' would both have the "
+                    f"{what} '{name}' in generated code",
+                    job.path,
+                    "rename one of them",
+                    on_key=True,
+                )
 
 
 def _project_name(plan: Plan) -> Iterator[Diagnostic]:
@@ -150,6 +174,7 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
                 f"field name '{f.name}' is the name of {generated[f.name]} in the generated code",
                 f.path,
                 "pick another name",
+                on_key=True,
             )
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
@@ -180,7 +205,7 @@ def _step_names(job: Job) -> Iterator[Diagnostic]:
         if step.name in seen:
             yield Diagnostic(
                 f"step name '{step.name}' is used twice in job {job.name}",
-                step.path,
+                _name_path(step),
                 "each step needs a name of its own (a run step is named after its function unless `name:` is set)",
             )
         seen.add(step.name)
@@ -193,6 +218,14 @@ def _step_names(job: Job) -> Iterator[Diagnostic]:
                 "give each wait_for step a signal of its own",
             )
             signals[wait.signal] = 0
+
+
+def _name_path(step: Step) -> KeyPath:
+    """Where a step's name is written: `name:`, or the function a run step
+    is named after."""
+    if isinstance(step, RunStep) and step.name == step.handler.name:
+        return (*step.path, "run")
+    return (*step.path, "name")
 
 
 def _references(job: Job) -> Iterator[Diagnostic]:
@@ -284,28 +317,50 @@ def _reference(
 
 def _at(step: RunStep, key: str) -> KeyPath:
     origin = step.origin(key)
-    return step.path if origin == BUILT_IN else (*origin, key)
+    if origin == BUILT_IN:
+        return step.path
+    return origin if origin[-1] == key else (*origin, key)  # defaults.timeout
+
+
+def _shown(value: timedelta, origin: KeyPath) -> str:
+    """A value, saying where it came from when this job did not write it."""
+    if origin == BUILT_IN:
+        return f"{_fmt(value)}, the built-in default"
+    if origin[0] == "defaults":
+        return f"{_fmt(value)}, from {format_key_path(origin)}"
+    return _fmt(value)
+
+
+def _where_to_set(origin: KeyPath, key: str, defaults: str) -> str:
+    """How to change an inherited value; empty when this job wrote it."""
+    if origin == BUILT_IN or origin[0] == "defaults":
+        return f"; set {key} on the job (or step) or in {defaults}"
+    return ""
 
 
 def _timeouts(step: RunStep) -> Iterator[Diagnostic]:
     t = step.timeout
+    timeout = _shown(t, step.origin("timeout"))
+    set_timeout = _where_to_set(step.origin("timeout"), "timeout", "defaults.timeout")
     if step.soft_timeout is not None and step.soft_timeout >= t:
         yield Diagnostic(
-            f"soft_timeout ({_fmt(step.soft_timeout)}) must be shorter than timeout ({_fmt(t)})",
+            f"soft_timeout ({_fmt(step.soft_timeout)}) must be shorter than timeout ({timeout})",
             _at(step, "soft_timeout"),
-            "soft_timeout warns the handler before the hard timeout stops it",
+            "soft_timeout warns the handler before the hard timeout stops it"
+            + set_timeout,
         )
     if step.total_timeout is not None and step.total_timeout < t:
         yield Diagnostic(
-            f"total_timeout ({_fmt(step.total_timeout)}) is shorter than one attempt's timeout ({_fmt(t)})",
+            f"total_timeout ({_fmt(step.total_timeout)}) is shorter than one attempt's timeout ({timeout})",
             _at(step, "total_timeout"),
-            "total_timeout bounds all attempts together; make it at least timeout",
+            "total_timeout bounds all attempts together; make it at least timeout"
+            + set_timeout,
         )
     if step.heartbeat is not None and step.heartbeat >= t:
         yield Diagnostic(
-            f"heartbeat ({_fmt(step.heartbeat)}) must be shorter than timeout ({_fmt(t)})",
+            f"heartbeat ({_fmt(step.heartbeat)}) must be shorter than timeout ({timeout})",
             _at(step, "heartbeat"),
-            "heartbeat is the longest silence allowed within one attempt",
+            "heartbeat is the longest silence allowed within one attempt" + set_timeout,
         )
 
 
@@ -314,11 +369,16 @@ def _retry(step: RunStep) -> Iterator[Diagnostic]:
     if r.max_delay < r.delay:
         where = r.origin("max_delay")
         yield Diagnostic(
-            f"max_delay ({_fmt(r.max_delay)}) is shorter than delay ({_fmt(r.delay)})",
+            f"max_delay ({_shown(r.max_delay, where)}) is shorter than delay "
+            f"({_shown(r.delay, r.origin('delay'))})",
             (*where, "max_delay")
             if where != BUILT_IN
             else (*r.origin("delay"), "delay"),
-            "max_delay caps every retry delay; make it at least delay",
+            "max_delay caps every retry delay; "
+            + (
+                _where_to_set(where, "retry.max_delay", "defaults.retry")[2:]
+                or "make it at least delay"
+            ),
         )
     if r.backoff == "fixed" and r.origin("factor") == r.origin("backoff"):
         yield Diagnostic(
@@ -360,10 +420,11 @@ def _deadline(job: Job) -> Iterator[Diagnostic]:
             )
     for run in job.run_steps():
         if run.timeout > deadline:
+            origin = run.origin("timeout")
             yield Diagnostic(
-                f"timeout ({_fmt(run.timeout)}) is longer than {limit}",
+                f"timeout ({_shown(run.timeout, origin)}) is longer than {limit}",
                 _at(run, "timeout"),
-                hint,
+                hint + _where_to_set(origin, "timeout", "defaults.timeout"),
             )
 
 

@@ -7,6 +7,7 @@ Each records its calls in Redis (the broker's, from REDIS_URL) under
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -72,6 +73,15 @@ def hang(key: str, seconds: float) -> dict[str, Any]:
             except SoftTimeLimitExceeded:
                 record(f"{key}:soft")  # swallowed: only the hard limit stops this
     return {"key": key, "calls": count}
+
+
+def hang_every_time(key: str, seconds: float) -> None:
+    """Every call runs into the hard time limit."""
+    record(key)
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        with contextlib.suppress(SoftTimeLimitExceeded):  # only the hard limit stops it
+            time.sleep(0.05)
 
 
 def slow_once(key: str, seconds: float) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from lichc.backends.temporal.options import GRACEFUL_SHUTDOWN
 from lichc.plan import Plan
 from lichc.spec.values import EnvString, EnvVar, format_duration
 
@@ -40,6 +41,8 @@ POSTGRES_USER = "temporal"
 WORKER_CONCURRENCY = 2  # per container; scale out with `docker compose up --scale`
 MAX_STOP_GRACE = timedelta(minutes=10)
 COMPOSE_STOP_GRACE = timedelta(seconds=10)  # compose's own default
+# after the last task or activity ends: acks, result writes, the process exit
+SHUTDOWN_MARGIN = timedelta(seconds=10)
 LOOPBACK = frozenset(["localhost", "127.0.0.1", "::1", "0.0.0.0"])
 
 
@@ -164,7 +167,10 @@ def stack(
     temporal_worker = temporal_schedules = None
     if temporal_jobs:
         temporal_worker = Service(
-            "temporal-worker", ("python", "-m", f"{plan.project}.temporal_worker")
+            "temporal-worker",
+            ("python", "-m", f"{plan.project}.temporal_worker"),
+            # Docker's 10 s default would kill it mid-way through its graceful shutdown
+            stop_grace=format_duration(GRACEFUL_SHUTDOWN + SHUTDOWN_MARGIN),
         )
     if any(job.schedules for job in temporal_jobs):
         temporal_schedules = Service(
@@ -188,7 +194,9 @@ def stack(
 
 
 def _stop_grace(plan: Plan, queue: str) -> str:
-    """Long enough for the tasks of a queue to finish on `docker compose stop`."""
+    """Long enough for the tasks of a queue to finish on `docker compose stop`:
+    Celery's warm shutdown waits for running tasks, which stop at their
+    `timeout` (the hard time limit) at the latest."""
     longest = max(
         (
             step.timeout
@@ -198,7 +206,7 @@ def _stop_grace(plan: Plan, queue: str) -> str:
         ),
         default=COMPOSE_STOP_GRACE,  # a queue of launchers and chord bodies only
     )
-    return format_duration(min(longest, MAX_STOP_GRACE))
+    return format_duration(min(longest + SHUTDOWN_MARGIN, MAX_STOP_GRACE))
 
 
 def _redis_url(setting: EnvString, default_db: str, redis: Endpoint) -> str:
