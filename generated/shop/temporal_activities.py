@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from examples.shop import emails, onboarding, orders
 
@@ -38,6 +38,8 @@ def process_order_validate_order(
             amount=amount,
             email=email,
         )
+    except (ApplicationError, CancelledError):
+        raise  # the handler's own failure or a cancellation: Temporal's, as it is
     except orders.InvalidOrder as error:
         raise non_retryable(error) from error
 
@@ -55,6 +57,8 @@ def process_order_charge_payment(
             amount=amount,
             email=email,
         )
+    except (ApplicationError, CancelledError):
+        raise  # the handler's own failure or a cancellation: Temporal's, as it is
     except orders.CardDeclined as error:
         raise non_retryable(error) from error
 
@@ -68,6 +72,8 @@ def process_order_charge_payment_compensate(
         return orders.refund_payment(
             charge_id=charge_id,
         )
+    except (ApplicationError, CancelledError):
+        raise  # the handler's own failure or a cancellation: Temporal's, as it is
     except orders.CardDeclined as error:
         raise non_retryable(error) from error
 

@@ -43,6 +43,7 @@ _ACTIVITY_MODULE_NAMES = frozenset(
         "ApplicationError",
         "AsyncIterator",
         "Callable",
+        "CancelledError",
         "HANDLERS",
         "Heartbeat",
         "Iterator",
@@ -67,7 +68,16 @@ _ACTIVITY_MODULE_NAMES = frozenset(
 # Names an activity's own code uses besides its handler's module: a parameter
 # of the same name would hide them.
 _ACTIVITY_BODY_NAMES = frozenset(
-    {"Exception", "Heartbeat", "error", "heartbeat", "non_retryable", "with_heartbeat"}
+    {
+        "ApplicationError",
+        "CancelledError",
+        "Exception",
+        "Heartbeat",
+        "error",
+        "heartbeat",
+        "non_retryable",
+        "with_heartbeat",
+    }
 )
 
 

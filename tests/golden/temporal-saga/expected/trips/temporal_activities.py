@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from tests.e2e.handlers import saga
 
@@ -36,6 +36,8 @@ def trip_book(
             order=order,
             fail_at=fail_at,
         )
+    except (ApplicationError, CancelledError):
+        raise  # the handler's own failure or a cancellation: Temporal's, as it is
     except (saga.Broken, ValueError) as error:
         raise non_retryable(error) from error
 
@@ -51,6 +53,8 @@ def trip_book_compensate(
             booking=booking,
             order=order,
         )
+    except (ApplicationError, CancelledError):
+        raise  # the handler's own failure or a cancellation: Temporal's, as it is
     except (saga.Broken, ValueError) as error:
         raise non_retryable(error) from error
 

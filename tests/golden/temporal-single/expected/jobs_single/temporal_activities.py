@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 import tests.e2e.handlers.flaky
 from examples.shop import emails
@@ -100,6 +100,8 @@ def flaky(
             key=key,
             failures=failures,
         )
+    except (ApplicationError, CancelledError):
+        raise  # the handler's own failure or a cancellation: Temporal's, as it is
     except (tests.e2e.handlers.flaky.Transient, TimeoutError):
         raise
     except Exception as error:
