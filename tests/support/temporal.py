@@ -212,7 +212,9 @@ def client_with(server: Server, *interceptors: client.Interceptor) -> Client:
     )
 
 
-async def wait_for(condition: Callable[[], bool], what: str, within: float = 60) -> None:
+async def wait_for(
+    condition: Callable[[], bool], what: str, within: float = 60
+) -> None:
     """Return once `condition()` holds, checking every 50ms; fail after `within`s."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
