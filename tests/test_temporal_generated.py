@@ -14,6 +14,7 @@ import pytest
 
 from lichc.build import Source, compile_plan, render_files
 from tests.snapshots import GOLDEN, golden_cases
+from tests.support.cli import build, run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "pyproject.toml")
@@ -204,3 +205,20 @@ def test_output_depends_on_the_spec_alone_not_on_handler_code_or_cwd(
     activities = outputs[0]["jobs/temporal_activities.py"]
     assert b"\ndef pay_sync() -> Any:" in activities
     assert b"\nasync def pay_async() -> Any:" in activities
+
+
+def test_a_handler_mismatch_fails_the_build_but_not_check(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app_y.py").write_text("def pay(amount: float) -> None: ...\n")
+    build(
+        tmp_path,
+        "version: 1\njobs:\n  Pay:\n    input: {amount: float}\n    run: app_y:pay\n",
+    )
+    (tmp_path / "app_y.py").write_text("def pay(amount: float, to: str) -> None: ...\n")
+    # the output depends on jobs.yaml alone: still fresh, and truly so
+    assert run_lichc("check", cwd=tmp_path).code == 0
+    result = run_lichc("build", "--force", cwd=tmp_path)
+    assert result.code == 1, result.out + result.err
+    located = "jobs.yaml:5:5: error: jobs.Pay.run: app_y:pay needs argument 'to'"
+    assert located in result.err, result.err

@@ -12,7 +12,7 @@ import examples.shop.maintenance
 
 from .handlers import Handler, check
 
-HANDLERS = (
+HANDLERS = [
     Handler(
         "examples.shop.emails:send_welcome",
         examples.shop.emails.send_welcome,
@@ -28,7 +28,7 @@ HANDLERS = (
         examples.shop.maintenance.cleanup_outbox,
         ("older_than_days",),
     ),
-)
+]
 
 
 def check_handlers() -> None:

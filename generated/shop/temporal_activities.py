@@ -423,7 +423,7 @@ user_onboarding_send_summary = shaped(
 
 
 # What each handler is called with, for the worker's start-up check.
-HANDLERS = (
+HANDLERS = [
     Handler(
         "examples.shop.orders:validate_order",
         orders.validate_order,
@@ -479,7 +479,7 @@ HANDLERS = (
         onboarding.send_summary,
         ("email", "active"),
     ),
-)
+]
 
 
 def check_handlers() -> None:

@@ -10,7 +10,7 @@ import tests.e2e.handlers.celery_jobs
 
 from .handlers import Handler, check
 
-HANDLERS = (
+HANDLERS = [
     Handler(
         "tests.e2e.handlers.celery_jobs:add",
         tests.e2e.handlers.celery_jobs.add,
@@ -41,7 +41,7 @@ HANDLERS = (
         tests.e2e.handlers.celery_jobs.describe,
         ("total", "doubled", "label"),
     ),
-)
+]
 
 
 def check_handlers() -> None:

@@ -10,7 +10,7 @@ import tests.e2e.handlers.celery_jobs
 
 from .handlers import Handler, check
 
-HANDLERS = (
+HANDLERS = [
     Handler(
         "tests.e2e.handlers.celery_jobs:flaky",
         tests.e2e.handlers.celery_jobs.flaky,
@@ -26,7 +26,7 @@ HANDLERS = (
         tests.e2e.handlers.celery_jobs.label,
         ("labels", "options", "note"),
     ),
-)
+]
 
 
 def check_handlers() -> None:

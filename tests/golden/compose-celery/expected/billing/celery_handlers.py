@@ -11,7 +11,7 @@ import examples.shop.maintenance
 
 from .handlers import Handler, check
 
-HANDLERS = (
+HANDLERS = [
     Handler(
         "examples.shop.emails:send_welcome",
         examples.shop.emails.send_welcome,
@@ -27,7 +27,7 @@ HANDLERS = (
         examples.shop.emails.send_welcome,
         ("email", "template"),
     ),
-)
+]
 
 
 def check_handlers() -> None:

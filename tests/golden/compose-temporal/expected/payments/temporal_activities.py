@@ -107,7 +107,7 @@ settle_day_settle = shaped(
 
 
 # What each handler is called with, for the worker's start-up check.
-HANDLERS = (
+HANDLERS = [
     Handler(
         "examples.shop.orders:validate_order",
         orders.validate_order,
@@ -118,7 +118,7 @@ HANDLERS = (
         orders.charge_payment,
         ("order_id", "amount", "email"),
     ),
-)
+]
 
 
 def check_handlers() -> None:

@@ -10,13 +10,13 @@ import examples.shop.emails
 
 from .handlers import Handler, check
 
-HANDLERS = (
+HANDLERS = [
     Handler(
         "examples.shop.emails:send_welcome",
         examples.shop.emails.send_welcome,
         ("email",),
     ),
-)
+]
 
 
 def check_handlers() -> None:

@@ -300,7 +300,7 @@ trip_ship = shaped(saga.ship, trip_ship_sync, trip_ship_async)
 
 
 # What each handler is called with, for the worker's start-up check.
-HANDLERS = (
+HANDLERS = [
     Handler("tests.e2e.handlers.saga:book", saga.book, ("order", "fail_at")),
     Handler("tests.e2e.handlers.saga:unbook", saga.unbook, ("booking", "order")),
     Handler("tests.e2e.handlers.saga:pay", saga.pay, ("order", "fail_at")),
@@ -313,7 +313,7 @@ HANDLERS = (
         saga.ship,
         ("order", "fail_at", "booking", "note"),
     ),
-)
+]
 
 
 def check_handlers() -> None:

@@ -242,7 +242,7 @@ saga_welcome = shaped(emails.send_welcome, saga_welcome_sync, saga_welcome_async
 
 
 # What each handler is called with, for the worker's start-up check.
-HANDLERS = (
+HANDLERS = [
     Handler(
         "tests.e2e.handlers.flaky:flaky",
         tests.e2e.handlers.flaky.flaky,
@@ -261,7 +261,7 @@ HANDLERS = (
         heartbeat=True,
     ),
     Handler("examples.shop.emails:send_welcome", emails.send_welcome, ("email",)),
-)
+]
 
 
 def check_handlers() -> None:
