@@ -29,12 +29,15 @@ jobs:
 def test_a_celery_worker_refuses_to_start_with_a_mismatched_handler(
     redis: RedisServer, tmp_path: Path
 ) -> None:
-    # the handler wants an argument the job never supplies
+    (tmp_path / "greeter.py").write_text(
+        "def greet(name: str) -> str:\n    return name\n", encoding="utf-8"
+    )
+    output = build(tmp_path, SPEC)
+    # after the build, the handler wants an argument the job never supplies
     (tmp_path / "greeter.py").write_text(
         "def greet(name: str, title: str) -> str:\n    return f'{title} {name}'\n",
         encoding="utf-8",
     )
-    output = build(tmp_path, SPEC)
     command = [
         binary("celery"),
         "-A",

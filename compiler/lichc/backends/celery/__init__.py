@@ -11,7 +11,7 @@ from lichc.backends.celery import model, options
 from lichc.backends.imports import Imports
 from lichc.backends.names import client_aliases
 from lichc.plan import DEFAULT_QUEUE, handler_calls
-from lichc.pysource import py_seconds, py_str
+from lichc.pysource import py_seconds, py_str, py_tuple
 
 if TYPE_CHECKING:
     import jinja2
@@ -95,8 +95,8 @@ def handler_checks(plan: Plan) -> HandlerChecks:
             function = (
                 ref.name if ref.module == "builtins" else str(ref).replace(":", ".")
             )
-            names = [py_str(k) for k in call.keywords]
-            keywords = f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+            # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
+            keywords = py_tuple([py_str(k) for k in call.keywords], 8)
             entry = [py_str(str(ref)), function, keywords]
             if entry not in entries:
                 entries.append(entry)

@@ -32,6 +32,7 @@ from lichc.pysource import (
     py_seconds,
     py_str,
     py_timedelta,
+    py_tuple,
 )
 from lichc.spec.values import InputRef, Literal_, PyRef, StepRef
 
@@ -114,8 +115,8 @@ class Activity:
     @property
     def keywords(self) -> str:
         """The keywords the handler is called with, as a tuple literal."""
-        names = [py_str(p.name) for p in self.params]
-        return f"({names[0]},)" if len(names) == 1 else f"({', '.join(names)})"
+        # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
+        return py_tuple([py_str(p.name) for p in self.params], 8)
 
     def shape(self, is_async: bool) -> str:
         return self.async_function if is_async else self.sync_function
