@@ -99,7 +99,7 @@ def test_long_names_stay_formatted(tmp_path: Path) -> None:
         f"    queue: {queue}\n"
         f"    input: {{{LONG}: str}}\n"
         f"    steps:\n"
-        f"      - {{name: {LONG}, run: examples.shop.emails:{LONG}}}\n"
+        f"      - {{name: {LONG}, run: examples.shop_x.emails:{LONG}}}\n"
         f"      - {{name: {LONG}_p, parallel: [{{name: {LONG}_b, run: examples.x:{LONG}}}]}}\n"
         f"  {job}Later:\n"
         f"    engine: temporal\n"

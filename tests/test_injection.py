@@ -264,9 +264,21 @@ def decorated(tree: ast.AST, decorator: str) -> dict[str, ast.AST]:
             for d in node.decorator_list:
                 if isinstance(d, ast.Call) and ast.unparse(d.func) == decorator:
                     name = constant(kwarg(d, "name"))
+                    if name in found and _second_shape(decorator, found[name], node):
+                        continue  # an activity's sync and async shapes share it
                     assert name not in found, f"{decorator} {name!r} twice"
                     found[name] = node
     return found
+
+
+def _second_shape(decorator: str, first: ast.AST, node: ast.AST) -> bool:
+    """`node` is the async shape of the activity `first` is the sync shape of."""
+    return (
+        decorator == "activity.defn"
+        and isinstance(first, ast.FunctionDef)
+        and isinstance(node, ast.AsyncFunctionDef)
+        and node.name.removesuffix("_async") == first.name.removesuffix("_sync")
+    )
 
 
 def docstring_of(node: ast.AST) -> str:
@@ -379,10 +391,15 @@ def check_nothing_more(out: Output) -> None:
                 if ast.unparse(node.value.func) in (
                     "Policy",
                     "workflow.ActivityConfig",
+                    "shaped",  # an activity: the shape its handler takes
                 ):
                     registered.add(ast.unparse(node.targets[0]))
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 registered |= {a.asname or a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.AsyncFunctionDef) and any(
+                ast.unparse(d).startswith("activity.defn(") for d in node.decorator_list
+            ):
+                registered.add(node.name)  # the async shape of an activity
         extra = codecheck.module_names(tree) - registered - words
         assert not extra, f"{path} defines names nobody asked for: {sorted(extra)}"
 

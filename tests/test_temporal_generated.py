@@ -14,6 +14,7 @@ import pytest
 
 from lichc.build import Source, compile_plan, render_files
 from tests.snapshots import GOLDEN, golden_cases
+from tests.support.cli import build, run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "pyproject.toml")
@@ -177,26 +178,33 @@ def test_job_and_module_names_never_hide_builtins(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_new_build_reads_handlers_again(
+def test_output_depends_on_the_spec_alone_not_on_handler_code_or_cwd(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # `lichc dev` builds again in the same process when a handler changes
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "jobs.yaml").write_text(
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "app_x").mkdir(parents=True)
+    elsewhere.mkdir()
+    (project / "jobs.yaml").write_text(
         "version: 1\njobs:\n  Pay: {engine: temporal, run: app_x.pay:charge}\n"
     )
-    (tmp_path / "app_x").mkdir()
-    handler = tmp_path / "app_x" / "pay.py"
+    handler = project / "app_x" / "pay.py"
     outputs = []
-    for number, source in enumerate(
-        ("def charge(): ...\n", "async def charge(): ...\n")
+    for number, (source, cwd) in enumerate(
+        (
+            ("def charge(): ...\n", project),  # the handler module is found here
+            ("def charge(): ...\n", elsewhere),  # and not from here
+            ("async def charge(): ...\n", project),
+        )
     ):
         handler.write_text(source)
         os.utime(handler, ns=(number, number))  # a new mtime, however fast
-        files = render_files(compile_plan(Source.read(tmp_path / "jobs.yaml")))
-        outputs.append(files["jobs/temporal_activities.py"])
-    assert b"\ndef pay() -> Any:" in outputs[0]
-    assert b"\nasync def pay() -> Any:" in outputs[1]
+        monkeypatch.chdir(cwd)
+        monkeypatch.syspath_prepend(str(cwd))
+        outputs.append(render_files(compile_plan(Source.read(project / "jobs.yaml"))))
+    assert outputs[0] == outputs[1] == outputs[2]
+    activities = outputs[0]["jobs/temporal_activities.py"]
+    assert b"\ndef pay_sync() -> Any:" in activities
+    assert b"\nasync def pay_async() -> Any:" in activities
 
 
 def test_generated_class_names_do_not_repeat_their_suffix(tmp_path: Path) -> None:
@@ -215,3 +223,20 @@ def test_generated_class_names_do_not_repeat_their_suffix(tmp_path: Path) -> Non
     assert {"YourSchedulesWorkflow", "BillingInput", "BillingInputWorkflow"} <= classes
     assert {"YourSchedulesWorkflowInput"} <= classes
     assert not [c for c in classes if "WorkflowWorkflow" in c or "InputInput" in c]
+
+
+def test_a_handler_mismatch_fails_the_build_but_not_check(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "app_y.py").write_text("def pay(amount: float) -> None: ...\n")
+    build(
+        tmp_path,
+        "version: 1\njobs:\n  Pay:\n    input: {amount: float}\n    run: app_y:pay\n",
+    )
+    (tmp_path / "app_y.py").write_text("def pay(amount: float, to: str) -> None: ...\n")
+    # the output depends on jobs.yaml alone: still fresh, and truly so
+    assert run_lichc("check", cwd=tmp_path).code == 0
+    result = run_lichc("build", "--force", cwd=tmp_path)
+    assert result.code == 1, result.out + result.err
+    located = "jobs.yaml:5:5: error: jobs.Pay.run: app_y:pay needs argument 'to'"
+    assert located in result.err, result.err

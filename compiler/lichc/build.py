@@ -87,12 +87,15 @@ def input_key(source: Source) -> str:
     return digest.hexdigest()
 
 
-def compile_plan(source: Source) -> Plan:
+def compile_plan(source: Source, *, check_handlers: bool = False) -> Plan:
+    """The validated plan; `check_handlers` also holds each handler's source
+    to its job (lichc/handlers.py), which never changes the output, so only
+    `build` and `validate` ask for it and `check` stays a freshness check."""
     from lichc import loader
     from lichc.validate import validate
 
     document = loader.parse(source.raw, source.display)
-    return validate(document)
+    return validate(document, source.root if check_handlers else None)
 
 
 def render_files(plan: Plan) -> dict[str, bytes]:
@@ -164,7 +167,7 @@ def build(source: Source, *, force: bool = False) -> Outcome:
     guess = guess_output(source)
     if guess is not None and not force and _fast_fresh(guess, source):
         return Outcome(guess, fresh=True)
-    plan = compile_plan(source)
+    plan = compile_plan(source, check_handlers=True)
     out_dir = output_of(source, plan)
     files = render_files(plan)
     manifest = writer.Manifest(GENERATOR, input_key(source))

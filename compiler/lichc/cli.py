@@ -101,7 +101,7 @@ def validate(spec_file: Path) -> None:
     if known_valid(source):
         click.echo(f"{spec_file}: ok, unchanged since its last build")
         return
-    plan = compile_plan(source)
+    plan = compile_plan(source, check_handlers=True)
     engines = {e: len(plan.jobs_on(e)) for e in ("celery", "temporal")}
     click.echo(
         f"{spec_file}: ok, {len(plan.jobs)} jobs ({engines['celery']} celery, {engines['temporal']} temporal)"

@@ -496,3 +496,27 @@ def merge_retry(layers: list[tuple[m.Retry | None, KeyPath]]) -> RetryPolicy:
         origins=tuple(sorted(origins.items())),
         **merged,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerCall:
+    """A handler as one step (or its compensation) calls it: what the start-up
+    check of the worker and `lichc validate` hold the handler's signature to."""
+
+    handler: PyRef
+    keywords: tuple[str, ...]  # the keyword arguments it is called with
+    heartbeat: bool  # the step has `heartbeat:`: a `heartbeat` parameter gets one
+    path: KeyPath  # the `run:` key that names it
+
+
+def handler_calls(job: Job) -> Iterator[HandlerCall]:
+    """Every handler call of the job, compensations included, in order."""
+    inputs = tuple(f.name for f in job.inputs)
+    for step in job.run_steps():
+        own = inputs if step.args is None else tuple(a.name for a in step.args)
+        beats = step.heartbeat is not None
+        yield HandlerCall(step.handler, own, beats, (*step.path, "run"))
+        undo = step.compensate
+        if undo is not None:
+            keywords = own if undo.args is None else tuple(a.name for a in undo.args)
+            yield HandlerCall(undo.handler, keywords, beats, undo.path)

@@ -304,3 +304,11 @@ def py_seconds(value: timedelta | None) -> str:
         return "None"
     seconds = value.total_seconds()
     return str(int(seconds)) if seconds == int(seconds) else repr(seconds)
+
+
+def py_tuple(parts: list[str], indent: int, tail: str = ",") -> str:
+    """A tuple of `parts` for a line at `indent` ending in `tail` (not
+    included): one line when it fits, else one part a line, like py_call."""
+    if len(parts) == 1:
+        return f"({parts[0]},)"
+    return py_call("", parts, indent, tail).removesuffix(tail)

@@ -7,6 +7,7 @@ the plan of every job that passed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -22,7 +23,9 @@ from lichc.spec.values import SpecValueError
 _JOB = TypeAdapter(Job)
 
 
-def validate(document: Document) -> Plan:
+def validate(document: Document, handlers_from: Path | None = None) -> Plan:
+    """The plan of a valid spec, else SpecError with every problem. With
+    `handlers_from` (the spec's folder) handler signatures are checked too."""
     data = document.data
     found: list[Diagnostic] = list(document.problems)
     head_data = {k: v for k, v in data.items() if k != "jobs"}
@@ -38,6 +41,10 @@ def validate(document: Document) -> Plan:
         spec = Spec.model_construct(**dict(head), jobs=jobs)
         plan = make_plan(spec, _source_name(document.filename))
         found.extend(rules.check(plan))
+        if handlers_from is not None:
+            from lichc import handlers
+
+            found.extend(handlers.check(plan, handlers_from))
     if found or plan is None:
         # an inherited setting can break several steps at one place: say it once
         unique = list(dict.fromkeys(document.locate(d) for d in found))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import before_task_publish
+from celery.signals import before_task_publish, worker_init
 from kombu import Queue
 
 from . import settings
@@ -77,3 +77,12 @@ app.conf.update(
 )
 # Remember when each task's first send was due (for total_timeout and expires).
 before_task_publish.connect(stamp_first_due)
+
+
+@worker_init.connect
+def check_handlers(**_: object) -> None:
+    """Refuse to start a worker whose handlers cannot take what their jobs pass.
+    Imported here, not at the top: clients need no handler code."""
+    from .celery_handlers import check_handlers
+
+    check_handlers()

@@ -32,7 +32,9 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 
 
 def workers(client: Client, thread_pool: Callable[[], Executor]) -> list[Worker]:
-    """One worker per task queue of jobs.yaml."""
+    """One worker per task queue of jobs.yaml, once every handler
+    passed the start-up check (which raises HandlerMismatch otherwise)."""
+    activities.check_handlers()
     return [
         Worker(
             client,
@@ -88,7 +90,6 @@ async def running(client: Client) -> AsyncIterator[list[Worker]]:
 
 
 async def main() -> None:
-    activities.check_handlers()
     client = await connect()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

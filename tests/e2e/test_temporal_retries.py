@@ -13,10 +13,18 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowFailureError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from tests.e2e.handlers.flaky import ATTEMPTS
 from tests.support.servers import wait_until
-from tests.support.temporal import Server, history_of, started_attempts
+from tests.support.temporal import (
+    ActivityOutcomes,
+    Server,
+    client_with,
+    history_of,
+    started_attempts,
+    wait_for,
+)
 from tests.support.workers import temporal_worker
 
 pytestmark = pytest.mark.e2e
@@ -114,3 +122,50 @@ def test_killed_worker_restarts_and_the_workflow_completes(
         events = temporal.run(history_of(handle))
         assert started_attempts(events) == [2]  # heartbeat timeout, then a retry
         assert second.stop(timeout=60) == 0, second.output()[-3000:]  # graceful
+
+
+def test_a_handlers_own_application_error_keeps_its_retry_delay_and_details(
+    temporal: Server, retries: Project
+) -> None:
+    client_mod, worker = retries["temporal_client"], retries["temporal_worker"]
+    key = uuid.uuid4().hex
+
+    async def scenario() -> BaseException:
+        async with worker.running(temporal.client):
+            with pytest.raises(WorkflowFailureError) as failed:
+                await client_mod.run_throttled(temporal.client, key=key, failures=0)
+            return failed.value
+
+    failure = temporal.run(scenario())
+    error = failure.cause.cause
+    assert isinstance(error, ApplicationError)
+    assert (error.type, error.non_retryable) == ("Throttled", False)
+    assert error.details == ({"key": key},)
+    times = ATTEMPTS[key]
+    assert len(times) == 2  # retried although Throttled is not in retry_on
+    # its next_retry_delay of 1s, not the policy's delay of 100ms
+    assert times[1] - times[0] >= 0.9
+
+
+def test_a_cancelled_heartbeating_activity_is_reported_cancelled(
+    temporal: Server, retries: Project
+) -> None:
+    client_mod, worker = retries["temporal_client"], retries["temporal_worker"]
+    key = uuid.uuid4().hex
+    outcomes = ActivityOutcomes()
+    client = client_with(temporal, outcomes)
+
+    async def scenario() -> list[BaseException]:
+        async with worker.running(client):
+            handle = await client_mod.start_cancellable(client, key=key, failures=0)
+            await wait_for(lambda: bool(ATTEMPTS[key]), "the activity to start")
+            await handle.cancel()
+            with pytest.raises(WorkflowFailureError):
+                await handle.result()
+            await wait_for(
+                lambda: "cancellable" in outcomes.raised, "the activity to end"
+            )
+            return outcomes.raised["cancellable"]
+
+    raised = temporal.run(scenario())
+    assert [type(e) for e in raised] == [CancelledError]

@@ -21,6 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+from temporalio import activity, client, worker
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -210,3 +211,49 @@ def started_attempts(events: list[Any]) -> list[int]:
         for e in events
         if e.HasField("activity_task_started_event_attributes")
     ]
+
+
+class ActivityOutcomes(client.Interceptor, worker.Interceptor):
+    """What each activity run raised to the worker, by activity type: what the
+    worker then reports to the server (a CancelledError as cancelled)."""
+
+    def __init__(self) -> None:
+        self.raised: dict[str, list[BaseException]] = {}
+
+    def intercept_activity(
+        self, next: worker.ActivityInboundInterceptor
+    ) -> worker.ActivityInboundInterceptor:
+        outcomes = self
+
+        class Recording(worker.ActivityInboundInterceptor):
+            async def execute_activity(self, input: worker.ExecuteActivityInput) -> Any:
+                try:
+                    return await super().execute_activity(input)
+                except BaseException as error:
+                    kind = activity.info().activity_type
+                    outcomes.raised.setdefault(kind, []).append(error)
+                    raise
+
+        return Recording(next)
+
+
+def client_with(server: Server, *interceptors: client.Interceptor) -> Client:
+    """A client of `server` whose workers also run `interceptors`."""
+    return Client(
+        server.client.service_client,
+        namespace=server.client.namespace,
+        data_converter=pydantic_data_converter,
+        interceptors=list(interceptors),
+    )
+
+
+async def wait_for(
+    condition: Callable[[], bool], what: str, within: float = 60
+) -> None:
+    """Return once `condition()` holds, checking every 50ms; fail after `within`s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {within}s waiting for {what}")
+        await asyncio.sleep(0.05)

@@ -6,8 +6,11 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from temporalio.exceptions import ApplicationError
 
 ATTEMPTS: dict[str, list[float]] = defaultdict(list)
 
@@ -54,3 +57,27 @@ def slow_once(marker: str) -> dict[str, Any]:
         path.write_text(str(os.getpid()), encoding="utf-8")
         time.sleep(600)
     return {"pid": os.getpid()}
+
+
+def throttled(key: str, failures: int) -> dict[str, Any]:
+    """Fails with its own retryable ApplicationError asking for a later retry."""
+    ATTEMPTS[key].append(time.monotonic())
+    raise ApplicationError(
+        f"{key}: slow down",
+        {"key": key},
+        type="Throttled",
+        non_retryable=False,
+        next_retry_delay=timedelta(seconds=1),
+    )
+
+
+def until_cancelled(
+    key: str, failures: int, heartbeat: Callable[..., None]
+) -> dict[str, Any]:
+    """Heartbeats until the activity is cancelled (or a minute passes)."""
+    ATTEMPTS[key].append(time.monotonic())
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        heartbeat({"key": key})
+        time.sleep(0.1)
+    return {"key": key}

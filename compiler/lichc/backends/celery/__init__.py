@@ -3,14 +3,15 @@ and `celery_runtime.py` in the project package, when the plan has Celery jobs.""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lichc.backends.base import Backend, Files
 from lichc.backends.celery import model, options
 from lichc.backends.imports import Imports
 from lichc.backends.names import client_aliases
-from lichc.plan import DEFAULT_QUEUE
-from lichc.pysource import py_seconds, py_str
+from lichc.plan import DEFAULT_QUEUE, handler_calls
+from lichc.pysource import py_seconds, py_str, py_tuple
 from lichc.spec.models import DEAD_LETTER_RETENTION
 
 if TYPE_CHECKING:
@@ -18,7 +19,13 @@ if TYPE_CHECKING:
 
     from lichc.plan import Plan
 
-TEMPLATES = ("celery_app", "celery_tasks", "celery_client", "celery_runtime")
+TEMPLATES = (
+    "celery_app",
+    "celery_tasks",
+    "celery_client",
+    "celery_runtime",
+    "celery_handlers",
+)
 
 
 class CeleryBackend(Backend):
@@ -68,7 +75,37 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "beat": beat,
         "uses_crontab": any(e.timezone == "UTC" for e in beat),
         "uses_zoned": any(e.timezone != "UTC" for e in beat),
+        "checks": handler_checks(plan),
     }
+
+
+@dataclass(frozen=True)
+class HandlerChecks:
+    """celery_handlers.py: its imports, and each Handler(...)'s arguments."""
+
+    imports: list[str]
+    entries: list[list[str]]
+
+
+def handler_checks(plan: Plan) -> HandlerChecks:
+    """Each handler by its full dotted path (`import a.b`), so no alias is
+    needed; one entry per distinct call."""
+    imports = Imports()
+    entries: list[list[str]] = []
+    for job in plan.jobs_on("celery"):
+        for call in handler_calls(job):
+            ref = call.handler
+            if ref.module != "builtins":
+                imports.add_module(ref.module)
+            function = (
+                ref.name if ref.module == "builtins" else str(ref).replace(":", ".")
+            )
+            # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
+            keywords = py_tuple([py_str(k) for k in call.keywords], 8)
+            entry = [py_str(str(ref)), function, keywords]
+            if entry not in entries:
+                entries.append(entry)
+    return HandlerChecks(imports.lines(), entries)
 
 
 def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:

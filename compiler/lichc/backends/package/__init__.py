@@ -33,7 +33,8 @@ class PackageBackend(Backend):
             else [],
         }
         files: Files = {}
-        for name in ("__init__.py", "inputs.py", "settings.py", "client.py"):
+        names = ("__init__.py", "inputs.py", "settings.py", "client.py", "handlers.py")
+        for name in names:
             text = env.get_template(f"package/{name}.jinja").render(context)
             files[f"{plan.project}/{name}"] = text
         return files

@@ -15,7 +15,7 @@ from typing import Any
 
 from lichc.backends.imports import Imports
 from lichc.backends.names import PYTHON_NAMES, Names
-from lichc.backends.temporal import handlers, options
+from lichc.backends.temporal import options
 from lichc.plan import (
     InputField,
     Job,
@@ -32,6 +32,7 @@ from lichc.pysource import (
     py_seconds,
     py_str,
     py_timedelta,
+    py_tuple,
 )
 from lichc.spec.values import InputRef, Literal_, PyRef, StepRef
 
@@ -42,22 +43,28 @@ _ACTIVITY_MODULE_NAMES = frozenset(
         "Any",
         "ApplicationError",
         "AsyncIterator",
+        "Awaitable",
         "Callable",
+        "CancelledError",
         "HANDLERS",
+        "Handler",
         "Heartbeat",
         "Iterator",
         "T",
         "TypeVar",
         "activity",
         "annotations",
+        "as_async",
         "asynccontextmanager",
         "asyncio",
+        "check",
         "check_handlers",
         "contextmanager",
         "contextvars",
         "functools",
         "inspect",
         "non_retryable",
+        "shaped",
         "threading",
         "with_heartbeat",
     }
@@ -67,7 +74,17 @@ _ACTIVITY_MODULE_NAMES = frozenset(
 # Names an activity's own code uses besides its handler's module: a parameter
 # of the same name would hide them.
 _ACTIVITY_BODY_NAMES = frozenset(
-    {"Exception", "Heartbeat", "error", "heartbeat", "non_retryable", "with_heartbeat"}
+    {
+        "ApplicationError",
+        "CancelledError",
+        "Exception",
+        "Heartbeat",
+        "as_async",
+        "error",
+        "heartbeat",
+        "non_retryable",
+        "with_heartbeat",
+    }
 )
 
 
@@ -80,26 +97,37 @@ class Param:
 
 @dataclass(frozen=True)
 class Activity:
-    function: str  # Python name in temporal_activities.py
+    function: str  # Python name in temporal_activities.py: one of its shapes
+    sync_function: str  # the shape for a `def` handler
+    async_function: str  # the shape for an `async def` handler
     type_name: str  # the activity type (spec section 7)
     job: Job
     step: RunStep  # its options: the step's own, also for its compensation
     compensation: bool
     handler: str  # expression calling the handler, e.g. orders.validate_order
     handler_ref: PyRef
-    is_async: bool
     params: tuple[Param, ...]
     values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
     non_retryable: tuple[str, ...]  # exception expressions
     retry_on: tuple[str, ...]
     heartbeat_every: str | None  # seconds between automatic heartbeats
 
-    def opening(self, indent: int) -> str:
+    @property
+    def keywords(self) -> str:
+        """The keywords the handler is called with, as a tuple literal."""
+        # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
+        return py_tuple([py_str(p.name) for p in self.params], 8)
+
+    def shape(self, is_async: bool) -> str:
+        return self.async_function if is_async else self.sync_function
+
+    def opening(self, indent: int, is_async: bool) -> str:
         """`return [await ]handler(`, the start of the handler call at `indent`."""
-        lead = "return " + ("await " if self.is_async else "")
+        lead = "return " + ("await " if is_async else "")
+        handler = f"as_async({self.handler})" if is_async else self.handler
         if self.heartbeat_every is None:
-            return f"{lead}{self.handler}("
-        wrap = [self.handler, "heartbeat"]
+            return f"{lead}{handler}("
+        wrap = [handler, "heartbeat"]
         return py_call("with_heartbeat", wrap, indent, "(", lead=lead)
 
     @property
@@ -107,12 +135,13 @@ class Activity:
         """retry_on lists Exception itself: nothing is left to refuse."""
         return bool({"Exception", "BaseException"} & set(self.retry_on))
 
-    @property
-    def summary(self) -> str:
+    def summary(self, is_async: bool) -> str:
         what = "compensation of step" if self.compensation else "step"
+        shape = "an async" if is_async else "a sync"
+        runs = f"runs {self.handler_ref}, {shape} handler."
         if self.job.single:
-            return f"Job {self.job.name}: runs {self.handler_ref}."
-        return f"{self.job.name}, {what} {self.step.name}: runs {self.handler_ref}."
+            return f"Job {self.job.name}: {runs}"
+        return f"{self.job.name}, {what} {self.step.name}: {runs}"
 
 
 @dataclass(frozen=True)
@@ -231,16 +260,6 @@ class TemporalView:
     schedules: tuple[ScheduleView, ...]
 
     @property
-    def any_async(self) -> bool:
-        return any(a.is_async for a in self.activities)
-
-    def heartbeats(self, *, is_async: bool) -> bool:
-        return any(
-            a.heartbeat_every is not None and a.is_async == is_async
-            for a in self.activities
-        )
-
-    @property
     def any_heartbeat(self) -> bool:
         return any(a.heartbeat_every is not None for a in self.activities)
 
@@ -260,7 +279,6 @@ def free_name(name: str, taken: Iterable[str]) -> str:
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     modules = _Modules()
-    reader = handlers.Handlers()
     functions = Names(_ACTIVITY_MODULE_NAMES | PYTHON_NAMES)
     constants = Names(())
     activities: list[Activity] = []
@@ -268,19 +286,19 @@ def build(plan: Plan) -> TemporalView:
     workflows: list[WorkflowView] = []
 
     # activity function names first: module aliases must not take them
-    pending: list[tuple[Job, RunStep, bool, str, str]] = []
+    pending: list[tuple[Job, RunStep, bool, str, tuple[str, str, str]]] = []
     for job in jobs:
         for step in job.run_steps():
             for compensation in (False, True) if step.compensate else (False,):
                 type_name = options.activity_type(job, step, compensation=compensation)
                 function = functions.take(_ident(type_name))
-                pending.append((job, step, compensation, type_name, function))
+                shapes = tuple(functions.take(f"{function}_{s}") for s in _SHAPES)
+                names = (function, shapes[0], shapes[1])
+                pending.append((job, step, compensation, type_name, names))
     modules.reserve(functions.taken)
     made: dict[tuple[str, str, bool], Activity] = {}
-    for job, step, compensation, type_name, function in pending:
-        activity = _activity(
-            job, step, compensation, type_name, function, modules, reader
-        )
+    for job, step, compensation, type_name, names in pending:
+        activity = _activity(job, step, compensation, type_name, names, modules)
         activities.append(activity)
         made[(job.name, step.name, compensation)] = activity
 
@@ -319,15 +337,16 @@ def build(plan: Plan) -> TemporalView:
 
 # -- activities ---------------------------------------------------------------------
 
+_SHAPES = ("sync", "async")  # name suffixes of an activity's two shapes
+
 
 def _activity(
     job: Job,
     step: RunStep,
     compensation: bool,
     type_name: str,
-    function: str,
+    names: tuple[str, str, str],  # the activity, its sync and its async shape
     modules: _Modules,
-    reader: handlers.Handlers,
 ) -> Activity:
     handler = step.handler
     args = step.args
@@ -356,14 +375,15 @@ def _activity(
         params.append(Param(name, _annotation(job, value), local))
     interval = options.heartbeat_interval(step)
     return Activity(
-        function=function,
+        function=names[0],
+        sync_function=names[1],
+        async_function=names[2],
         type_name=type_name,
         job=job,
         step=step,
         compensation=compensation,
         handler=handler_expr,
         handler_ref=handler,
-        is_async=reader.is_async(handler),
         params=tuple(params),
         values=tuple(value for _, value in named),
         non_retryable=non_retryable,
