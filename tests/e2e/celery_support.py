@@ -22,7 +22,7 @@ import pytest
 
 from tests.support import workers
 from tests.support.cli import build
-from tests.support.servers import RedisServer
+from tests.support.servers import RedisServer, wait_until
 
 ROOT = workers.ROOT
 
@@ -113,3 +113,20 @@ def worker(
         loglevel=loglevel,
     ) as running:
         yield running
+
+
+def dead_letter(proj: Project, task_id: str) -> dict[str, Any]:
+    """The task's one dead letter (stored just after its FAILURE state)."""
+    runtime = proj.module("celery_runtime")
+
+    def found() -> list[dict[str, Any]]:
+        return [
+            record
+            for queue in runtime.DeadLetters.all()
+            for record in queue.records()
+            if record["task_id"] == task_id
+        ]
+
+    wait_until(found, f"dead letter of {task_id}", 10)
+    assert len(found()) == 1, found()
+    return found()[0]

@@ -17,7 +17,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError
@@ -64,7 +63,7 @@ def test_expired_job_fails_its_handle_and_is_dead_lettered(
     ):
         result.get(timeout=RESULT_TIMEOUT)
     assert handlers.calls(k) == []  # it never ran
-    record = _dead_letter(faults, result.id)
+    record = cs.dead_letter(faults, result.id)
     assert record["attempts"] == 0
     assert "JobExpired" in record["error"]
 
@@ -101,7 +100,7 @@ def test_handler_that_kills_its_process_counts_as_an_attempt(
     with pytest.raises(WorkerLostError):
         result.get(timeout=RESULT_TIMEOUT)
     assert len(handlers.calls(k)) == 2  # attempts: 2 (retry_on does not matter)
-    record = _dead_letter(faults, result.id)
+    record = cs.dead_letter(faults, result.id)
     assert record["attempts"] == 2
     assert "WorkerLostError" in record["error"]
     # the message is not requeued: a job sent after it runs, and it does not
@@ -116,7 +115,7 @@ def test_missing_result_field_fails_at_once(faults: cs.Project) -> None:
     result = faults.client.start_missing(x=x)
     with pytest.raises(runtime.MissingField, match="step add returned no field 'sum'"):
         result.get(timeout=RESULT_TIMEOUT)
-    record = _dead_letter(faults, result.id)
+    record = cs.dead_letter(faults, result.id)
     assert record["attempts"] == 1  # not retried (retry.attempts: 3)
     assert "MissingField" in record["error"]
     assert [c for c in handlers.calls("double") if c["value"] == x + 1] == []
@@ -219,19 +218,3 @@ def test_async_handler_keeps_its_event_loop_across_calls(faults: cs.Project) -> 
 def _wait_past(moment: float) -> None:
     """Until the clock has passed `moment` (an expiry time)."""
     time.sleep(max(0.0, moment - time.time()))
-
-
-def _dead_letter(proj: cs.Project, task_id: str) -> dict[str, Any]:
-    runtime = proj.module("celery_runtime")
-
-    def found() -> list[dict[str, Any]]:
-        return [
-            record
-            for queue in runtime.DeadLetters.all()
-            for record in queue.records()
-            if record["task_id"] == task_id
-        ]
-
-    wait_until(found, f"dead letter of {task_id}", 10)
-    assert len(found()) == 1, found()
-    return found()[0]

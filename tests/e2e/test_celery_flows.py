@@ -64,7 +64,7 @@ def test_retries_stop_after_the_last_attempt_and_dead_letter(flows: cs.Project) 
     with pytest.raises(handlers.FlakyError):
         result.get(timeout=RESULT_TIMEOUT)
     assert len(handlers.calls(k)) == 5  # attempts: 5
-    record = _dead_letter(flows, result.id)
+    record = cs.dead_letter(flows, result.id)
     assert record["attempts"] == 5
     assert record["kwargs"] == {"key": k, "failures": 10}
     assert "FlakyError" in record["error"]
@@ -77,7 +77,7 @@ def test_error_outside_retry_on_fails_at_once(flows: cs.Project) -> None:
     with pytest.raises(KeyError):
         result.get(timeout=RESULT_TIMEOUT)
     assert len(handlers.calls(k)) == 1
-    assert _dead_letter(flows, result.id)["attempts"] == 1
+    assert cs.dead_letter(flows, result.id)["attempts"] == 1
 
 
 def test_non_retryable_goes_to_dead_letter_then_replay_succeeds(
@@ -89,7 +89,7 @@ def test_non_retryable_goes_to_dead_letter_then_replay_succeeds(
     with pytest.raises(handlers.PermanentError):
         result.get(timeout=RESULT_TIMEOUT)
     assert len(handlers.calls(k)) == 1  # non_retryable: no second attempt
-    record = _dead_letter(flows, result.id)
+    record = cs.dead_letter(flows, result.id)
     assert record["queue"] == "refused"
     assert record["task"] == "e2e_flows.refuse"
     assert record["attempts"] == 1
@@ -131,7 +131,7 @@ def test_last_attempt_killed_by_the_hard_time_limit_is_dead_lettered(
     with pytest.raises(TimeLimitExceeded):
         result.get(timeout=RESULT_TIMEOUT)
     assert len(handlers.calls(k)) == 2  # attempts: 2
-    record = _dead_letter(flows, result.id)
+    record = cs.dead_letter(flows, result.id)
     assert record["attempts"] == 2
     assert "TimeLimitExceeded" in record["error"]
 
@@ -183,24 +183,7 @@ def test_no_step_starts_after_the_job_deadline(flows: cs.Project) -> None:
     with pytest.raises(Exception, match="deadline"):
         result.get(timeout=RESULT_TIMEOUT)
     assert len(handlers.calls(k)) == 1  # the first step ran; the second never did
-    assert "deadline" in _dead_letter(flows, result.id)["error"]
-
-
-def _dead_letter(flows: cs.Project, task_id: str) -> dict[str, Any]:
-    """The task's dead letter (stored just after its FAILURE state)."""
-    runtime = flows.module("celery_runtime")
-
-    def found() -> list[dict[str, Any]]:
-        return [
-            record
-            for queue in runtime.DeadLetters.all()
-            for record in queue.records()
-            if record["task_id"] == task_id
-        ]
-
-    wait_until(found, f"dead letter of {task_id}", 10)
-    assert len(found()) == 1, found()
-    return found()[0]
+    assert "deadline" in cs.dead_letter(flows, result.id)["error"]
 
 
 def _wait_for_success(flows: cs.Project, task_id: str) -> Any:
