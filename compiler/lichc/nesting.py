@@ -15,6 +15,9 @@ _LINE_PREFIX = re.compile(r"^[ \t?-]*", re.MULTILINE)
 _INDICATORS = re.compile(r"(?:[-?](?: +|$))+")
 # characters after which `[`, `{` or a quote start a new node
 _NODE_START = frozenset(":-?,[{\n")
+# runs of characters that open, close or start nothing: skipped in one step
+_PLAIN_RUN = re.compile(r"[^#'\"\[\]{}:?,|>\-]+")
+_QUOTED_RUN = {"'": re.compile(r"[^']+"), '"': re.compile(r'[^"\\]+')}
 
 
 def quick_bound(text: str) -> int:
@@ -78,7 +81,14 @@ class _Scanner:
         while i < len(line):
             c = line[i]
             if self.quote:
-                i = self.in_quote(line, i)
+                run = _QUOTED_RUN[self.quote].match(line, i)
+                i = run.end() if run else self.in_quote(line, i)
+                continue
+            run = _PLAIN_RUN.match(line, i)
+            if run:
+                if run[0].strip(" \t"):
+                    self.previous = "a"  # text: a bracket after it is text too
+                i = run.end()
                 continue
             if c == "#" and (i == 0 or line[i - 1] in " \t"):
                 return None  # a comment runs to the end of the line
