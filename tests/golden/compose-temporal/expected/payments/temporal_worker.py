@@ -5,13 +5,20 @@ One worker per task queue, all in this process, each with the workflows and
 activities that run on that queue and its own thread pool for sync handlers.
 SIGINT or SIGTERM stops polling, lets running activities finish (for up to
 GRACEFUL_SHUTDOWN), then exits.
+
+The process ends with `os._exit` once the workers have shut down and the logs
+are flushed: the Temporal client has no close, and its core's threads can
+abort an interpreter that is finalizing (`PyGILState_Release`, exit -6).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
+import traceback
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
@@ -68,6 +75,7 @@ async def running(client: Client) -> AsyncIterator[list[Worker]]:
 
 
 async def main() -> None:
+    activities.check_handlers()  # before connecting: a mismatch needs no server
     client = await connect()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -82,6 +90,27 @@ async def main() -> None:
         logging.info("shutting down")
 
 
+def serve() -> int:
+    """Run `main` to its end; the exit code (a refusal's message printed)."""
+    try:
+        asyncio.run(main())
+    except SystemExit as exit_:  # HandlerMismatch, or sys.exit in a handler
+        if isinstance(exit_.code, int) or exit_.code is None:
+            return exit_.code or 0
+        print(exit_.code, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BaseException:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    asyncio.run(main())
+    code = serve()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
