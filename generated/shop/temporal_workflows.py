@@ -77,19 +77,27 @@ class JobRun:
             raise asyncio.CancelledError
 
     async def undoable(
-        self, step: str, activity: Awaitable[T], undo: Undo, needs_result: bool = False
-    ) -> T:
-        """Await a step that has a compensation, and keep how to undo it once
-        it may have taken effect: when it finished, or was cancelled while it
-        ran (its activity waits for the cancellation to complete)."""
+        self,
+        results: dict[str, Any],
+        step: str,
+        activity: Awaitable[Any],
+        undo: Undo,
+        needs_result: bool = False,
+    ) -> None:
+        """Await a step that has a compensation, store its result in `results`
+        and keep how to undo it once it may have taken effect: when it
+        finished, or was cancelled while it ran (its activity waits for the
+        cancellation to complete)."""
         try:
             result = await activity
         except ActivityError as error:
             if is_cancelled_exception(error) and error.started_event_id:
                 self._cancelled_while_running(step, undo, needs_result)
             raise
+        # stored first: done() raises when the job is being stopped, and the
+        # undo may read this result
+        results[step] = result
         self.done(step, undo)
-        return result
 
     def _cancelled_while_running(
         self, step: str, undo: Undo, needs_result: bool
@@ -196,7 +204,7 @@ class JobRun:
             step, undo = self._undo.pop()
             try:
                 await undo()
-            except FailureError as error:
+            except Exception as error:  # any error is a problem, never a stuck run
                 self.status.problems.append(
                     f"compensation of {step} failed: {describe(error)}"
                 )
@@ -245,6 +253,12 @@ def describe(error: BaseException) -> str:
 
 def result_field(results: dict[str, Any], step: str, name: str) -> Any:
     """`${steps.STEP.NAME}`: a field of a step's result, which must have it."""
+    if step not in results:  # it was stopped before its result was kept
+        raise ApplicationError(
+            f"step {step} has no result",
+            type="MissingField",
+            non_retryable=True,
+        )
     result = results[step]
     if not isinstance(result, dict) or name not in result:
         raise ApplicationError(
@@ -411,7 +425,8 @@ class ProcessOrderWorkflow:
         job.done("validate_order")
 
         job.start("charge_payment")
-        results["charge_payment"] = await job.undoable(
+        await job.undoable(
+            results,
             "charge_payment",
             workflow.execute_activity(
                 activities.process_order_charge_payment,
@@ -433,7 +448,8 @@ class ProcessOrderWorkflow:
         )
 
         job.start("reserve_inventory")
-        results["reserve_inventory"] = await job.undoable(
+        await job.undoable(
+            results,
             "reserve_inventory",
             workflow.execute_activity(
                 activities.process_order_reserve_inventory,

@@ -3,6 +3,7 @@ from tests/e2e/specs/saga.yaml, on the session's dev server."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from types import ModuleType
@@ -319,3 +320,40 @@ def test_failed_compensation_on_cancel_fails_the_run_and_says_why(
     assert status.current == at
     assert status.problems == [problem]
     assert status.compensated == []
+
+
+def test_cancel_while_a_step_runs_whose_undo_needs_its_result_undoes_it(
+    temporal: Server, saga: Saga
+) -> None:
+    client_mod, worker = saga["temporal_client"], saga["temporal_worker"]
+    order = uuid.uuid4().hex
+
+    async def scenario() -> tuple[BaseException, Any, Any]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_rebook(temporal.client, order=order)
+            try:
+                await until(lambda: _async(lambda: "book" in CALLS[order]), "book runs")
+                await handle.cancel()
+                await until(
+                    lambda: cancel_requested(handle, "rebook.book"),
+                    "the cancel reaches step book",
+                )
+            finally:
+                RELEASE[order].set()  # `book` finishes after all: it took effect
+            with pytest.raises(WorkflowFailureError) as failed:
+                await asyncio.wait_for(handle.result(), 60)
+            status = await client_mod.status_rebook(temporal.client, handle.id)
+            return failed.value, status, await handle.describe()
+
+    error, status, described = temporal.run(scenario())
+    assert isinstance(error.cause, CancelledError)
+    assert described.status == WorkflowExecutionStatus.CANCELED
+    assert status.state == "cancelled"
+    assert status.completed == ["book"]
+    assert status.compensated == ["book"]
+    assert status.problems == []
+    assert CALLS[order] == ["book", "unbook"]
+
+
+async def _async(condition: Any) -> bool:
+    return bool(condition())

@@ -101,3 +101,10 @@ async def beat(order: str) -> dict[str, Any]:
         CALLS[order].append("beat cancelled")
         raise
     return {}
+
+
+def book_held(order: str) -> dict[str, Any]:
+    """`book` that returns once the test releases it (bounded like `hold`)."""
+    CALLS[order].append("book")
+    RELEASE[order].wait(timeout=60)
+    return {"booking": f"bk_{order}"}
