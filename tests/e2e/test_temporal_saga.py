@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -16,6 +17,7 @@ from temporalio.client import (
     WorkflowFailureError,
 )
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.worker import Worker
 
 from tests.e2e.handlers.saga import CALLS, RELEASE
 from tests.support.temporal import (
@@ -353,6 +355,64 @@ def test_cancel_while_a_step_runs_whose_undo_needs_its_result_undoes_it(
     assert status.compensated == ["book"]
     assert status.problems == []
     assert CALLS[order] == ["book", "unbook"]
+
+
+def test_step_completed_in_the_activation_of_the_cancel_is_compensated(
+    temporal: Server, saga: Saga
+) -> None:
+    """`held` completes while no workflow worker runs, then the run is
+    cancelled: the worker that comes back sees both at once (Temporal raises
+    a bare CancelledError there), and `held` must still be undone."""
+    client_mod, acts = saga["temporal_client"], saga["temporal_activities"]
+    workflows = saga["temporal_workflows"]
+    order = uuid.uuid4().hex
+
+    def workflow_worker() -> Worker:
+        return Worker(
+            temporal.client,
+            task_queue="trips",
+            workflows=[workflows.ParkedWorkflow],
+            max_cached_workflows=0,
+        )
+
+    async def completed(handle: Any) -> bool:
+        return any(
+            e.HasField("activity_task_completed_event_attributes")
+            for e in await history_of(handle)
+        )
+
+    async def scenario() -> tuple[BaseException, Any, Any]:
+        with ThreadPoolExecutor(4) as pool:
+            async with Worker(
+                temporal.client,
+                task_queue="trips",
+                activities=[acts.parked_held, acts.parked_held_compensate],
+                activity_executor=pool,
+            ):
+                handle = await client_mod.start_parked(temporal.client, order=order)
+                try:
+                    async with workflow_worker():
+                        await until(
+                            lambda: _async(lambda: "hold" in CALLS[order]),
+                            "held runs",
+                        )
+                finally:
+                    RELEASE[order].set()
+                await until(lambda: completed(handle), "held completes")
+                await handle.cancel()
+                async with workflow_worker():
+                    with pytest.raises(WorkflowFailureError) as failed:
+                        await asyncio.wait_for(handle.result(), 60)
+                    status = await client_mod.status_parked(temporal.client, handle.id)
+                return failed.value, status, await handle.describe()
+
+    error, status, described = temporal.run(scenario())
+    assert isinstance(error.cause, CancelledError)
+    assert described.status == WorkflowExecutionStatus.CANCELED
+    assert status.state == "cancelled"
+    assert status.compensated == ["held"]
+    assert status.problems == []
+    assert CALLS[order] == ["hold", "unhold"]
 
 
 async def _async(condition: Any) -> bool:

@@ -87,16 +87,36 @@ class JobRun:
         and keep how to undo it once it may have taken effect: when it
         finished, or was cancelled while it ran (its activity waits for the
         cancellation to complete)."""
-        try:
-            result = await activity
-        except ActivityError as error:
-            if is_cancelled_exception(error) and error.started_event_id:
+        # the activity runs in a task of its own, cancelled here: when the
+        # cancel and its completion arrive together, its result is still read
+        running = asyncio.ensure_future(activity)
+        cancelled = False
+        while not running.done():
+            try:
+                await workflow.wait([running])
+            except asyncio.CancelledError:
+                cancelled = True
+                running.cancel()
+        if running.cancelled():
+            # Temporal raises a bare CancelledError when the activity had
+            # ended as it was cancelled: it may have taken effect
+            self._cancelled_while_running(step, undo, needs_result)
+            raise asyncio.CancelledError
+        error = running.exception()
+        if error is not None:
+            if (
+                isinstance(error, ActivityError)
+                and is_cancelled_exception(error)
+                and error.started_event_id
+            ):
                 self._cancelled_while_running(step, undo, needs_result)
-            raise
+            raise error
         # stored first: done() raises when the job is being stopped, and the
         # undo may read this result
-        results[step] = result
+        results[step] = running.result()
         self.done(step, undo)
+        if cancelled:  # it finished after all, and counts; nothing more runs
+            raise asyncio.CancelledError
 
     def _cancelled_while_running(
         self, step: str, undo: Undo, needs_result: bool
