@@ -218,20 +218,33 @@ class JobRun:
             task.cancel()
 
     async def compensate(self) -> list[str]:
-        """Undo completed steps in reverse order; every one runs even if one fails."""
+        """Undo completed steps in reverse order; every one runs even if one
+        fails. A workflow cancel meanwhile does not stop the undos: the saga
+        runs in a task of its own, which the cancel does not reach."""
         state, self.status.state = self.status.state, "compensating"
+        saga = asyncio.create_task(self._compensate_all())
+        while not saga.done():
+            try:
+                await workflow.wait([saga])
+            except asyncio.CancelledError:
+                # the run already ends failed or cancelled once the saga is done
+                workflow.logger.info("job %s: cancel during compensation", self.job)
+        saga.result()
+        self.status.state = state
+        return self.status.problems
+
+    async def _compensate_all(self) -> None:
         while self._undo:
             step, undo = self._undo.pop()
             try:
                 await undo()
-            except Exception as error:  # any error is a problem, never a stuck run
+            except (Exception, asyncio.CancelledError) as error:
+                # any error is a problem, never a stuck run or a skipped undo
                 self.status.problems.append(
                     f"compensation of {step} failed: {describe(error)}"
                 )
             else:
                 self.status.compensated.append(step)
-        self.status.state = state
-        return self.status.problems
 
     async def _fail(self, error: Exception) -> NoReturn:
         problems = await self.compensate() if self._compensate_on_failure else []

@@ -415,5 +415,47 @@ def test_step_completed_in_the_activation_of_the_cancel_is_compensated(
     assert CALLS[order] == ["hold", "unhold"]
 
 
+def test_cancel_during_compensation_lets_the_undo_finish(
+    temporal: Server, saga: Saga
+) -> None:
+    client_mod, worker = saga["temporal_client"], saga["temporal_worker"]
+    order = uuid.uuid4().hex
+
+    async def cancel_recorded(handle: Any) -> bool:
+        return any(
+            e.HasField("workflow_execution_cancel_requested_event_attributes")
+            for e in await history_of(handle)
+        )
+
+    async def scenario() -> tuple[BaseException, Any, list[Any]]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_unwind(temporal.client, order=order)
+            try:
+                await until(
+                    lambda: _async(lambda: "unbook" in CALLS[order]),
+                    "the undo of book runs",
+                )
+                await handle.cancel()
+                await until(lambda: cancel_recorded(handle), "the cancel arrives")
+            finally:
+                RELEASE[order].set()
+            with pytest.raises(WorkflowFailureError) as failed:
+                await asyncio.wait_for(handle.result(), 60)
+            status = await client_mod.status_unwind(temporal.client, handle.id)
+            return failed.value, status, await history_of(handle)
+
+    error, status, events = temporal.run(scenario())
+    # the step's failure is what ended the run; the undo was not cancelled
+    assert isinstance(error.cause, ActivityError)
+    assert error.cause.cause.type == "Broken"
+    assert status.state == "failed"
+    assert status.compensated == ["book"]
+    assert status.problems == []
+    assert CALLS[order] == ["book", "book", "unbook", "unbooked"]
+    assert not any(
+        e.HasField("activity_task_cancel_requested_event_attributes") for e in events
+    )
+
+
 async def _async(condition: Any) -> bool:
     return bool(condition())

@@ -108,3 +108,11 @@ def book_held(order: str) -> dict[str, Any]:
     CALLS[order].append("book")
     RELEASE[order].wait(timeout=60)
     return {"booking": f"bk_{order}"}
+
+
+def unbook_held(order: str) -> dict[str, Any]:
+    """`unbook` that returns once the test releases it (bounded like `hold`)."""
+    CALLS[order].append("unbook")
+    RELEASE[order].wait(timeout=60)
+    CALLS[order].append("unbooked")
+    return {}
