@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
 from typing import Any
@@ -91,3 +92,43 @@ def test_start_up_check_accepts_plain_and_callable_handlers(
     handlers = trips["handlers"]
     for handler in (function, coroutine, AsyncCallable(), SyncCallable()):
         assert handlers.Handler("tests.m:f", handler, ("order",)).problem() is None
+
+
+def test_parallel_raises_the_failure_that_stopped_it_not_a_siblings() -> None:
+    """A branch before the failing one in branch order fails too once
+    cancelled: the failure raised is still the one that ended the step."""
+    import asyncio
+
+    sys.path.insert(0, str(EXPECTED))
+    try:
+        workflows = importlib.import_module("trips.temporal_workflows")
+    finally:
+        sys.path.remove(str(EXPECTED))
+
+    async def sibling() -> None:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            raise ValueError("sibling, once cancelled") from None
+
+    async def first() -> None:
+        await asyncio.sleep(0)
+        raise ValueError("the first failure")
+
+    async def scenario() -> None:
+        await workflows.JobRun("Race").parallel(sibling(), first())
+
+    # in a thread of its own: the interpreter's recursion count of the main
+    # thread stays untouched by the cancelled coroutines (CPython 3.11)
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(asyncio.wait_for(scenario(), 10))
+        except BaseException as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    assert [str(e) for e in raised] == ["the first failure"]

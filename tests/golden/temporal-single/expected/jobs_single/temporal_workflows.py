@@ -162,15 +162,19 @@ class JobRun:
 
     async def parallel(self, *branches: Coroutine[Any, Any, None]) -> None:
         """Run branches together; the first failure cancels the others, whose
-        end is awaited (what they did gets compensated), and is then raised."""
+        end is awaited (what they did gets compensated), and is then raised,
+        not a failure of a sibling once cancelled."""
         tasks = [asyncio.create_task(branch) for branch in branches]
+        first: list[asyncio.Task[None]] = []
         try:
-            await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            first, _ = await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:  # after a failure, or when the job is stopped
             for task in tasks:
                 task.cancel()
             await workflow.wait(tasks)
-        for task in tasks:
+        # the failures that ended the step come first (in branch order among
+        # themselves), then those of the siblings it cancelled
+        for task in sorted(tasks, key=lambda t: t not in first):
             error = None if task.cancelled() else task.exception()
             if error is not None and not is_cancelled_exception(error):
                 raise error
