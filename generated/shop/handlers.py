@@ -27,7 +27,17 @@ class Handler:
     heartbeat: bool = False  # the job has `heartbeat:`: it passes the callback
 
     def problem(self) -> str | None:
-        """Why the job's call would fail with a TypeError, if it would."""
+        """Why the job's call would fail with a TypeError, or yield instead
+        of returning a result, if it would."""
+        call = type(self.function).__call__ if callable(self.function) else None
+        for function in (self.function, call):
+            if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(
+                function
+            ):
+                return (
+                    f"{self.ref} is a generator function: a handler must return "
+                    "its result, not yield it"
+                )
         try:
             signature = inspect.signature(self.function)
         except (TypeError, ValueError):  # some C callables: nothing to read

@@ -34,8 +34,11 @@ T = TypeVar("T")
 
 
 def shaped(handler: Callable[..., Any], sync: T, async_: T) -> T:
-    """The activity shaped like its handler: `async_` for an `async def`."""
-    return async_ if inspect.iscoroutinefunction(handler) else sync
+    """The activity shaped like its handler: `async_` for an `async def`, or
+    an object whose `__call__` is one (Temporal's own test)."""
+    call = type(handler).__call__ if callable(handler) else None
+    is_async = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
+    return async_ if is_async else sync
 
 
 def as_async(handler: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:

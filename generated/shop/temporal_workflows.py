@@ -77,19 +77,47 @@ class JobRun:
             raise asyncio.CancelledError
 
     async def undoable(
-        self, step: str, activity: Awaitable[T], undo: Undo, needs_result: bool = False
-    ) -> T:
-        """Await a step that has a compensation, and keep how to undo it once
-        it may have taken effect: when it finished, or was cancelled while it
-        ran (its activity waits for the cancellation to complete)."""
-        try:
-            result = await activity
-        except ActivityError as error:
-            if is_cancelled_exception(error) and error.started_event_id:
+        self,
+        results: dict[str, Any],
+        step: str,
+        activity: Awaitable[Any],
+        undo: Undo,
+        needs_result: bool = False,
+    ) -> None:
+        """Await a step that has a compensation, store its result in `results`
+        and keep how to undo it once it may have taken effect: when it
+        finished, or was cancelled while it ran (its activity waits for the
+        cancellation to complete)."""
+        # the activity runs in a task of its own, cancelled here: when the
+        # cancel and its completion arrive together, its result is still read
+        running = asyncio.ensure_future(activity)
+        cancelled = False
+        while not running.done():
+            try:
+                await workflow.wait([running])
+            except asyncio.CancelledError:
+                cancelled = True
+                running.cancel()
+        if running.cancelled():
+            # Temporal raises a bare CancelledError when the activity had
+            # ended as it was cancelled: it may have taken effect
+            self._cancelled_while_running(step, undo, needs_result)
+            raise asyncio.CancelledError
+        error = running.exception()
+        if error is not None:
+            if (
+                isinstance(error, ActivityError)
+                and is_cancelled_exception(error)
+                and error.started_event_id
+            ):
                 self._cancelled_while_running(step, undo, needs_result)
-            raise
+            raise error
+        # stored first: done() raises when the job is being stopped, and the
+        # undo may read this result
+        results[step] = running.result()
         self.done(step, undo)
-        return result
+        if cancelled:  # it finished after all, and counts; nothing more runs
+            raise asyncio.CancelledError
 
     def _cancelled_while_running(
         self, step: str, undo: Undo, needs_result: bool
@@ -132,15 +160,19 @@ class JobRun:
 
     async def parallel(self, *branches: Coroutine[Any, Any, None]) -> None:
         """Run branches together; the first failure cancels the others, whose
-        end is awaited (what they did gets compensated), and is then raised."""
+        end is awaited (what they did gets compensated), and is then raised,
+        not a failure of a sibling once cancelled."""
         tasks = [asyncio.create_task(branch) for branch in branches]
+        first: list[asyncio.Task[None]] = []
         try:
-            await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            first, _ = await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         finally:  # after a failure, or when the job is stopped
             for task in tasks:
                 task.cancel()
             await workflow.wait(tasks)
-        for task in tasks:
+        # the failures that ended the step come first (in branch order among
+        # themselves), then those of the siblings it cancelled
+        for task in sorted(tasks, key=lambda t: t not in first):
             error = None if task.cancelled() else task.exception()
             if error is not None and not is_cancelled_exception(error):
                 raise error
@@ -190,20 +222,33 @@ class JobRun:
             task.cancel()
 
     async def compensate(self) -> list[str]:
-        """Undo completed steps in reverse order; every one runs even if one fails."""
+        """Undo completed steps in reverse order; every one runs even if one
+        fails. A workflow cancel meanwhile does not stop the undos: the saga
+        runs in a task of its own, which the cancel does not reach."""
         state, self.status.state = self.status.state, "compensating"
+        saga = asyncio.create_task(self._compensate_all())
+        while not saga.done():
+            try:
+                await workflow.wait([saga])
+            except asyncio.CancelledError:
+                # the run already ends failed or cancelled once the saga is done
+                workflow.logger.info("job %s: cancel during compensation", self.job)
+        saga.result()
+        self.status.state = state
+        return self.status.problems
+
+    async def _compensate_all(self) -> None:
         while self._undo:
             step, undo = self._undo.pop()
             try:
                 await undo()
-            except FailureError as error:
+            except (Exception, asyncio.CancelledError) as error:
+                # any error is a problem, never a stuck run or a skipped undo
                 self.status.problems.append(
                     f"compensation of {step} failed: {describe(error)}"
                 )
             else:
                 self.status.compensated.append(step)
-        self.status.state = state
-        return self.status.problems
 
     async def _fail(self, error: Exception) -> NoReturn:
         problems = await self.compensate() if self._compensate_on_failure else []
@@ -245,6 +290,12 @@ def describe(error: BaseException) -> str:
 
 def result_field(results: dict[str, Any], step: str, name: str) -> Any:
     """`${steps.STEP.NAME}`: a field of a step's result, which must have it."""
+    if step not in results:  # it was stopped before its result was kept
+        raise ApplicationError(
+            f"step {step} has no result",
+            type="MissingField",
+            non_retryable=True,
+        )
     result = results[step]
     if not isinstance(result, dict) or name not in result:
         raise ApplicationError(
@@ -411,7 +462,8 @@ class ProcessOrderWorkflow:
         job.done("validate_order")
 
         job.start("charge_payment")
-        results["charge_payment"] = await job.undoable(
+        await job.undoable(
+            results,
             "charge_payment",
             workflow.execute_activity(
                 activities.process_order_charge_payment,
@@ -433,7 +485,8 @@ class ProcessOrderWorkflow:
         )
 
         job.start("reserve_inventory")
-        results["reserve_inventory"] = await job.undoable(
+        await job.undoable(
+            results,
             "reserve_inventory",
             workflow.execute_activity(
                 activities.process_order_reserve_inventory,

@@ -3,8 +3,10 @@ from tests/e2e/specs/saga.yaml, on the session's dev server."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 from typing import Any
 
@@ -15,6 +17,7 @@ from temporalio.client import (
     WorkflowFailureError,
 )
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.worker import Worker
 
 from tests.e2e.handlers.saga import CALLS, RELEASE
 from tests.support.temporal import (
@@ -319,3 +322,140 @@ def test_failed_compensation_on_cancel_fails_the_run_and_says_why(
     assert status.current == at
     assert status.problems == [problem]
     assert status.compensated == []
+
+
+def test_cancel_while_a_step_runs_whose_undo_needs_its_result_undoes_it(
+    temporal: Server, saga: Saga
+) -> None:
+    client_mod, worker = saga["temporal_client"], saga["temporal_worker"]
+    order = uuid.uuid4().hex
+
+    async def scenario() -> tuple[BaseException, Any, Any]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_rebook(temporal.client, order=order)
+            try:
+                await until(lambda: _async(lambda: "book" in CALLS[order]), "book runs")
+                await handle.cancel()
+                await until(
+                    lambda: cancel_requested(handle, "rebook.book"),
+                    "the cancel reaches step book",
+                )
+            finally:
+                RELEASE[order].set()  # `book` finishes after all: it took effect
+            with pytest.raises(WorkflowFailureError) as failed:
+                await asyncio.wait_for(handle.result(), 60)
+            status = await client_mod.status_rebook(temporal.client, handle.id)
+            return failed.value, status, await handle.describe()
+
+    error, status, described = temporal.run(scenario())
+    assert isinstance(error.cause, CancelledError)
+    assert described.status == WorkflowExecutionStatus.CANCELED
+    assert status.state == "cancelled"
+    assert status.completed == ["book"]
+    assert status.compensated == ["book"]
+    assert status.problems == []
+    assert CALLS[order] == ["book", "unbook"]
+
+
+def test_step_completed_in_the_activation_of_the_cancel_is_compensated(
+    temporal: Server, saga: Saga
+) -> None:
+    """`held` completes while no workflow worker runs, then the run is
+    cancelled: the worker that comes back sees both at once (Temporal raises
+    a bare CancelledError there), and `held` must still be undone."""
+    client_mod, acts = saga["temporal_client"], saga["temporal_activities"]
+    workflows = saga["temporal_workflows"]
+    order = uuid.uuid4().hex
+
+    def workflow_worker() -> Worker:
+        return Worker(
+            temporal.client,
+            task_queue="trips",
+            workflows=[workflows.ParkedWorkflow],
+            max_cached_workflows=0,
+        )
+
+    async def completed(handle: Any) -> bool:
+        return any(
+            e.HasField("activity_task_completed_event_attributes")
+            for e in await history_of(handle)
+        )
+
+    async def scenario() -> tuple[BaseException, Any, Any]:
+        with ThreadPoolExecutor(4) as pool:
+            async with Worker(
+                temporal.client,
+                task_queue="trips",
+                activities=[acts.parked_held, acts.parked_held_compensate],
+                activity_executor=pool,
+            ):
+                handle = await client_mod.start_parked(temporal.client, order=order)
+                try:
+                    async with workflow_worker():
+                        await until(
+                            lambda: _async(lambda: "hold" in CALLS[order]),
+                            "held runs",
+                        )
+                finally:
+                    RELEASE[order].set()
+                await until(lambda: completed(handle), "held completes")
+                await handle.cancel()
+                async with workflow_worker():
+                    with pytest.raises(WorkflowFailureError) as failed:
+                        await asyncio.wait_for(handle.result(), 60)
+                    status = await client_mod.status_parked(temporal.client, handle.id)
+                return failed.value, status, await handle.describe()
+
+    error, status, described = temporal.run(scenario())
+    assert isinstance(error.cause, CancelledError)
+    assert described.status == WorkflowExecutionStatus.CANCELED
+    assert status.state == "cancelled"
+    assert status.compensated == ["held"]
+    assert status.problems == []
+    assert CALLS[order] == ["hold", "unhold"]
+
+
+def test_cancel_during_compensation_lets_the_undo_finish(
+    temporal: Server, saga: Saga
+) -> None:
+    client_mod, worker = saga["temporal_client"], saga["temporal_worker"]
+    order = uuid.uuid4().hex
+
+    async def cancel_recorded(handle: Any) -> bool:
+        return any(
+            e.HasField("workflow_execution_cancel_requested_event_attributes")
+            for e in await history_of(handle)
+        )
+
+    async def scenario() -> tuple[BaseException, Any, list[Any]]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_unwind(temporal.client, order=order)
+            try:
+                await until(
+                    lambda: _async(lambda: "unbook" in CALLS[order]),
+                    "the undo of book runs",
+                )
+                await handle.cancel()
+                await until(lambda: cancel_recorded(handle), "the cancel arrives")
+            finally:
+                RELEASE[order].set()
+            with pytest.raises(WorkflowFailureError) as failed:
+                await asyncio.wait_for(handle.result(), 60)
+            status = await client_mod.status_unwind(temporal.client, handle.id)
+            return failed.value, status, await history_of(handle)
+
+    error, status, events = temporal.run(scenario())
+    # the step's failure is what ended the run; the undo was not cancelled
+    assert isinstance(error.cause, ActivityError)
+    assert error.cause.cause.type == "Broken"
+    assert status.state == "failed"
+    assert status.compensated == ["book"]
+    assert status.problems == []
+    assert CALLS[order] == ["book", "book", "unbook", "unbooked"]
+    assert not any(
+        e.HasField("activity_task_cancel_requested_event_attributes") for e in events
+    )
+
+
+async def _async(condition: Any) -> bool:
+    return bool(condition())

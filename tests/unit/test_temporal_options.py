@@ -87,3 +87,23 @@ def test_a_job_without_compensations_keeps_the_plain_margin() -> None:
     job = job_of(spec)
     assert options.saga_allowance(job) == timedelta(0)
     assert options.execution_timeout(job) == timedelta(minutes=11)
+
+
+def test_queue_wait_counts_for_every_attempt_and_the_step_in_flight() -> None:
+    spec = (
+        SPEC.replace("timeout: 5m\n", "timeout: 5m\n            queue_timeout: 1m\n")
+        .replace(
+            "{attempts: 4, backoff: fixed, delay: 10s}",
+            "{attempts: 4, backoff: fixed, delay: 10s}\n            total_timeout: 9m",
+        )
+        .replace("timeout: 2m\n", "timeout: 2m\n            queue_timeout: 30s\n")
+    )
+    job = job_of(spec)
+    # 3 x (1m in the queue + 5m), then 2s and 4s between the attempts
+    charge = timedelta(minutes=18, seconds=6)
+    assert options.worst_case(step(job, "charge")) == charge
+    # 4 x (30s + 2m) + 3 x 10s = 10m 30s, capped at total_timeout
+    assert options.worst_case(step(job, "reserve")) == timedelta(minutes=9)
+    # in flight: charge may wait 1m in the queue, then run 5m
+    saga = timedelta(minutes=6) + charge + timedelta(minutes=9)
+    assert options.saga_allowance(job) == saga

@@ -101,3 +101,18 @@ async def beat(order: str) -> dict[str, Any]:
         CALLS[order].append("beat cancelled")
         raise
     return {}
+
+
+def book_held(order: str) -> dict[str, Any]:
+    """`book` that returns once the test releases it (bounded like `hold`)."""
+    CALLS[order].append("book")
+    RELEASE[order].wait(timeout=60)
+    return {"booking": f"bk_{order}"}
+
+
+def unbook_held(order: str) -> dict[str, Any]:
+    """`unbook` that returns once the test releases it (bounded like `hold`)."""
+    CALLS[order].append("unbook")
+    RELEASE[order].wait(timeout=60)
+    CALLS[order].append("unbooked")
+    return {}

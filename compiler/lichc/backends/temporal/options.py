@@ -105,13 +105,14 @@ def saga_allowance(job: Job) -> timedelta:
     undoable = [s for s in job.run_steps() if s.compensate is not None]
     if not undoable:
         return timedelta(0)
-    in_flight = max(s.timeout for s in undoable)
+    in_flight = max(_attempt(s) for s in undoable)
     return in_flight + sum((worst_case(s) for s in undoable), timedelta(0))
 
 
 def worst_case(step: RunStep) -> timedelta:
     """Longest an activity with this step's options can take, all retries included:
-    every attempt timing out, with the retry delays between them."""
+    every attempt waiting its `queue_timeout` for a worker and timing out, with
+    the retry delays between them."""
     r = step.retry
     attempts = r.attempts
     if attempts is None:
@@ -119,10 +120,16 @@ def worst_case(step: RunStep) -> timedelta:
             return step.total_timeout
         attempts = UNLIMITED_ATTEMPTS_ALLOWANCE
     delays = sum(r.delay_before_retry(n) for n in range(1, attempts))
-    total = step.timeout * attempts + timedelta(seconds=delays)
+    total = _attempt(step) * attempts + timedelta(seconds=delays)
     if step.total_timeout is not None:
         return min(total, step.total_timeout)
     return total
+
+
+def _attempt(step: RunStep) -> timedelta:
+    """Longest one attempt can take: its wait in the queue (schedule_to_start,
+    per attempt), where bounded, then its run."""
+    return step.timeout + (step.queue_timeout or timedelta(0))
 
 
 def activities_per_second(plan: Plan) -> dict[str, float]:

@@ -84,7 +84,7 @@ async def start_trip(
         input,
         id=f'trip-{input.order}/"{input.fail_at}"',
         task_queue="trips",
-        execution_timeout=timedelta(hours=1, minutes=40, seconds=11),
+        execution_timeout=timedelta(hours=1, minutes=41, seconds=21),
     )
 
 
