@@ -68,6 +68,41 @@ def test_expired_job_fails_its_handle_and_is_dead_lettered(
     assert "JobExpired" in record["error"]
 
 
+def test_expired_job_waited_on_raises_job_expired_not_revoked(
+    faults: cs.Project,
+) -> None:
+    """A client already waiting (subscribed) when the worker takes the expired
+    message sees the job's failure, JobExpired: never a REVOKED state first."""
+    runtime = faults.module("celery_runtime")
+    k = key()
+    sent = time.time()
+    result = faults.client.start_expiring(key=k, seconds=0)
+    _wait_past(sent + QUEUE_TIMEOUT + 0.5)
+    raised: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            result.get(timeout=RESULT_TIMEOUT)
+        except BaseException as exc:
+            raised.append(exc)
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    channel = f"celery-task-meta-{result.id}"
+    results = runtime.results_redis()
+    wait_until(
+        lambda: dict(results.pubsub_numsub(channel)).get(channel.encode()),
+        "the client to subscribe to the result",
+        RESULT_TIMEOUT,
+    )
+    with cs.worker(faults, "expiring-waited", queues=["expiring"]):
+        waiter.join(RESULT_TIMEOUT)
+    assert not waiter.is_alive()
+    assert len(raised) == 1, raised
+    assert isinstance(raised[0], runtime.JobExpired), raised
+    assert handlers.calls(k) == []
+
+
 def test_expired_chain_step_fails_the_chain(faults: cs.Project) -> None:
     runtime = faults.module("celery_runtime")
     k = key()

@@ -51,7 +51,7 @@ from celery.exceptions import (
 )
 from celery.result import AsyncResult
 from celery.schedules import crontab
-from celery.signals import task_failure
+from celery.signals import task_failure, task_revoked
 from celery.utils.log import get_task_logger
 from celery.utils.time import ffwd
 from celery.worker import state as worker_state
@@ -259,7 +259,7 @@ class JobRequest(Request):
     """
 
     timeout_retried: bool | None = None
-    expiry_failed = False
+    _already_revoked: bool = False  # Celery's, typed
     message_limits: tuple[float | None, float | None] = (None, None)
 
     @property
@@ -388,12 +388,36 @@ class JobRequest(Request):
         return True
 
     def revoked(self) -> bool:
-        """Whether to skip the message; an expired one also fails its job."""
-        if not super().revoked():
-            return False
-        if not self.expiry_failed and self.has_expired():
-            self.expiry_failed = True
+        """Whether to skip the message; an expired one also fails its job.
+
+        Celery's own expiry stores REVOKED and acks the message at once: a
+        worker dying before the job was failed would leave it unfinished
+        forever, and a client waiting on the task would see TaskRevokedError.
+        An expired job's task is failed (JobExpired: its result, chain, chord
+        and dead letter) first, and its message acked only after that.
+        """
+        if self._already_revoked:
+            return True
+        if not self.has_expired():
+            return bool(super().revoked())
+        try:
             self.fail_expired()
+        except Exception:
+            # left unacked: delivered again (after a restart or the broker's
+            # visibility timeout) and failed then
+            logger.exception("could not fail the expired %s[%s]", self.name, self.id)
+            return True
+        task_ready(self)
+        self.acknowledge()
+        self._already_revoked = True
+        self.send_event("task-revoked", terminated=False, signum=None, expired=True)
+        task_revoked.send(
+            sender=self.task,
+            request=self.context(),
+            terminated=False,
+            signum=None,
+            expired=True,
+        )
         return True
 
     def has_expired(self) -> bool:
@@ -403,9 +427,8 @@ class JobRequest(Request):
         return datetime.now(UTC if expires.tzinfo else None) > expires
 
     def fail_expired(self) -> None:
-        """Celery marks an expired task REVOKED and sends nothing after it, so
-        the job's result (a chain's last task) would never be set: fail this
-        task and the rest of its chain instead, and dead-letter it."""
+        """Fail an expired task and the rest of its chain (and its chord, for
+        a `parallel` branch), and dead-letter it."""
         task = self.task
         assert isinstance(task, JobTask)
         assert self.expires is not None
@@ -415,11 +438,7 @@ class JobRequest(Request):
         )
         logger.error("%s[%s] failed: %s", self.name, self.id, exc)
         context = self.context()
-        # Celery has already told a chord that this part is done
-        # (mark_as_revoked): fail the task and its chain, not the chord again.
-        task.backend.mark_as_failure(
-            self.id, exc, request=Request_(vars(context), chord=None)
-        )
+        task.backend.mark_as_failure(self.id, exc, request=context)
         task.request_stack.push(context)  # the attempt count, for on_failure
         try:
             task.on_failure(exc, self.id, self.args, self.kwargs, None)
