@@ -217,6 +217,25 @@ def test_id_claimed_by_a_client_that_died_is_sent_by_the_next(
     assert len(handlers.calls(f"{k}:start")) == 1
 
 
+def test_client_whose_claim_lapsed_does_not_mark_the_id_sent(
+    faults: cs.Project,
+) -> None:
+    """A send that outlasts its claim, taken over meanwhile by another start:
+    the first client leaves the other's claim alone (no "sent" over it)."""
+    runtime = faults.module("celery_runtime")
+    task_id = f"lapsed-{key()}"
+    claim_key = f"{runtime.KEY_PREFIX}id:{task_id}"
+    results = runtime.results_redis()
+    other = "sending:the-other-start"
+
+    def send() -> object:
+        results.set(claim_key, other, ex=60)  # lapsed, and claimed by another
+        return runtime.AsyncResult(task_id, app=faults.app)
+
+    runtime.send_once(task_id, send)
+    assert results.get(claim_key) == other.encode()
+
+
 def test_concurrent_starts_of_one_id_send_once(faults: cs.Project) -> None:
     k = key()
     starters = 4

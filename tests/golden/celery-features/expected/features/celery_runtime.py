@@ -63,9 +63,9 @@ from . import settings
 PROJECT = "features"
 KEY_PREFIX = f"lichc:{PROJECT}:"
 FIRST_DUE = "lichc_first_due"  # message header: when the first send was due
-# seconds an id stays claimed while its message is sent: a send takes far less
-# (kombu gives up on a broker it cannot reach within seconds), so a claim
-# still "sending" after this belongs to a client that died before sending
+# seconds an id stays claimed while its message is sent, beyond the longest a
+# send can take (pending_claim_ttl): a claim still "sending" after that
+# belongs to a client that died before sending
 CLAIM_PENDING_TTL = 10
 CLAIM_POLL = 0.05  # seconds between looks at another client's pending claim
 CLAIM_TTL = 86400  # seconds, = result_expires: how long an id is remembered
@@ -570,20 +570,22 @@ def broker_redis() -> redis.Redis:
 def send_once(task_id: str, send: Callable[[], AsyncResult[Any]]) -> AsyncResult[Any]:
     """Send a job with an `id` unless a job with that id was already started.
 
-    The id is claimed with SET NX, for CLAIM_PENDING_TTL seconds while the
-    message is sent, then for CLAIM_TTL seconds. A second start returns the
-    first one's result handle once that one is sent; while it is being sent
-    the second start waits. A claimer that dies before sending leaves a
-    pending claim that expires (a failed send deletes it at once): the next
-    start then claims the id (SET NX again, so one of several does) and sends.
+    The id is claimed with SET NX while the message is sent, for longer than
+    a send can take (`pending_claim_ttl`), then for CLAIM_TTL seconds. A
+    second start returns the first one's result handle once that one is sent;
+    while it is being sent the second start waits. A claimer that dies before
+    sending leaves a pending claim that expires (a failed send deletes it at
+    once): the next start then claims the id (SET NX again, so one of several
+    does) and sends, unless the job has a state already (then it was sent).
     """
     from .celery_app import app
 
     key = f"{KEY_PREFIX}id:{task_id}"
     client = results_redis()
     pending = f"sending:{uuid.uuid4().hex}"
-    give_up = time.monotonic() + 2 * CLAIM_PENDING_TTL
-    while not client.set(key, pending, nx=True, ex=CLAIM_PENDING_TTL):
+    ttl = pending_claim_ttl(app.conf)
+    give_up = time.monotonic() + 2 * ttl
+    while not client.set(key, pending, nx=True, ex=ttl):
         raw: Any = client.get(key)
         claim = raw.decode() if isinstance(raw, bytes) else raw
         if claim is not None and not claim.startswith("sending"):
@@ -591,13 +593,52 @@ def send_once(task_id: str, send: Callable[[], AsyncResult[Any]]) -> AsyncResult
         if time.monotonic() > give_up:
             raise TimeoutError(f"the id {task_id} stays claimed but is never sent")
         time.sleep(CLAIM_POLL)  # pending (or just lapsed): look again
+    result: AsyncResult[Any] = AsyncResult(task_id, app=app)
+    if result.state != states.PENDING:
+        # a lapsed claim whose message was sent after all: it has run
+        mark_sent(client, key, pending)
+        return result
     try:
         result = send()
     except BaseException:
         release_claim(client, key, pending)
         raise
-    client.set(key, "sent", ex=CLAIM_TTL)
+    mark_sent(client, key, pending)
     return result
+
+
+def pending_claim_ttl(conf: Any) -> int:
+    """Seconds a pending claim lasts: CLAIM_PENDING_TTL more than the longest
+    a send can take, every try of task_publish_retry_policy waiting
+    broker_connection_timeout and the intervals between tries."""
+    policy = conf.task_publish_retry_policy or {}
+    tries = int(policy.get("max_retries") or 0) + 1
+    start = float(policy.get("interval_start") or 0)
+    step = float(policy.get("interval_step") or 0)
+    most = float(policy.get("interval_max") or 0)
+    waits = sum(min(most, start + step * n) for n in range(tries - 1))
+    send = tries * float(conf.broker_connection_timeout or 0) + waits
+    return int(CLAIM_PENDING_TTL + send) + 1
+
+
+def mark_sent(client: redis.Redis, key: str, pending: str) -> bool:
+    """Mark the id sent if the pending claim is still this client's; log an
+    error (another start may have sent the job too) when it is not."""
+    marked = client.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then"
+        " return redis.call('set', KEYS[1], 'sent', 'EX', ARGV[2]) and 1 end"
+        " return 0",
+        1,
+        key,
+        pending,
+        CLAIM_TTL,
+    )
+    if not marked:
+        logger.error(
+            "the claim %s lapsed while its job was sent: it may have been sent twice",
+            key,
+        )
+    return bool(marked)
 
 
 def release_claim(client: redis.Redis, key: str, pending: str) -> None:
