@@ -103,6 +103,22 @@ def test_expired_job_waited_on_raises_job_expired_not_revoked(
     assert handlers.calls(k) == []
 
 
+def test_handler_that_calls_sys_exit_counts_as_an_attempt(
+    faults: cs.Project,
+) -> None:
+    k = key()
+    result = faults.client.start_exits(key=k)
+    with pytest.raises(WorkerLostError):
+        result.get(timeout=RESULT_TIMEOUT)
+    assert len(handlers.calls(k)) == 2  # attempts: 2, then the dead letter
+    record = cs.dead_letter(faults, result.id)
+    assert record["attempts"] == 2
+    assert "WorkerLostError" in record["error"]
+    marker = faults.client.start_once(key=f"{k}-after")
+    assert marker.get(timeout=RESULT_TIMEOUT)["done"] == 1
+    assert len(handlers.calls(k)) == 2  # not requeued
+
+
 def test_expired_chain_step_fails_the_chain(faults: cs.Project) -> None:
     runtime = faults.module("celery_runtime")
     k = key()

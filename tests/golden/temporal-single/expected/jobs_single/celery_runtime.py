@@ -40,6 +40,7 @@ from typing import Any, ParamSpec
 from zoneinfo import ZoneInfo
 
 import redis
+from billiard.einfo import ExceptionInfo
 from celery import Task, states
 from celery.app.task import Context as Request_
 from celery.beat import PersistentScheduler, ScheduleEntry
@@ -260,6 +261,8 @@ class JobRequest(Request):
 
     timeout_retried: bool | None = None
     _already_revoked: bool = False  # Celery's, typed
+    _already_cancelled: bool = False  # Celery's, typed
+    lost_failed = False  # a lost attempt was failed (no retry left)
     message_limits: tuple[float | None, float | None] = (None, None)
 
     @property
@@ -305,7 +308,20 @@ class JobRequest(Request):
             return
         if isinstance(exc, WorkerLostError) and self.worker_lost(exc, exc_info):
             return
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)) and not self.stopped():
+            # a handler's sys.exit(): its process exits; Celery would requeue
+            # it as a lost worker, uncounted, forever
+            try:
+                raise WorkerLostError(f"the handler exited its process: {exc!r}")
+            except WorkerLostError as lost:
+                if self.worker_lost(lost, ExceptionInfo()):
+                    return
         super().on_failure(exc_info, send_failed_event, return_ok)
+
+    def stopped(self) -> bool:
+        """Whether the worker cancelled (connection loss) or revoked the task:
+        its process was ended on purpose, not a failed attempt."""
+        return bool(self._already_cancelled or self._already_revoked)
 
     def worker_lost(self, exc: WorkerLostError, exc_info: Any) -> bool:
         """Retry or fail an attempt whose pool process died; False leaves it
@@ -313,10 +329,15 @@ class JobRequest(Request):
         task = self.task
         if not isinstance(task, JobTask) or worker_state.should_terminate:
             return False
+        if self.stopped():
+            return False
+        if self.lost_failed:
+            return True  # reported twice (the exit, then the process's end)
         if self.succeeded_before():
             return False  # it completed and the process died afterwards
         if self.retry_timed_out(exc):
             return True
+        self.lost_failed = True
         task_ready(self)
         logger.error("%s[%s] failed: %s", self.name, self.id, exc)
         context = self.context()
