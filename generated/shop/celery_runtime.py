@@ -40,6 +40,7 @@ from typing import Any, ParamSpec
 from zoneinfo import ZoneInfo
 
 import redis
+from billiard.einfo import ExceptionInfo
 from celery import Task, states
 from celery.app.task import Context as Request_
 from celery.beat import PersistentScheduler, ScheduleEntry
@@ -51,7 +52,7 @@ from celery.exceptions import (
 )
 from celery.result import AsyncResult
 from celery.schedules import crontab
-from celery.signals import task_failure
+from celery.signals import task_failure, task_revoked
 from celery.utils.log import get_task_logger
 from celery.utils.time import ffwd
 from celery.worker import state as worker_state
@@ -63,9 +64,9 @@ from . import settings
 PROJECT = "shop"
 KEY_PREFIX = f"lichc:{PROJECT}:"
 FIRST_DUE = "lichc_first_due"  # message header: when the first send was due
-# seconds an id stays claimed while its message is sent: a send takes far less
-# (kombu gives up on a broker it cannot reach within seconds), so a claim
-# still "sending" after this belongs to a client that died before sending
+# seconds an id stays claimed while its message is sent, beyond the longest a
+# send can take (pending_claim_ttl): a claim still "sending" after that
+# belongs to a client that died before sending
 CLAIM_PENDING_TTL = 10
 CLAIM_POLL = 0.05  # seconds between looks at another client's pending claim
 CLAIM_TTL = 86400  # seconds, = result_expires: how long an id is remembered
@@ -259,7 +260,9 @@ class JobRequest(Request):
     """
 
     timeout_retried: bool | None = None
-    expiry_failed = False
+    _already_revoked: bool = False  # Celery's, typed
+    _already_cancelled: bool = False  # Celery's, typed
+    lost_failed = False  # a lost attempt was failed (no retry left)
     message_limits: tuple[float | None, float | None] = (None, None)
 
     @property
@@ -305,7 +308,20 @@ class JobRequest(Request):
             return
         if isinstance(exc, WorkerLostError) and self.worker_lost(exc, exc_info):
             return
+        if isinstance(exc, (SystemExit, KeyboardInterrupt)) and not self.stopped():
+            # a handler's sys.exit(): its process exits; Celery would requeue
+            # it as a lost worker, uncounted, forever
+            try:
+                raise WorkerLostError(f"the handler exited its process: {exc!r}")
+            except WorkerLostError as lost:
+                if self.worker_lost(lost, ExceptionInfo()):
+                    return
         super().on_failure(exc_info, send_failed_event, return_ok)
+
+    def stopped(self) -> bool:
+        """Whether the worker cancelled (connection loss) or revoked the task:
+        its process was ended on purpose, not a failed attempt."""
+        return bool(self._already_cancelled or self._already_revoked)
 
     def worker_lost(self, exc: WorkerLostError, exc_info: Any) -> bool:
         """Retry or fail an attempt whose pool process died; False leaves it
@@ -313,10 +329,15 @@ class JobRequest(Request):
         task = self.task
         if not isinstance(task, JobTask) or worker_state.should_terminate:
             return False
+        if self.stopped():
+            return False
+        if self.lost_failed:
+            return True  # reported twice (the exit, then the process's end)
         if self.succeeded_before():
             return False  # it completed and the process died afterwards
         if self.retry_timed_out(exc):
             return True
+        self.lost_failed = True
         task_ready(self)
         logger.error("%s[%s] failed: %s", self.name, self.id, exc)
         context = self.context()
@@ -388,12 +409,36 @@ class JobRequest(Request):
         return True
 
     def revoked(self) -> bool:
-        """Whether to skip the message; an expired one also fails its job."""
-        if not super().revoked():
-            return False
-        if not self.expiry_failed and self.has_expired():
-            self.expiry_failed = True
+        """Whether to skip the message; an expired one also fails its job.
+
+        Celery's own expiry stores REVOKED and acks the message at once: a
+        worker dying before the job was failed would leave it unfinished
+        forever, and a client waiting on the task would see TaskRevokedError.
+        An expired job's task is failed (JobExpired: its result, chain, chord
+        and dead letter) first, and its message acked only after that.
+        """
+        if self._already_revoked:
+            return True
+        if not self.has_expired():
+            return bool(super().revoked())
+        try:
             self.fail_expired()
+        except Exception:
+            # left unacked: delivered again (after a restart or the broker's
+            # visibility timeout) and failed then
+            logger.exception("could not fail the expired %s[%s]", self.name, self.id)
+            return True
+        task_ready(self)
+        self.acknowledge()
+        self._already_revoked = True
+        self.send_event("task-revoked", terminated=False, signum=None, expired=True)
+        task_revoked.send(
+            sender=self.task,
+            request=self.context(),
+            terminated=False,
+            signum=None,
+            expired=True,
+        )
         return True
 
     def has_expired(self) -> bool:
@@ -403,9 +448,8 @@ class JobRequest(Request):
         return datetime.now(UTC if expires.tzinfo else None) > expires
 
     def fail_expired(self) -> None:
-        """Celery marks an expired task REVOKED and sends nothing after it, so
-        the job's result (a chain's last task) would never be set: fail this
-        task and the rest of its chain instead, and dead-letter it."""
+        """Fail an expired task and the rest of its chain (and its chord, for
+        a `parallel` branch), and dead-letter it."""
         task = self.task
         assert isinstance(task, JobTask)
         assert self.expires is not None
@@ -415,11 +459,7 @@ class JobRequest(Request):
         )
         logger.error("%s[%s] failed: %s", self.name, self.id, exc)
         context = self.context()
-        # Celery has already told a chord that this part is done
-        # (mark_as_revoked): fail the task and its chain, not the chord again.
-        task.backend.mark_as_failure(
-            self.id, exc, request=Request_(vars(context), chord=None)
-        )
+        task.backend.mark_as_failure(self.id, exc, request=context)
         task.request_stack.push(context)  # the attempt count, for on_failure
         try:
             task.on_failure(exc, self.id, self.args, self.kwargs, None)
@@ -551,20 +591,22 @@ def broker_redis() -> redis.Redis:
 def send_once(task_id: str, send: Callable[[], AsyncResult[Any]]) -> AsyncResult[Any]:
     """Send a job with an `id` unless a job with that id was already started.
 
-    The id is claimed with SET NX, for CLAIM_PENDING_TTL seconds while the
-    message is sent, then for CLAIM_TTL seconds. A second start returns the
-    first one's result handle once that one is sent; while it is being sent
-    the second start waits. A claimer that dies before sending leaves a
-    pending claim that expires (a failed send deletes it at once): the next
-    start then claims the id (SET NX again, so one of several does) and sends.
+    The id is claimed with SET NX while the message is sent, for longer than
+    a send can take (`pending_claim_ttl`), then for CLAIM_TTL seconds. A
+    second start returns the first one's result handle once that one is sent;
+    while it is being sent the second start waits. A claimer that dies before
+    sending leaves a pending claim that expires (a failed send deletes it at
+    once): the next start then claims the id (SET NX again, so one of several
+    does) and sends, unless the job has a state already (then it was sent).
     """
     from .celery_app import app
 
     key = f"{KEY_PREFIX}id:{task_id}"
     client = results_redis()
     pending = f"sending:{uuid.uuid4().hex}"
-    give_up = time.monotonic() + 2 * CLAIM_PENDING_TTL
-    while not client.set(key, pending, nx=True, ex=CLAIM_PENDING_TTL):
+    ttl = pending_claim_ttl(app.conf)
+    give_up = time.monotonic() + 2 * ttl
+    while not client.set(key, pending, nx=True, ex=ttl):
         raw: Any = client.get(key)
         claim = raw.decode() if isinstance(raw, bytes) else raw
         if claim is not None and not claim.startswith("sending"):
@@ -572,13 +614,52 @@ def send_once(task_id: str, send: Callable[[], AsyncResult[Any]]) -> AsyncResult
         if time.monotonic() > give_up:
             raise TimeoutError(f"the id {task_id} stays claimed but is never sent")
         time.sleep(CLAIM_POLL)  # pending (or just lapsed): look again
+    result: AsyncResult[Any] = AsyncResult(task_id, app=app)
+    if result.state != states.PENDING:
+        # a lapsed claim whose message was sent after all: it has run
+        mark_sent(client, key, pending)
+        return result
     try:
         result = send()
     except BaseException:
         release_claim(client, key, pending)
         raise
-    client.set(key, "sent", ex=CLAIM_TTL)
+    mark_sent(client, key, pending)
     return result
+
+
+def pending_claim_ttl(conf: Any) -> int:
+    """Seconds a pending claim lasts: CLAIM_PENDING_TTL more than the longest
+    a send can take, every try of task_publish_retry_policy waiting
+    broker_connection_timeout and the intervals between tries."""
+    policy = conf.task_publish_retry_policy or {}
+    tries = int(policy.get("max_retries") or 0) + 1
+    start = float(policy.get("interval_start") or 0)
+    step = float(policy.get("interval_step") or 0)
+    most = float(policy.get("interval_max") or 0)
+    waits = sum(min(most, start + step * n) for n in range(tries - 1))
+    send = tries * float(conf.broker_connection_timeout or 0) + waits
+    return int(CLAIM_PENDING_TTL + send) + 1
+
+
+def mark_sent(client: redis.Redis, key: str, pending: str) -> bool:
+    """Mark the id sent if the pending claim is still this client's; log an
+    error (another start may have sent the job too) when it is not."""
+    marked = client.eval(
+        "if redis.call('get', KEYS[1]) == ARGV[1] then"
+        " return redis.call('set', KEYS[1], 'sent', 'EX', ARGV[2]) and 1 end"
+        " return 0",
+        1,
+        key,
+        pending,
+        CLAIM_TTL,
+    )
+    if not marked:
+        logger.error(
+            "the claim %s lapsed while its job was sent: it may have been sent twice",
+            key,
+        )
+    return bool(marked)
 
 
 def release_claim(client: redis.Redis, key: str, pending: str) -> None:

@@ -68,6 +68,57 @@ def test_expired_job_fails_its_handle_and_is_dead_lettered(
     assert "JobExpired" in record["error"]
 
 
+def test_expired_job_waited_on_raises_job_expired_not_revoked(
+    faults: cs.Project,
+) -> None:
+    """A client already waiting (subscribed) when the worker takes the expired
+    message sees the job's failure, JobExpired: never a REVOKED state first."""
+    runtime = faults.module("celery_runtime")
+    k = key()
+    sent = time.time()
+    result = faults.client.start_expiring(key=k, seconds=0)
+    _wait_past(sent + QUEUE_TIMEOUT + 0.5)
+    raised: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            result.get(timeout=RESULT_TIMEOUT)
+        except BaseException as exc:
+            raised.append(exc)
+
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    channel = f"celery-task-meta-{result.id}"
+    results = runtime.results_redis()
+    wait_until(
+        lambda: dict(results.pubsub_numsub(channel)).get(channel.encode()),
+        "the client to subscribe to the result",
+        RESULT_TIMEOUT,
+    )
+    with cs.worker(faults, "expiring-waited", queues=["expiring"]):
+        waiter.join(RESULT_TIMEOUT)
+    assert not waiter.is_alive()
+    assert len(raised) == 1, raised
+    assert isinstance(raised[0], runtime.JobExpired), raised
+    assert handlers.calls(k) == []
+
+
+def test_handler_that_calls_sys_exit_counts_as_an_attempt(
+    faults: cs.Project,
+) -> None:
+    k = key()
+    result = faults.client.start_exits(key=k)
+    with pytest.raises(WorkerLostError):
+        result.get(timeout=RESULT_TIMEOUT)
+    assert len(handlers.calls(k)) == 2  # attempts: 2, then the dead letter
+    record = cs.dead_letter(faults, result.id)
+    assert record["attempts"] == 2
+    assert "WorkerLostError" in record["error"]
+    marker = faults.client.start_once(key=f"{k}-after")
+    assert marker.get(timeout=RESULT_TIMEOUT)["done"] == 1
+    assert len(handlers.calls(k)) == 2  # not requeued
+
+
 def test_expired_chain_step_fails_the_chain(faults: cs.Project) -> None:
     runtime = faults.module("celery_runtime")
     k = key()
@@ -180,6 +231,25 @@ def test_id_claimed_by_a_client_that_died_is_sent_by_the_next(
     assert result.id == task_id
     assert result.get(timeout=RESULT_TIMEOUT) == {"key": k, "done": 1}
     assert len(handlers.calls(f"{k}:start")) == 1
+
+
+def test_client_whose_claim_lapsed_does_not_mark_the_id_sent(
+    faults: cs.Project,
+) -> None:
+    """A send that outlasts its claim, taken over meanwhile by another start:
+    the first client leaves the other's claim alone (no "sent" over it)."""
+    runtime = faults.module("celery_runtime")
+    task_id = f"lapsed-{key()}"
+    claim_key = f"{runtime.KEY_PREFIX}id:{task_id}"
+    results = runtime.results_redis()
+    other = "sending:the-other-start"
+
+    def send() -> object:
+        results.set(claim_key, other, ex=60)  # lapsed, and claimed by another
+        return runtime.AsyncResult(task_id, app=faults.app)
+
+    runtime.send_once(task_id, send)
+    assert results.get(claim_key) == other.encode()
 
 
 def test_concurrent_starts_of_one_id_send_once(faults: cs.Project) -> None:

@@ -554,6 +554,23 @@ def _celery_sleeps(job: Job) -> Iterator[Diagnostic]:
             )
             hint = f"keep the sleeps between two steps within 1h in all, or {durable}"
         yield Diagnostic(what, (*run[-1].path, "sleep"), hint)
+    yield from _celery_trailing_sleep(job)
+
+
+def _celery_trailing_sleep(job: Job) -> Iterator[Diagnostic]:
+    """A sleep is the countdown of the task after it: a last sleep has none,
+    and would be dropped (a job of sleeps alone has its own error)."""
+    if not job.steps or not isinstance(job.steps[-1], SleepStep):
+        return
+    if all(isinstance(s, SleepStep) for s in job.steps):
+        return
+    last = job.steps[-1]
+    yield Diagnostic(
+        f"sleep {last.name} has no following step: a Celery sleep is the countdown "
+        "of the next task, so a sleep at the end would do nothing",
+        (*last.path, "sleep"),
+        "remove it, or add a step after it",
+    )
 
 
 def _on_timeout_without_timeout(wait: WaitStep) -> Diagnostic:

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import time
 from typing import Any
 
@@ -151,6 +152,12 @@ def kill_own_process(key: str) -> None:
     """SIGKILLs the process that runs it (an OOM kill, a segfault)."""
     record(key)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def exit_process(key: str) -> None:
+    """Calls sys.exit(3): the pool process exits under the task."""
+    record(key)
+    sys.exit(3)
 
 
 def fail_then_sleep(key: str, seconds: float) -> dict[str, Any]:
