@@ -495,8 +495,10 @@ def _steps(draw: st.DrawFn, inputs: dict[str, Any], temporal: bool) -> list[Any]
                 ["run", "run", "sleep", "parallel"] + (["wait_for"] if temporal else [])
             )
         )
-        if not temporal and i == len(names) - 1 and not earlier:
-            kind = "run"  # a Celery chain needs something to run
+        if not temporal and i == len(names) - 1 and (not earlier or kind == "sleep"):
+            # a Celery chain needs something to run, and a sleep is the
+            # countdown of the step after it: it cannot come last
+            kind = "run"
         if kind == "sleep":
             steps.append({"name": name, "sleep": "1s"})
         elif kind == "wait_for":
