@@ -10,7 +10,6 @@ folder (so celery and redis are imported only here) and uses its API.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from lichc.cli import spec_option
+from lichc.diagnostics import did_you_mean
 
 T = TypeVar("T")
 
@@ -149,8 +149,8 @@ def _job_task_prefix(spec_file: Path, name: str) -> str:
     plan = Compiled.read(spec_file).plan
     jobs = {job.name: job for job in plan.jobs_on("celery")}
     if name not in jobs:
-        close = difflib.get_close_matches(name, list(jobs), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        close = did_you_mean(name, jobs)
+        hint = f"; {close}" if close else ""
         raise click.BadParameter(
             f"no Celery job {name!r}{hint} (jobs: {', '.join(jobs) or 'none'})",
             param_hint="--job",
