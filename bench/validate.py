@@ -28,8 +28,8 @@ import yaml
 from specs import spec_text  # bench/ is on sys.path when run as a script
 from timed import installed_lichc
 
-from lichc.loader import parse
-from lichc.validate import validate
+from lichc.fileformat.validate import validate
+from lichc.load.loader import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 

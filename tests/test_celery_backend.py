@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from lichc.backends.celery import model, options
 from lichc.build import Source, compile_plan
-from lichc.plan import Plan
-from lichc.pysource import py_call
+from lichc.engines.celery import options
+from lichc.engines.celery import view as model
+from lichc.plan.ir import Plan
+from lichc.render.pysource import py_call
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 

@@ -15,8 +15,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lichc.backends.temporal.options import GRACEFUL_SHUTDOWN
-from lichc.yamlsource import compose_str, yaml_key, yaml_str
+from lichc.engines.temporal.options import GRACEFUL_SHUTDOWN
+from lichc.render.yamlsource import compose_str, yaml_key, yaml_str
 from tests.snapshots import GOLDEN, TESTS, render_case
 
 ROOT = TESTS.parent

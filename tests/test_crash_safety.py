@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bench.specs import spec_text
-from lichc import writer
+from lichc.write import writer
 from tests.support.cli import build, run_lichc
 
 KILLS = 16

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from lichc.build import render_files
 from lichc.diagnostics import SpecError
-from lichc.loader import parse
-from lichc.validate import validate
+from lichc.fileformat.validate import validate
+from lichc.load.loader import parse
 from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lichc.spec import names
-from lichc.spec.values import SpecValueError
+from lichc.fileformat import names
+from lichc.fileformat.values import SpecValueError
 from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -422,8 +422,9 @@ def test_splice_keeps_every_line_in_every_style(
 ) -> None:
     """Two jobs in a given style, then maybe more of the file: the new job is
     inserted in that style and nothing else moves."""
-    from lichc import loader, specedit
-    from lichc.spec.values import PyRef
+    from lichc import specedit
+    from lichc.fileformat.values import PyRef
+    from lichc.load import loader
 
     i, d = " " * indent, " " * dash
     sep = "\n" if blank else ""

@@ -15,11 +15,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lichc import __version__, writer
+from lichc import __version__
 from lichc.diagnostics import MAX_BYTES, Diagnostic, SpecError
+from lichc.write import writer
 
 if TYPE_CHECKING:
-    from lichc.plan import Plan
+    from lichc.plan.ir import Plan
 
 
 GENERATOR = f"lichc {__version__}"
@@ -91,15 +92,15 @@ def compile_plan(source: Source, *, check_handlers: bool = False) -> Plan:
     """The validated plan; `check_handlers` also holds each handler's source
     to its job (lichc/handlers.py), which never changes the output, so only
     `build` and `validate` ask for it and `check` stays a freshness check."""
-    from lichc import loader
-    from lichc.validate import validate
+    from lichc.fileformat.validate import validate
+    from lichc.load import loader
 
     document = loader.parse(source.raw, source.display)
     return validate(document, source.root if check_handlers else None)
 
 
 def render_files(plan: Plan) -> dict[str, bytes]:
-    from lichc.render import render
+    from lichc.render.renderer import render
 
     return {path: text.encode("utf-8") for path, text in render(plan).items()}
 

@@ -19,7 +19,7 @@ import click
 
 if TYPE_CHECKING:
     from lichc.build import Outcome, Source
-    from lichc.plan import Job, Plan
+    from lichc.plan.ir import Job, Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INVALID = 1
@@ -163,7 +163,7 @@ def check(spec_file: Path) -> None:
 )
 def schema(output: Path | None) -> None:
     """Print the JSON Schema of the jobs.yaml format."""
-    from lichc.schema import schema_text
+    from lichc.fileformat.schema import schema_text
 
     text = schema_text()
     if output is None:
@@ -250,7 +250,7 @@ def _fewer_collections() -> Iterator[None]:
 
 
 def _write_error(error: Exception) -> None:
-    from lichc.writer import WriteError
+    from lichc.write.writer import WriteError
 
     if isinstance(error, WriteError):
         fail(f"error: {error}")

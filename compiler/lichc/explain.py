@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from lichc.backends.celery import options as celery_options
-from lichc.backends.temporal import options as temporal_options
 from lichc.diagnostics import KeyPath
-from lichc.plan import (
+from lichc.engines.celery import options as celery_options
+from lichc.engines.temporal import options as temporal_options
+from lichc.fileformat.values import format_duration
+from lichc.plan.ir import (
     BUILT_IN,
     Job,
     ParallelStep,
@@ -15,8 +16,7 @@ from lichc.plan import (
     SleepStep,
     WaitStep,
 )
-from lichc.pysource import py_timedelta
-from lichc.spec.values import format_duration
+from lichc.render.pysource import py_timedelta
 
 
 def _origin(path: KeyPath) -> str:
@@ -176,6 +176,6 @@ def _run(
 
 
 def _arg(value: object) -> str:
-    from lichc.spec.values import Literal_
+    from lichc.fileformat.values import Literal_
 
     return repr(value.value) if isinstance(value, Literal_) else str(value)

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from lichc.plan import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
-from lichc.spec.values import format_duration
+from lichc.fileformat.values import format_duration
+from lichc.plan.ir import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
 
 _SAFE = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:/()[]*+=-@!?'"

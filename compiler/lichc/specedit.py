@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from lichc.spec.values import PyRef
+from lichc.fileformat.values import PyRef
 
 DEFAULT_INDENT = 2
 DEFAULT_DASH_OFFSET = 2  # `steps:` then `  - {...}`, as in the spec's examples

@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lichc.pysource import py_str
+from lichc.render.pysource import py_str
 
 
 class StubError(Exception):

@@ -72,9 +72,9 @@ def identifiers(tree: ast.AST) -> Iterator[str]:
 def template_words() -> frozenset[str]:
     """Identifiers in lichc's templates and in the code strings its backends build."""
     words: set[str] = set()
-    for path in (LICHC / "backends").rglob("*.jinja"):
+    for path in LICHC.rglob("*.jinja"):
         words.update(IDENT.findall(path.read_text(encoding="utf-8")))
-    sources = [*(LICHC / "backends").rglob("*.py"), LICHC / "pysource.py"]
+    sources = [*(LICHC / "engines").rglob("*.py"), *(LICHC / "render").rglob("*.py")]
     for path in sources:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):

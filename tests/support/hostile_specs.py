@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 
-from lichc.spec.names import input_name, project_name, to_snake
-from lichc.spec.values import SpecValueError
+from lichc.fileformat.names import input_name, project_name, to_snake
+from lichc.fileformat.values import SpecValueError
 
 CANARY = "Zq9canary"
 

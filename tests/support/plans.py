@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from lichc.loader import parse
-from lichc.plan import Plan
-from lichc.validate import validate
+from lichc.fileformat.validate import validate
+from lichc.load.loader import parse
+from lichc.plan.ir import Plan
 
 
 def plan_of(yaml_text: str) -> Plan:

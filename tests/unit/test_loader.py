@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lichc.diagnostics import SpecError
-from lichc.loader import MAX_DEPTH, parse
-from lichc.nesting import too_deep
+from lichc.load.loader import MAX_DEPTH, parse
+from lichc.load.nesting import too_deep
 
 SPEC = b"""version: 1
 jobs:

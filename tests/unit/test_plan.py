@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from datetime import timedelta
 
-from lichc.plan import BUILT_IN, RunStep
+from lichc.plan.ir import BUILT_IN, RunStep
 from tests.support.plans import plan_of
 
 

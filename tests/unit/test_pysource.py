@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lichc.pysource import py_docstring, py_env, py_literal, py_str, py_timedelta
-from lichc.spec.values import parse_env_string
+from lichc.fileformat.values import parse_env_string
+from lichc.render.pysource import py_docstring, py_env, py_literal, py_str, py_timedelta
 
 json_values = st.recursive(
     st.none()

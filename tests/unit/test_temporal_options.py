@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lichc.backends.temporal import options
-from lichc.plan import Job, RunStep
+from lichc.engines.temporal import options
+from lichc.plan.ir import Job, RunStep
 from tests.support.plans import plan_of
 
 SPEC = """

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lichc.spec import names
-from lichc.spec import values as v
-from lichc.spec.values import SpecValueError
+from lichc.fileformat import names
+from lichc.fileformat import values as v
+from lichc.fileformat.values import SpecValueError
 
 
 @pytest.mark.parametrize(

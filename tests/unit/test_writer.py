@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lichc import writer
-from lichc.writer import Manifest, WriteError
+from lichc.write import writer
+from lichc.write.writer import Manifest, WriteError
 
 
 def write(out: Path, files: dict[str, bytes], *, force: bool = False) -> writer.Changes:

@@ -24,7 +24,7 @@ from lichc.devstack import state
 from lichc.devstack.servers import StackError, port_is_free
 from lichc.devstack.services import UI_PORT, DevStack, Ports, Service, dev_stack
 from lichc.devstack.supervisor import StopRequested, Supervisor
-from lichc.plan import Plan
+from lichc.plan.ir import Plan
 
 EXIT_INTERRUPTED = 130
 

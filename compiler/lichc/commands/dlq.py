@@ -123,7 +123,7 @@ def _deadline(text: str | None) -> float | None:
     """`--new-deadline DURATION` as seconds since the epoch."""
     if text is None:
         return None
-    from lichc.spec.values import SpecValueError, parse_duration
+    from lichc.fileformat.values import SpecValueError, parse_duration
 
     try:
         duration = parse_duration(text)
@@ -143,8 +143,8 @@ def _when(moment: float | None) -> str:
 
 def _job_task_prefix(spec_file: Path, name: str) -> str:
     """The task name of job NAME (its steps' tasks start with it and a dot)."""
-    from lichc.backends.celery.options import job_task_name
     from lichc.commands.run import Compiled
+    from lichc.engines.celery.options import job_task_name
 
     plan = Compiled.read(spec_file).plan
     jobs = {job.name: job for job in plan.jobs_on("celery")}

@@ -22,9 +22,9 @@ from lichc.cli import relative, spec_option
 
 if TYPE_CHECKING:
     from lichc.diagnostics import SpecError
-    from lichc.loader import Document
-    from lichc.plan import Plan
-    from lichc.spec.values import PyRef
+    from lichc.fileformat.values import PyRef
+    from lichc.load.loader import Document
+    from lichc.plan.ir import Plan
     from lichc.specedit import NewJob
     from lichc.stubs import StubPlan
 
@@ -40,7 +40,7 @@ class Refused(click.ClickException):
 
 def _checked(check: Callable[[str], T], value: str, param: str) -> T:
     """Run a name rule of the validator; its message becomes a usage error."""
-    from lichc.spec.values import SpecValueError
+    from lichc.fileformat.values import SpecValueError
 
     try:
         return check(value)
@@ -50,7 +50,7 @@ def _checked(check: Callable[[str], T], value: str, param: str) -> T:
 
 
 def _handler(module: str, function: str) -> PyRef:
-    from lichc.spec.values import parse_handler
+    from lichc.fileformat.values import parse_handler
 
     return _checked(parse_handler, f"{module}:{function}", "--module")
 
@@ -89,7 +89,7 @@ def new(
     module: str | None,
 ) -> None:
     """Add job NAME to jobs.yaml and create stubs for its handlers."""
-    from lichc.spec import names
+    from lichc.fileformat import names
 
     _checked(names.job_name, name, "NAME")
     step_names = _step_names(steps)
@@ -119,7 +119,7 @@ def new(
 
 
 def _step_names(steps: str | None) -> list[str]:
-    from lichc.spec import names
+    from lichc.fileformat import names
 
     if steps is None:
         return []
@@ -156,8 +156,8 @@ def _current(
     the result is validated before anything is written.
     """
     from lichc.diagnostics import SpecError
-    from lichc.loader import parse_unless_empty
-    from lichc.validate import validate
+    from lichc.fileformat.validate import validate
+    from lichc.load.loader import parse_unless_empty
 
     if raw is None:
         return None, None, None
@@ -218,9 +218,10 @@ def _with_job(
     """jobs.yaml's new text, proven valid and otherwise unchanged."""
     import yaml
 
-    from lichc import loader, specedit
+    from lichc import specedit
     from lichc.diagnostics import SpecError
-    from lichc.validate import validate
+    from lichc.fileformat.validate import validate
+    from lichc.load import loader
 
     if document is None:
         # keep the comments of a file that has nothing else yet

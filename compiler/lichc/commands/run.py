@@ -25,7 +25,7 @@ import click
 
 from lichc.build import Source, compile_plan, is_fresh, output_of
 from lichc.cli import find_job, read_source, spec_option, unknown
-from lichc.plan import Job, Plan
+from lichc.plan.ir import Job, Plan
 
 T = TypeVar("T")
 

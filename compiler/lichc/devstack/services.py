@@ -1,7 +1,7 @@
 """What `lichc dev` runs for a plan, and the environment that connects it.
 
 The workers and their command lines are the compose stack's
-(`lichc.backends.compose.stack`), so the local stack and the containers run
+(`lichc.render.compose.stack`), so the local stack and the containers run
 the same things; here they run from this Python environment against servers
 on 127.0.0.1. The `${NAME:-default}` settings of jobs.yaml are pointed at
 those servers through the same variables, then read back the way the
@@ -20,7 +20,11 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from lichc.backends.compose.stack import (
+from lichc.devstack import servers
+from lichc.devstack.servers import HOST, StackError
+from lichc.fileformat.values import EnvString, EnvVar
+from lichc.plan.ir import Plan
+from lichc.render.compose.stack import (
     LOOPBACK,
     REDIS_PORT,
     TEMPORAL_PORT,
@@ -28,10 +32,6 @@ from lichc.backends.compose.stack import (
     EnvEntry,
     stack,
 )
-from lichc.devstack import servers
-from lichc.devstack.servers import HOST, StackError
-from lichc.plan import Plan
-from lichc.spec.values import EnvString, EnvVar
 
 UI_PORT = 8233  # the dev server's own default: its gRPC port + 1000
 Role = Literal["server", "once", "worker"]

@@ -1,0 +1,443 @@
+"""What the Celery templates render: the plan's Celery jobs as tasks and chains.
+
+Everything that needs a decision (Python names, imports, argument expressions,
+the stages of a chain) is computed here, so the templates only lay out code.
+Numbers come from `options`, the same functions `lichc explain` reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from lichc.engines.celery import options
+from lichc.fileformat.names import AMBIGUOUS
+from lichc.fileformat.values import _CRON_FIELDS as CRON_FIELDS
+from lichc.fileformat.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
+from lichc.plan.ir import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
+from lichc.render.imports import Imports
+from lichc.render.names import PYTHON_NAMES, Names
+from lichc.render.pysource import (
+    LINE_LENGTH,
+    py_assign,
+    py_call,
+    py_keyword,
+    py_literal,
+    py_param,
+    py_seconds,
+    py_str,
+    width,
+)
+
+
+@dataclass
+class TaskView:
+    """One `@app.task` that runs a handler: a single-step job or one step."""
+
+    function: str
+    policy: str
+    name: str
+    step: RunStep
+    decorator: list[tuple[str, str]]  # keyword -> Python expression
+    call: str  # the handler call, laid out
+    last: bool  # the last step: returns the handler's result, not the context
+    retry: list[tuple[str, str]]  # RetryPolicy keyword -> Python expression
+    policy_args: list[tuple[str, str]]
+    comment: str  # after `@app.task(`
+    task_self: str  # the bound task's parameter: `self`, unless a field takes it
+
+
+@dataclass(frozen=True)
+class JoinView:
+    """The task that ends a `parallel` step (chord body): merges the branches."""
+
+    function: str
+    name: str
+    queue: str
+    step: ParallelStep
+    last: bool
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One link of a chain as the client builds it: a task or a chord."""
+
+    signatures: list[list[str]]  # app.signature() arguments: one task, or the branches
+    join: str | None  # the chord body's task name, for a parallel step
+
+
+@dataclass(frozen=True)
+class JobView:
+    job: Job
+    task_name: str  # options.job_task_name: the job's task, or its launcher's
+    model: str  # the input model's name
+    tasks: list[TaskView]
+    joins: list[JoinView]
+    start: str  # the client function
+    launcher: str | None  # the task that starts a multi-step job by name
+    stages: list[Stage]
+    task_id: list[str] | None  # terms of the Celery task id's expression (`id`)
+    first_expires: str | None  # single-step: expires of the first send
+    params: list[str]  # the input fields as keyword-only parameters, one a line
+    local_job: str  # the validated input in a single-step task: `job`, or `_job`
+
+
+@dataclass(frozen=True)
+class TasksModule:
+    """celery_tasks.py: the jobs, and the imports of their handlers."""
+
+    jobs: list[JobView]
+    imports: list[str]
+    aliases: dict[str, str]  # what celery_tasks.py calls `call` and start functions
+
+
+# names that celery_tasks.py defines or imports itself, and the parameters and
+# locals of its tasks (a handler imported under one of them would be hidden),
+# and pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
+RESERVED = {
+    "Any",
+    "Context",
+    "JobTask",
+    "Policy",
+    "RetryPolicy",
+    "annotations",
+    "app",
+    "context",
+    "contexts",
+    "fields",
+    "job",
+    "merge",
+    "call",
+    "result",
+    "self",
+    "step_field",
+    "steps",
+    "with_result",
+} | AMBIGUOUS
+
+
+def build(plan: Plan) -> TasksModule:
+    jobs = plan.jobs_on("celery")
+    # Input fields are parameters of the tasks: no handler may be imported
+    # under a field's name, and what a task body calls is aliased around them.
+    fields = {f.name for job in jobs for f in job.inputs}
+    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs} | fields)
+    aliases = {
+        name: f"_{name}" if name in fields else name
+        for name in ("call", "job", "self", *(j.start_function for j in jobs))
+    }
+    views = [_job_view(plan, job, names, aliases) for job in jobs]
+    imports = Imports()
+    local: dict[PyRef, str] = {}
+    for view in views:
+        for task in view.tasks:
+            refs = [task.step.handler, *task.step.retry.retry_on]
+            refs += task.step.retry.non_retryable
+            for ref in refs:
+                if ref in local:
+                    continue
+                if ref.module == "builtins":
+                    local[ref] = ref.name
+                    continue
+                tail = ref.module.rsplit(".", 1)[-1]
+                local[ref] = names.take(ref.name, f"{tail}_{ref.name}")
+                imports.add(ref.module, ref.name, local[ref])
+    for view in views:
+        for task in view.tasks:
+            task.call = _call(view.job, task, local, aliases)
+            r = task.step.retry
+            if r.jitter:
+                task.retry.append(("jitter", "True"))
+            for key in ("retry_on", "non_retryable"):
+                refs = getattr(r, key)
+                if refs:
+                    prefix = f"        {key}="
+                    task.retry.append((key, _tuple([local[x] for x in refs], prefix)))
+    return TasksModule(views, imports.lines(), aliases)
+
+
+def _call(
+    job: Job, task: TaskView, local: dict[PyRef, str], aliases: dict[str, str]
+) -> str:
+    """The statement that calls the handler inside `with self.attempt():`.
+
+    Arguments go one a line with a trailing comma, a layout ruff keeps.
+    """
+    step = task.step
+    lead = "return " if job.single or task.last else "result = "
+    handler = local[step.handler]
+    if step.args is None:
+        pairs = [
+            (
+                f.name,
+                f"{aliases['job']}.{f.name}"
+                if job.single
+                else f'context["input"][{py_str(f.name)}]',
+            )
+            for f in job.inputs
+        ]
+    else:
+        pairs = [(a.name, arg_expression(a.value, 12, a.name)) for a in step.args]
+    parts = [handler, *(py_keyword(k, v, 12) for k, v in pairs)]
+    return py_call(aliases["call"], parts, 8, lead=lead, force=bool(pairs))
+
+
+def _job_view(plan: Plan, job: Job, names: Names, aliases: dict[str, str]) -> JobView:
+    tasks: list[TaskView] = []
+    joins: list[JoinView] = []
+    stages: list[Stage] = []
+    countdown = timedelta(0)
+    runnable = [s for s in job.steps if not isinstance(s, SleepStep)]
+    last_step = runnable[-1] if runnable else None
+    launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
+    for step in job.steps:
+        if isinstance(step, SleepStep):
+            countdown += step.duration  # the next task's countdown
+            continue
+        last = step is last_step
+        if isinstance(step, RunStep):
+            task = _task(plan, job, step, names, aliases, last=last)
+            tasks.append(task)
+            stages.append(Stage([_signature(task, countdown, first=not stages)], None))
+        else:
+            assert isinstance(step, ParallelStep)
+            branch_tasks = [
+                _task(plan, job, b, names, aliases, last=False) for b in step.branches
+            ]
+            tasks.extend(branch_tasks)
+            join = JoinView(
+                function=names.take(f"{job.snake}_{step.name}"),
+                name=options.task_name(plan, job, step),
+                queue=job.queue,
+                step=step,
+                last=last,
+            )
+            joins.append(join)
+            stages.append(
+                Stage(
+                    [_signature(t, countdown, first=not stages) for t in branch_tasks],
+                    join.name,
+                )
+            )
+        countdown = timedelta(0)
+    single = tasks[0] if job.single else None
+    first_expires = None
+    if single is not None:
+        value = options.expires(single.step)
+        first_expires = py_seconds(value) if value is not None else None
+    return JobView(
+        job=job,
+        task_name=options.job_task_name(plan, job),
+        model=job.input_model,
+        tasks=tasks,
+        joins=joins,
+        start=job.start_function,
+        launcher=launcher,
+        stages=stages,
+        task_id=id_expression(job.id) if job.id is not None else None,
+        first_expires=first_expires,
+        params=param_lines(job),
+        local_job=aliases["job"],
+    )
+
+
+def _task(
+    plan: Plan,
+    job: Job,
+    step: RunStep,
+    names: Names,
+    aliases: dict[str, str],
+    *,
+    last: bool,
+) -> TaskView:
+    function = names.take(job.snake if job.single else f"{job.snake}_{step.name}")
+    policy = names.take(function.upper())
+    decorator = [
+        ("bind", "True"),
+        ("base", "JobTask"),
+        ("name", py_str(options.task_name(plan, job, step))),
+        ("queue", py_str(step.queue)),
+        ("max_retries", str(options.max_retries(step))),
+        ("time_limit", py_seconds(options.time_limit(step))),
+        ("soft_time_limit", py_seconds(options.soft_time_limit(step))),
+    ]
+    first_expires = options.expires(step)
+    if first_expires is not None:
+        decorator.append(("expires", py_seconds(first_expires)))
+    if job.rate_limit is not None:
+        decorator.append(("rate_limit", py_str(str(job.rate_limit))))
+    decorator.append(("policy", policy))
+    policy_args = []
+    for key in ("total_timeout", "queue_timeout"):
+        value = getattr(step, key)
+        if value is not None:
+            policy_args.append((key, py_seconds(value)))
+    if job.dead_letter is not None:
+        policy_args.append(("dead_letter", py_str(job.dead_letter)))
+    if job.id is not None:
+        policy_args.append(("once", "True"))
+    return TaskView(
+        function=function,
+        policy=policy,
+        name=options.task_name(plan, job, step),
+        step=step,
+        decorator=decorator,
+        call="",  # set by build() once the handlers' local names are known
+        last=last,
+        retry=_retry(step.retry),
+        policy_args=policy_args,
+        comment=_limits_comment(step),
+        task_self=aliases["self"] if job.single else "self",
+    )
+
+
+def _limits_comment(step: RunStep) -> str:
+    """celery-types declares time limits as int; Celery takes fractions too."""
+    limits = (options.time_limit(step), options.soft_time_limit(step))
+    if all(limit.total_seconds() == int(limit.total_seconds()) for limit in limits):
+        return ""
+    return "  # type: ignore[call-overload, untyped-decorator]  # fractional limits"
+
+
+def _retry(r: RetryPolicy) -> list[tuple[str, str]]:
+    return [
+        ("attempts", str(r.attempts)),
+        ("delay", py_seconds(r.delay)),
+        ("factor", repr(r.coefficient)),
+        ("max_delay", py_seconds(r.max_delay)),
+    ]
+
+
+def _tuple(items: list[str], prefix: str) -> str:
+    """A tuple literal as ruff lays it out after `prefix` (and a comma)."""
+    line = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+    if width(prefix) + width(line) + 1 <= LINE_LENGTH:
+        return line
+    indent = " " * (len(prefix) - len(prefix.lstrip()))
+    body = "".join(f"{indent}    {item},\n" for item in items)
+    return f"(\n{body}{indent})"
+
+
+def _signature(task: TaskView, countdown: timedelta, *, first: bool) -> list[str]:
+    parts = [py_str(task.name)]
+    if first:
+        parts.append("args=(context,)")
+    if countdown:
+        parts.append(f"countdown={py_seconds(countdown)}")
+    value = options.expires(task.step, countdown)
+    if value is not None:
+        parts.append(f"expires={py_seconds(value)}")
+    return parts
+
+
+def reads_step_field(step: RunStep) -> bool:
+    """Whether a step's arguments read `${steps.S.F}` (through `step_field`)."""
+    return any(
+        isinstance(a.value, StepRef) and a.value.field is not None
+        for a in step.args or []
+    )
+
+
+def id_expression(template: IdTemplate) -> list[str]:
+    """The Celery task id from the validated input `data`, as plain code."""
+    return [
+        f"str(data[{py_str(value)}])" if kind == "field" else py_str(value)
+        for kind, value in template.parts
+    ]
+
+
+def arg_expression(
+    value: InputRef | StepRef | Literal_, indent: int, keyword: str = ""
+) -> str:
+    """The value of argument `keyword` (on a line of its own at `indent`)."""
+    if isinstance(value, InputRef):
+        return f'context["input"][{py_str(value.field)}]'
+    if isinstance(value, StepRef):
+        if value.field is None:
+            return f'context["steps"][{py_str(value.step)}]'
+        # checked by step_field: a missing field fails at once, unretried
+        lead = f"{keyword}="
+        parts = ["context", py_str(value.step), py_str(value.field)]
+        return py_call("step_field", parts, indent, ",", lead=lead)[len(lead) : -1]
+    return py_literal(value.value, indent)
+
+
+def cron_fields(cron: str) -> dict[str, str]:
+    """A cron line as crontab() keywords, month and day names as numbers."""
+    fields = []
+    for text, (_, _, _, names) in zip(cron.lower().split(), CRON_FIELDS, strict=True):
+        for name, number in names.items():
+            text = text.replace(name, str(number))
+        fields.append(text)
+    minute, hour, dom, month, dow = fields
+    return {
+        "minute": minute,
+        "hour": hour,
+        "day_of_month": dom,
+        "month_of_year": month,
+        "day_of_week": dow,
+    }
+
+
+@dataclass(frozen=True)
+class BeatEntry:
+    name: str
+    task: str
+    fields: dict[str, str]  # crontab keywords
+    timezone: str
+    kwargs: dict[str, Any]
+    # JobScheduler's option: the base of each tick's task id, and whether the
+    # task is a launcher (the run to wait for is the chain it sent)
+    tick: dict[str, Any]
+
+
+def beat_entries(plan: Plan) -> list[BeatEntry]:
+    entries = []
+    for job in plan.jobs_on("celery"):
+        for number, schedule in enumerate(job.schedules):
+            name = job.snake if len(job.schedules) == 1 else f"{job.snake}-{number + 1}"
+            entries.append(
+                BeatEntry(
+                    name=name,
+                    task=options.job_task_name(plan, job),
+                    fields=cron_fields(schedule.cron),
+                    timezone=schedule.timezone,
+                    kwargs=schedule.input,
+                    tick={
+                        "id": options.tick_id(plan, job, number, schedule.input),
+                        "chain": not job.single,
+                    },
+                )
+            )
+    return entries
+
+
+def param_lines(job: Job) -> list[str]:
+    """The keyword-only parameters of a job's start function, one a line."""
+    lines = []
+    for f in job.inputs:
+        default = None
+        if f.has_default:
+            default = py_literal(f.default, 4)
+        elif f.type.optional:
+            default = "None"
+        parts = ("    " + py_param(f.name, f.type.python(), default, 4) + ",").split(
+            "\n"
+        )
+        if isinstance(f.default, list | dict):  # never mutated: passed to the model
+            at = next(i for i, part in enumerate(parts) if " = " in part)
+            parts[at] += "  # noqa: B006"
+        lines.append("\n".join(parts))
+    return lines
+
+
+def assign(name: str, terms: list[str], indent: int) -> str:
+    """`name = a + b + c` laid out as ruff does when it is too long: in
+    parentheses (py_assign), and one term a line when that is still too long."""
+    value = " + ".join(terms)
+    pad = " " * (indent + 4)
+    if len(terms) > 1 and len(pad) + width(value) > LINE_LENGTH:
+        body = f"\n{pad}+ ".join(terms)
+        return f"{name} = (\n{pad}{body}\n{' ' * indent})"
+    return py_assign(name, value, indent)

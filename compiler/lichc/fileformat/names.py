@@ -1,0 +1,200 @@
+"""Rules for every name that travels from jobs.yaml into generated code.
+
+A name is checked here before it can reach a template, so generated code
+never contains an identifier, module or queue name that was not validated.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+from pathlib import PurePosixPath
+from typing import Any
+
+from lichc.fileformat.values import SpecValueError, show_value
+
+MAX_NAME = 64
+
+_JOB_RE = re.compile(r"[A-Z][A-Za-z0-9]*")
+_SNAKE_RE = re.compile(r"[a-z][a-z0-9_]*")
+_INPUT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_QUEUE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+# Attributes of pydantic.BaseModel (and `model_*`) that an input field would shadow.
+_MODEL_ATTRIBUTES = frozenset(
+    [
+        "construct",
+        "copy",
+        "dict",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+    ]
+)
+# Names the generated input models use in their class bodies: a field with a
+# default binds its name there, and pydantic then reads a later annotation
+# (`n: int`) or call (`Field(...)`) as that default.
+_MODEL_BODY_NAMES = frozenset(["str", "int", "float", "bool", "list", "Any", "Field"])
+# Names pycodestyle refuses as variables and functions (E741, E743): they read
+# like 1 and 0, and the generated code would not pass `ruff check`.
+AMBIGUOUS = frozenset(["l", "I", "O"])
+# Top-level packages the generated code imports; a project of that name would shadow it.
+_RESERVED_PACKAGES = frozenset(
+    [
+        "celery",
+        "kombu",
+        "billiard",
+        "redis",
+        "temporalio",
+        "pydantic",
+        "pydantic_core",
+        "yaml",
+        "jinja2",
+        "click",
+        "lichc",
+        "tests",
+        "examples",
+    ]
+)
+
+
+def to_snake(name: str) -> str:
+    """PascalCase -> snake_case: SendWelcomeEmail -> send_welcome_email, HTTPPing -> http_ping."""
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
+    return text.lower()
+
+
+def to_pascal(name: str) -> str:
+    return "".join(
+        part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", name) if part
+    )
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise SpecValueError(f"expected a {what}, got {show_value(value)}")
+    if len(value) > MAX_NAME:
+        raise SpecValueError(
+            f"a {what} is at most {MAX_NAME} characters (got {len(value)})"
+        )
+    return value
+
+
+def job_name(value: Any) -> str:
+    text = _text(value, "job name")
+    if not _JOB_RE.fullmatch(text):
+        suggestion = to_pascal(text)
+        hint = (
+            f"did you mean '{suggestion}'?" if _JOB_RE.fullmatch(suggestion) else None
+        )
+        raise SpecValueError(
+            f"job name '{text}' must be PascalCase (letters and digits, starting upper-case)",
+            hint or "e.g. SendWelcomeEmail",
+        )
+    if to_snake(text) in AMBIGUOUS:  # its snake_case name names functions
+        raise SpecValueError(
+            f"job name '{text}' reads like a digit", "pick a longer name"
+        )
+    return text
+
+
+def snake_name(value: Any, what: str = "step name") -> str:
+    text = _text(value, what)
+    if not _SNAKE_RE.fullmatch(text):
+        suggestion = to_snake(re.sub(r"[^A-Za-z0-9_]+", "_", text)).strip("_")
+        hint = (
+            f"did you mean '{suggestion}'?" if _SNAKE_RE.fullmatch(suggestion) else None
+        )
+        raise SpecValueError(
+            f"{what} '{text}' must be snake_case (lower-case letters, digits, _)",
+            hint or "e.g. charge_payment",
+        )
+    if keyword.iskeyword(text):
+        raise SpecValueError(f"{what} '{text}' is a Python keyword", f"try '{text}_'")
+    return text
+
+
+def step_name(value: Any) -> str:
+    return snake_name(value, "step name")
+
+
+def signal_name(value: Any) -> str:
+    text = snake_name(value, "signal name")
+    if text in AMBIGUOUS:  # it names a method of the workflow
+        raise SpecValueError(
+            f"signal name '{text}' reads like a digit", "pick a longer name"
+        )
+    return text
+
+
+def input_name(value: Any) -> str:
+    text = _text(value, "field name")
+    if not _INPUT_RE.fullmatch(text):
+        raise SpecValueError(
+            f"field name '{text}' is not a Python identifier",
+            "use letters, digits and _, starting with a letter",
+        )
+    if keyword.iskeyword(text):
+        raise SpecValueError(
+            f"field name '{text}' is a Python keyword", f"try '{text}_'"
+        )
+    if text.startswith("model_") or text in _MODEL_ATTRIBUTES:
+        raise SpecValueError(
+            f"field name '{text}' would shadow a pydantic model attribute",
+            "pick another name",
+        )
+    if text in AMBIGUOUS:
+        raise SpecValueError(
+            f"field name '{text}' reads like a digit (l, I and O are refused)",
+            "pick a longer name",
+        )
+    if text in _MODEL_BODY_NAMES:
+        raise SpecValueError(
+            f"field name '{text}' would shadow '{text}' in the generated input model",
+            f"pick another name, e.g. '{text.lower()}_value'",
+        )
+    return text
+
+
+def queue_name(value: Any) -> str:
+    text = _text(value, "queue name")
+    if not _QUEUE_RE.fullmatch(text):
+        raise SpecValueError(
+            f"queue name '{text}' may use only letters, digits, '.', '_' and '-'",
+            "e.g. emails or orders.high",
+        )
+    return text
+
+
+def project_name(value: Any) -> str:
+    text = snake_name(value, "project name")
+    if text in _RESERVED_PACKAGES or text in sys.stdlib_module_names:
+        raise SpecValueError(
+            f"project name '{text}' would shadow the '{text}' package",
+            f"pick a name of your own, e.g. '{text}_jobs'",
+        )
+    return text
+
+
+def output_dir(value: Any) -> str:
+    hint = (
+        "output is a folder inside the project, relative to jobs.yaml, e.g. generated"
+    )
+    if not isinstance(value, str) or not value.strip():
+        raise SpecValueError(f"expected a folder name, got {show_value(value)}", hint)
+    if "\\" in value or not value.isprintable():
+        raise SpecValueError(f"output '{value}' must be a plain relative path", hint)
+    path = PurePosixPath(value)
+    if path.is_absolute():
+        raise SpecValueError(f"output '{value}' is absolute", hint)
+    if ".." in path.parts:
+        raise SpecValueError(f"output '{value}' goes outside the project", hint)
+    return path.as_posix()

@@ -1,0 +1,127 @@
+"""Stage 2: loaded data -> validated plan, or every error of the file at once.
+
+The top-level settings and each job are validated separately, so one broken
+job does not hide the errors of the others; the cross-key rules then run on
+the plan of every job that passed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from lichc.diagnostics import Diagnostic, SpecError
+from lichc.fileformat import names
+from lichc.fileformat.errors import from_validation_error
+from lichc.fileformat.models import Job, Spec, SpecHead
+from lichc.fileformat.values import SpecValueError
+from lichc.load.loader import Document
+from lichc.plan import rules
+from lichc.plan.ir import Plan, make_plan
+
+_JOB = TypeAdapter(Job)
+
+
+def validate(document: Document, handlers_from: Path | None = None) -> Plan:
+    """The plan of a valid spec, else SpecError with every problem. With
+    `handlers_from` (the spec's folder) handler signatures are checked too."""
+    data = document.data
+    found: list[Diagnostic] = list(document.problems)
+    head_data = {k: v for k, v in data.items() if k != "jobs"}
+    head: SpecHead | None = None
+    try:
+        head = SpecHead.model_validate(head_data)
+    except ValidationError as error:
+        found.extend(from_validation_error(error, head_data, Spec))
+        head = _head_without_errors(head_data, error)
+    jobs = _jobs(data, found)
+    plan = None
+    if head is not None:
+        spec = Spec.model_construct(**dict(head), jobs=jobs)
+        plan = make_plan(spec, _source_name(document.filename))
+        found.extend(rules.check(plan))
+        if handlers_from is not None:
+            from lichc.plan import handlers
+
+            found.extend(handlers.check(plan, handlers_from))
+    if found or plan is None:
+        # an inherited setting can break several steps at one place: say it once
+        unique = list(dict.fromkeys(document.locate(d) for d in found))
+        raise SpecError(document.filename, unique)
+    return plan
+
+
+def _head_without_errors(
+    head_data: dict[str, Any], error: ValidationError
+) -> SpecHead | None:
+    """The top level minus its broken keys, so the jobs can still be checked.
+
+    Broken `defaults` change what every job inherits, so then nothing is checked
+    further: errors derived from a guess would mislead.
+    """
+    broken = {e["loc"][0] for e in error.errors() if e["loc"]}
+    if "defaults" in broken or "version" in broken:
+        return None
+    try:
+        return SpecHead.model_validate(
+            {k: v for k, v in head_data.items() if k not in broken}
+        )
+    except ValidationError:
+        return None
+
+
+def _source_name(filename: str) -> str:
+    return filename.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _jobs(data: dict[str, Any], found: list[Diagnostic]) -> dict[str, Job]:
+    if "jobs" not in data:
+        found.append(
+            Diagnostic(
+                "missing required key 'jobs'",
+                (),
+                "add a `jobs:` mapping of job names to jobs",
+            )
+        )
+        return {}
+    jobs_data = data["jobs"]
+    if jobs_data is None:
+        return {}
+    if not isinstance(jobs_data, dict):
+        found.append(Diagnostic("expected a mapping of job names to jobs", ("jobs",)))
+        return {}
+    jobs: dict[str, Job] = {}
+    for name, job_data in jobs_data.items():
+        path = ("jobs", name)
+        try:
+            names.job_name(name)
+        except SpecValueError as error:
+            found.append(Diagnostic(error.message, path, error.hint, on_key=True))
+            continue
+        try:
+            job = _JOB.validate_python(job_data)
+        except ValidationError as error:
+            found.extend(from_validation_error(error, job_data, Job, path))
+            continue
+        if job.run is None and job.steps is None:
+            found.append(
+                Diagnostic(
+                    "a job needs `run` (a single step) or `steps`",
+                    path,
+                    "e.g. run: examples.shop.emails:send_welcome",
+                    on_key=True,
+                )
+            )
+        elif job.run is not None and job.steps is not None:
+            found.append(
+                Diagnostic(
+                    "a job has `run` or `steps`, not both",
+                    (*path, "steps"),
+                    on_key=True,
+                )
+            )
+        else:
+            jobs[name] = job
+    return jobs

@@ -1,0 +1,80 @@
+"""Import lines of generated modules, ordered the way ruff's isort orders them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from lichc.render.pysource import LINE_LENGTH, width
+
+
+@dataclass
+class Imports:
+    """`import module [as alias]` and `from module import name [as alias]` lines
+    of one section: plain imports first, then from-imports, each sorted."""
+
+    members: dict[str, dict[str, str]] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)  # `import m as a`
+
+    def add(self, module: str, name: str, alias: str | None = None) -> None:
+        self.members.setdefault(module, {})[name] = alias or name
+
+    def add_module(self, module: str, alias: str | None = None) -> None:
+        self.modules[module] = alias or module
+
+    def lines(self) -> list[str]:
+        out = [
+            f"import {m}" if a == m else f"import {m} as {a}"
+            for m, a in sorted(self.modules.items(), key=lambda i: module_key(i[0]))
+        ]
+        for module in sorted(self.members, key=module_key):
+            members = self.members[module]
+            plain = sorted((n for n, a in members.items() if n == a), key=member_key)
+            # ruff's isort gives each `import x as y` a line of its own
+            statements = [(n, f"{n} as {a}") for n, a in members.items() if n != a]
+            if plain:
+                statements.append((plain[0], ", ".join(plain)))
+            for _, names in sorted(statements, key=lambda s: member_key(s[0])):
+                out.append(_from_import(module, names.split(", ")))
+        return out
+
+
+def _from_import(module: str, names: list[str]) -> str:
+    line = f"from {module} import {', '.join(names)}"
+    if width(line) <= LINE_LENGTH:
+        return line
+    body = "".join(f"    {name},\n" for name in names)
+    return f"from {module} import (\n{body})"
+
+
+Natural = tuple[tuple[int, int, str], ...]
+
+
+def natural(text: str) -> Natural:
+    """ruff's natural order: runs of digits compare as numbers (job2 < job10)."""
+    return tuple(
+        (0, int(part), "") if part.isdigit() else (1, 0, part)
+        for part in re.findall(r"\d+|\D", text)
+    )
+
+
+def member_key(name: str) -> tuple[int, Natural, Natural]:
+    """ruff's isort order of imported names: CONSTANTS, then Classes, then
+    functions, each case-insensitive (JobStatus before JSONExportWorkflow)."""
+    if name.isupper() and len(name) > 1:
+        kind = 0  # CONSTANT
+    elif name[:1].isupper():
+        kind = 1  # Class
+    else:
+        kind = 2  # function
+    return kind, natural(name.lower()), natural(name)
+
+
+def module_key(module: str) -> tuple[Natural, Natural]:
+    return natural(module.lower()), natural(module)
+
+
+def isort(names: Iterable[str]) -> list[str]:
+    """Names of one `from x import (...)`, in the order ruff's isort wants."""
+    return sorted(names, key=member_key)

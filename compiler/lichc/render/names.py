@@ -1,0 +1,46 @@
+"""Python names that generated modules bind, handed out once each."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lichc.plan.ir import Engine, Plan
+
+# What Python binds itself: a job `Import` cannot name a function `import`, and
+# a job `Str` must not hide the `str` the generated module calls.
+PYTHON_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
+
+
+class Names:
+    """Allocates the names of one namespace: first come, first served, then
+    suffixed (`x_2`, `x_3`...), never a reserved one."""
+
+    def __init__(self, reserved: Iterable[str]) -> None:
+        self.reserved = frozenset(reserved)
+        self.taken: set[str] = set()  # the names handed out
+
+    def free(self, name: str) -> bool:
+        return name not in self.taken and name not in self.reserved
+
+    def take(self, *choices: str) -> str:
+        """The first free choice, else the last one suffixed."""
+        for choice in choices:
+            if self.free(choice):
+                self.taken.add(choice)
+                return choice
+        base, number = choices[-1], 2
+        while not self.free(f"{base}_{number}"):
+            number += 1
+        self.taken.add(f"{base}_{number}")
+        return f"{base}_{number}"
+
+
+def client_aliases(plan: Plan, engine: Engine, names: Iterable[str]) -> dict[str, str]:
+    """What an engine's client module calls the names its start functions use:
+    `_name` when an input field (a parameter there) has that name."""
+    fields = {f.name for job in plan.jobs_on(engine) for f in job.inputs}
+    return {name: f"_{name}" if name in fields else name for name in names}

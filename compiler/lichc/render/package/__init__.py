@@ -1,0 +1,40 @@
+"""The package every spec gets: `__init__.py`, input models and settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lichc.render.base import Backend, Files
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from lichc.plan.ir import Plan
+
+
+class PackageBackend(Backend):
+    name = "package"
+
+    def render(self, plan: Plan, env: jinja2.Environment) -> Files:
+        from lichc.engines.celery.options import client_exports as celery_exports
+        from lichc.engines.temporal.options import client_exports as temporal_exports
+
+        context = {
+            "plan": plan,
+            "uses_any": any(
+                f.type.python().find("Any") >= 0 for j in plan.jobs for f in j.inputs
+            ),
+            "uses_field": any(f.description for j in plan.jobs for f in j.inputs),
+            "celery": bool(plan.jobs_on("celery")),
+            "temporal": bool(plan.jobs_on("temporal")),
+            "celery_exports": celery_exports(plan) if plan.jobs_on("celery") else [],
+            "temporal_exports": temporal_exports(plan)
+            if plan.jobs_on("temporal")
+            else [],
+        }
+        files: Files = {}
+        names = ("__init__.py", "inputs.py", "settings.py", "client.py", "handlers.py")
+        for name in names:
+            text = env.get_template(f"package/{name}.jinja").render(context)
+            files[f"{plan.project}/{name}"] = text
+        return files
