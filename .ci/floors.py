@@ -3,7 +3,7 @@
 `pip install -c <(python .ci/floors.py) -e '.[dev]'` then installs the lowest
 versions pyproject.toml allows (transitive ones resolve as usual), so CI can
 prove the floors instead of trusting them. Every requirement must have a
-`>=` floor, except lichc's own extras.
+`>=` floor (or an `==` pin, its own floor), except lichc's own extras.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ def floors(pyproject: Path) -> dict[str, str]:
         name = match["name"].lower()
         if name == project["name"]:
             continue  # an extra of lichc itself
-        floor = re.search(r">=([0-9][0-9A-Za-z.]*)", match["spec"])
+        floor = re.search(r"(?:>=|==)([0-9][0-9A-Za-z.]*)", match["spec"])
         if floor is None:
-            sys.exit(f"{requirement!r} in pyproject.toml has no >= floor")
+            sys.exit(f"{requirement!r} in pyproject.toml has no >= floor or == pin")
         found[name] = floor[1]
     return found
 

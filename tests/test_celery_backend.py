@@ -14,7 +14,6 @@ from lichc.build import Source, compile_plan
 from lichc.engines.celery import options
 from lichc.engines.celery import view as model
 from lichc.plan.ir import Plan
-from lichc.render.pysource import py_call
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 
@@ -98,16 +97,6 @@ def test_cron_names_become_numbers() -> None:
         "month_of_year": "1-3",
         "day_of_week": "1-5",
     }
-
-
-def test_long_calls_are_exploded_like_ruff() -> None:
-    short = py_call("f", ["a", "b"], 4)
-    assert short == "f(a, b)"
-    long = py_call("app.signature", ["x" * 40, "y" * 40], 8, ",")
-    assert (
-        long
-        == f"app.signature(\n            {'x' * 40},\n            {'y' * 40},\n        ),"
-    )
 
 
 def test_dlq_needs_celery_jobs_and_built_code(tmp_path: Path) -> None:

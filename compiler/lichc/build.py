@@ -72,8 +72,11 @@ class Source:
 
 @cache
 def generator_fingerprint() -> str:
-    """A hash of lichc's own code and templates: output depends on them too."""
-    digest = hashlib.sha256(GENERATOR.encode())
+    """A hash of lichc's own code and templates, and of the ruff version that
+    formats the output: output depends on them too."""
+    from lichc.render.pyformat import ruff_version
+
+    digest = hashlib.sha256(f"{GENERATOR} ruff {ruff_version()}".encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".jinja") and "__pycache__" not in path.parts:

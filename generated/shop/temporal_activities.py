@@ -438,9 +438,7 @@ HANDLERS = [
         ("order_id", "amount", "email"),
     ),
     Handler(
-        "examples.shop.orders:refund_payment",
-        orders.refund_payment,
-        ("charge_id",),
+        "examples.shop.orders:refund_payment", orders.refund_payment, ("charge_id",)
     ),
     Handler(
         "examples.shop.orders:reserve_inventory",

@@ -101,10 +101,7 @@ async def run_process_order(
 ) -> dict[str, Any]:
     """Start job ProcessOrder (or find the one with its id) and wait for its result."""
     handle = await start_process_order(
-        client,
-        order_id=order_id,
-        amount=amount,
-        email=email,
+        client, order_id=order_id, amount=amount, email=email
     )
     return await handle.result()
 

@@ -70,16 +70,6 @@ def test_docstrings_keep_every_quote(text: str) -> None:
     ]
 
 
-ENV_SETTINGS = [
-    "${REDIS_URL:-redis://localhost:6379/0}",
-    "redis://${REDIS_HOST:-localhost}:${REDIS_PORT:-6379}/2",
-    "${A_VERY_LONG_VARIABLE_NAME_FOR_TESTING:-redis://a-very-long-host-name.example.internal:6379/0}",
-    "rediss://${USER}:${A_VERY_LONG_PASSWORD_VARIABLE_NAME:-a-very-long-default-password-value-here}@h/0",
-    "plain",
-    "${X}",
-]
-
-
 def test_generated_source_is_stable_under_ruff_format(tmp_path: object) -> None:
     samples = [
         'a "quoted" word',
@@ -104,13 +94,6 @@ def test_generated_source_is_stable_under_ruff_format(tmp_path: object) -> None:
             f"X{i} = {py_str(text)}\nY{i} = {py_literal({'k': [text, 1, None]})}"
         )
     blocks.append(f"T = {py_timedelta(timedelta(hours=1, minutes=30, milliseconds=5))}")
-    blocks.append(
-        "def env(name: str, default: str | None = None) -> str:\n    return name"
-    )
-    for i, setting in enumerate(ENV_SETTINGS):
-        blocks.append(
-            f"def setting{i}() -> str:\n    return {py_env(parse_env_string(setting), 11)}"
-        )
     source = "\n\n\n".join(blocks) + "\n"
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "format", "--diff", "--isolated", "-"],

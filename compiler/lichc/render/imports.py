@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from lichc.render.pysource import LINE_LENGTH, width
+from functools import cache
 
 
 @dataclass
@@ -41,24 +40,29 @@ class Imports:
 
 
 def _from_import(module: str, names: list[str]) -> str:
-    line = f"from {module} import {', '.join(names)}"
-    if width(line) <= LINE_LENGTH:
-        return line
-    body = "".join(f"    {name},\n" for name in names)
-    return f"from {module} import (\n{body})"
+    return f"from {module} import {', '.join(names)}"  # the formatting pass wraps it
 
 
 Natural = tuple[tuple[int, int, str], ...]
 
 
 def natural(text: str) -> Natural:
-    """ruff's natural order: runs of digits compare as numbers (job2 < job10)."""
+    """ruff's natural order: runs of digits compare as numbers (job2 < job10).
+
+    A run of digits sorts before any other character, as in ruff; runs of other
+    characters compare as strings, which orders them as character by character
+    would (a run that is a prefix of another is followed by digits or nothing).
+    """
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.findall(r"\d+|\D", text)
+        for part in _RUNS.findall(text)
     )
 
 
+_RUNS = re.compile(r"\d+|\D+")
+
+
+@cache
 def member_key(name: str) -> tuple[int, Natural, Natural]:
     """ruff's isort order of imported names: CONSTANTS, then Classes, then
     functions, each case-insensitive (JobStatus before JSONExportWorkflow)."""
@@ -71,6 +75,7 @@ def member_key(name: str) -> tuple[int, Natural, Natural]:
     return kind, natural(name.lower()), natural(name)
 
 
+@cache
 def module_key(module: str) -> tuple[Natural, Natural]:
     return natural(module.lower()), natural(module)
 

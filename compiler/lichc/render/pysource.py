@@ -2,13 +2,14 @@
 
 Nothing from YAML is pasted into generated code as text: strings become
 escaped literals, free text becomes an escaped docstring, and JSON-like values
-become literals, all written exactly as `ruff format` would write them so the
-output is stable under the formatter.
+become literals, all written as `ruff format` would write them; the layout of longer constructs
+is left to the formatting pass (render/pyformat.py).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,9 @@ from typing import Any
 from lichc.fileformat.values import EnvString, EnvVar
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# printable ASCII but the double quote and the backslash: nothing to escape
+# (most strings; checked once instead of character by character)
+_PLAIN = re.compile(r"[ !#-\[\]-~]*")
 
 
 def _escape_char(ch: str) -> str:
@@ -38,6 +42,8 @@ def numeric_escape(ch: str) -> str:
 
 def py_str(text: str) -> str:
     """A string literal, quoted the way ruff prefers (double, unless more escapes)."""
+    if _PLAIN.fullmatch(text):
+        return f'"{text}"'
     quote = "'" if text.count('"') > text.count("'") else '"'
     body = "".join("\\" + ch if ch == quote else _escape_char(ch) for ch in text)
     return f"{quote}{body}{quote}"
@@ -112,6 +118,8 @@ def _docstring_line(line: str, *, first: bool, last: bool) -> str:
     docstring), when it opens the docstring (ruff would insert a space) or
     when it ends it (it would run into the closing quotes).
     """
+    if _PLAIN.fullmatch(line):
+        return line
     out = []
     run = 0  # quotes in a row, unescaped
     for i, ch in enumerate(line):
@@ -149,9 +157,8 @@ LINE_LENGTH = 88
 
 
 def width(text: str) -> int:
-    """The columns `text` takes as ruff counts them for the line length: two
-    for East Asian wide and full-width characters, none for combining marks
-    (and Hangul vowel and final jamo), one for the rest."""
+    """The columns `text` takes as ruff counts them (transitional: for the
+    engine views' last hand layout, until they leave it to the formatter)."""
     return sum(_char_width(ch) for ch in text) if not text.isascii() else len(text)
 
 
@@ -167,135 +174,64 @@ def _char_width(ch: str) -> int:
 def py_call(
     function: str,
     parts: list[str],
-    indent: int,
+    indent: int = 0,
     tail: str = "",
     *,
     lead: str = "",
     force: bool = False,
     brackets: str = "()",
 ) -> str:
-    """`lead + function(a, b) + tail` for a line indented by `indent`: on one
-    line when it fits (and not `force`), else one part a line with a trailing
-    comma, a layout ruff keeps whatever the width. `brackets="{}"` for a dict."""
+    """`lead + function(a, b) + tail`, on one line (the formatting pass wraps
+    it), or with `force` one part a line with a trailing comma, a layout ruff
+    keeps whatever the width. `brackets="{}"` for a dict. (`indent`: unused,
+    the formatting pass decides the layout.)"""
     opening, closing = brackets[0], brackets[1]
-    line = f"{lead}{function}{opening}{', '.join(parts)}{closing}{tail}"
-    if (indent + width(line) <= LINE_LENGTH and not force) or not parts:
-        return line
-    pad = " " * (indent + 4)
-    body = "".join(f"{pad}{part},\n" for part in parts)
-    return f"{lead}{function}{opening}\n{body}{' ' * indent}{closing}{tail}"
+    if not force or not parts:
+        return f"{lead}{function}{opening}{', '.join(parts)}{closing}{tail}"
+    body = "".join(f"    {part},\n" for part in parts)
+    return f"{lead}{function}{opening}\n{body}{closing}{tail}"
 
 
 def py_assign_call(name: str, call: str) -> str:
-    """`name = call(...)` at the top level, the call exploded: when its first
-    line is too long, ruff puts the call in parentheses (if `name = (` fits)."""
-    first = call.split("\n", 1)[0]
-    if width(f"{name} = {first}") <= LINE_LENGTH or width(name) + 4 > LINE_LENGTH:
-        return f"{name} = {call}"
-    inner = "\n".join(f"    {line}" if line else line for line in call.split("\n"))
-    return f"{name} = (\n{inner}\n)"
+    """`name = call(...)` at the top level."""
+    return f"{name} = {call}"
 
 
-def py_subscript_assign(target: str, key: str, value: str, indent: int) -> str:
-    """`target[key] = value` on a line indented by `indent`: when its first
-    line is too long, ruff moves the key to a line of its own."""
-    first = value.split("\n", 1)[0]
-    if indent + width(f"{target}[{key}] = {first}") <= LINE_LENGTH:
-        return f"{target}[{key}] = {value}"
-    pad = " " * indent
-    return f"{target}[\n{pad}    {key}\n{pad}] = {value}"
+def py_subscript_assign(target: str, key: str, value: str, indent: int = 0) -> str:
+    """`target[key] = value`."""
+    return f"{target}[{key}] = {value}"
 
 
-def py_keyword(name: str, value: str, indent: int, sep: str = "=") -> str:
-    """`name=value`, an argument on a line of its own at `indent` (or with
-    `sep=": "` a dict entry): a subscript that does not fit has its last key
-    moved to a line of its own (ruff)."""
-    text = f"{name}{sep}{value}"
-    if "\n" in value or not value.endswith("]"):
-        return text
-    if indent + width(text) + 1 <= LINE_LENGTH:  # +1: the comma
-        return text
-    head, _, key = value[:-1].rpartition("[")
-    pad = " " * indent
-    return f"{name}{sep}{head}[\n{pad}    {key}\n{pad}]"
+def py_keyword(name: str, value: str, indent: int = 0, sep: str = "=") -> str:
+    """`name=value`, an argument (or with `sep=": "` a dict entry)."""
+    return f"{name}{sep}{value}"
 
 
-def py_annassign(name: str, annotation: str, value: str, indent: int) -> str:
-    """`name: annotation = value` on a line indented by `indent`, as ruff lays
-    it out when it is too long: a one-line value goes in parentheses on a line
-    of its own when that makes it fit, or when the annotation is more than a
-    name (ruff would otherwise split the annotation); else it stays put."""
-    return py_assign(f"{name}: {annotation}", value, indent, annotation.isidentifier())
+def py_annassign(name: str, annotation: str, value: str, indent: int = 0) -> str:
+    """`name: annotation = value`."""
+    return f"{name}: {annotation} = {value}"
 
 
-def py_assign(target: str, value: str, indent: int, plain: bool = True) -> str:
-    """`target = value`, the value in parentheses on a line of its own when the
-    line is too long and that makes it fit (or when the target is not `plain`:
-    an annotation ruff would otherwise split)."""
-    head = f"{target} = "
-    if "\n" in value or indent + width(head) + width(value) <= LINE_LENGTH:
-        return head + value
-    if indent + 4 + width(value) > LINE_LENGTH and plain:
-        return head + value
-    return f"{head}(\n{' ' * (indent + 4)}{value}\n{' ' * indent})"
+def py_assign(target: str, value: str, indent: int = 0, plain: bool = True) -> str:
+    """`target = value`."""
+    return f"{target} = {value}"
 
 
-def py_param(name: str, annotation: str, default: str | None, indent: int) -> str:
-    """A parameter of an exploded parameter list, before its comma, as ruff
-    lays it out when the line is too long: a `| None` annotation is split
-    before `| None`, a subscripted one inside its brackets."""
-    text = f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
-    if "\n" in text or indent + width(text) + 1 <= LINE_LENGTH:  # +1: the comma
-        return text
-    pad = " " * indent
-    tail = f" = {default}" if default is not None else ""
-    if annotation.endswith(" | None"):
-        return f"{name}: {annotation.removesuffix(' | None')}\n{pad}| None{tail}"
-    if annotation.endswith("]"):
-        head, _, inner = annotation.partition("[")
-        return f"{name}: {head}[\n{pad}    {inner[:-1]}\n{pad}]{tail}"
-    return text
+def py_param(name: str, annotation: str, default: str | None, indent: int = 0) -> str:
+    """A parameter, `name: annotation[ = default]`, before its comma."""
+    return f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
 
 
 def py_env(value: EnvString, prefix: int = 0, indent: int = 4) -> str:
-    """An expression reading ${NAME:-default} settings when the code runs.
-
-    `prefix` is the width of the line before the expression, `indent` that of
-    its statement: an expression that does not fit is exploded with magic
-    trailing commas, the one layout ruff keeps whatever the width.
-    """
-    args = [
-        [py_str(p.name)] + ([py_str(p.default)] if p.default is not None else [])
+    """An expression reading ${NAME:-default} settings when the code runs:
+    `"redis://" + env("HOST", "localhost") + ":6379"`."""
+    terms = [
+        f"env({', '.join([py_str(p.name)] + ([py_str(p.default)] if p.default is not None else []))})"
         if isinstance(p, EnvVar)
-        else p
+        else py_str(p)
         for p in value.parts
     ]
-    flat = [f"env({', '.join(a)})" if isinstance(a, list) else py_str(a) for a in args]
-    text = " + ".join(flat) or '""'
-    if prefix + width(text) <= LINE_LENGTH:
-        return text
-
-    def exploded(term: list[str] | str, level: int, fits: bool = True) -> str:
-        if not isinstance(term, list):
-            return py_str(term)
-        one_line = f"env({', '.join(term)})"
-        if fits and level + width(one_line) + 1 <= LINE_LENGTH:  # +1: the comma
-            return one_line
-        inner = " " * (level + 4)
-        return "env(\n" + "".join(f"{inner}{a},\n" for a in term) + " " * level + ")"
-
-    if len(args) == 1:
-        # `return env(...)` is too long: one argument a line; a literal goes
-        # in parentheses when that makes it fit (as ruff does)
-        if isinstance(args[0], str):
-            literal = py_str(args[0])
-            if indent + 4 + width(literal) <= LINE_LENGTH:
-                return f"(\n{' ' * (indent + 4)}{literal}\n{' ' * indent})"
-            return literal
-        return exploded(args[0], indent, fits=False)
-    pad = " " * indent
-    items = "".join(f"{pad}        {exploded(a, indent + 8)},\n" for a in args)
-    return f'"".join(\n{pad}    [\n{items}{pad}    ]\n{pad})'
+    return " + ".join(terms) or '""'
 
 
 def py_seconds(value: timedelta | None) -> str:
@@ -306,9 +242,8 @@ def py_seconds(value: timedelta | None) -> str:
     return str(int(seconds)) if seconds == int(seconds) else repr(seconds)
 
 
-def py_tuple(parts: list[str], indent: int, tail: str = ",") -> str:
-    """A tuple of `parts` for a line at `indent` ending in `tail` (not
-    included): one line when it fits, else one part a line, like py_call."""
+def py_tuple(parts: list[str], indent: int = 0, tail: str = ",") -> str:
+    """A tuple of `parts`: `(a,)`, `(a, b)`."""
     if len(parts) == 1:
         return f"({parts[0]},)"
-    return py_call("", parts, indent, tail).removesuffix(tail)
+    return f"({', '.join(parts)})"

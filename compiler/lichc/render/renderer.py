@@ -14,7 +14,7 @@ import jinja2
 
 from lichc.engines.celery import CeleryBackend
 from lichc.engines.temporal import TemporalBackend
-from lichc.render import imports, pysource, yamlsource
+from lichc.render import imports, pyformat, pysource, yamlsource
 from lichc.render.base import Backend, Files
 from lichc.render.compose import ComposeBackend
 from lichc.render.package import PackageBackend
@@ -82,4 +82,4 @@ def render(plan: Plan) -> Files:
                     f"backends {backend.name} and another both render {path}"
                 )
             files[path] = text
-    return dict(sorted(files.items()))
+    return dict(sorted(pyformat.format_python(files).items()))

@@ -41,14 +41,12 @@ def redis_url(url: str) -> str:
 
 
 def celery_broker_url() -> str:
-    url = "".join(
-        [
-            "redis://",
-            env("REDIS_HOST", "localhost"),
-            ":",
-            env("REDIS_PORT", "6379"),
-            "/2",
-        ]
+    url = (
+        "redis://"
+        + env("REDIS_HOST", "localhost")
+        + ":"
+        + env("REDIS_PORT", "6379")
+        + "/2"
     )
     return redis_url(url)
 

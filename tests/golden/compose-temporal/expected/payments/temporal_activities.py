@@ -68,9 +68,7 @@ async def settle_day_gather_async(
 
 
 settle_day_gather = shaped(
-    orders.validate_order,
-    settle_day_gather_sync,
-    settle_day_gather_async,
+    orders.validate_order, settle_day_gather_sync, settle_day_gather_async
 )
 
 
@@ -103,9 +101,7 @@ async def settle_day_settle_async(
 
 
 settle_day_settle = shaped(
-    orders.charge_payment,
-    settle_day_settle_sync,
-    settle_day_settle_async,
+    orders.charge_payment, settle_day_settle_sync, settle_day_settle_async
 )
 
 

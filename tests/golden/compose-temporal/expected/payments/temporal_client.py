@@ -100,10 +100,7 @@ async def run_settle_day(
 ) -> dict[str, Any]:
     """Start job SettleDay (or find the one with its id) and wait for its result."""
     handle = await start_settle_day(
-        client,
-        order_id=order_id,
-        amount=amount,
-        email=email,
+        client, order_id=order_id, amount=amount, email=email
     )
     return await handle.result()
 

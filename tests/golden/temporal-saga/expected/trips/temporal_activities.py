@@ -118,9 +118,7 @@ async def trip_book_compensate_async(
 
 
 trip_book_compensate = shaped(
-    saga.unbook,
-    trip_book_compensate_sync,
-    trip_book_compensate_async,
+    saga.unbook, trip_book_compensate_sync, trip_book_compensate_async
 )
 
 
@@ -176,9 +174,7 @@ async def trip_pay_compensate_async(
 
 
 trip_pay_compensate = shaped(
-    saga.refund,
-    trip_pay_compensate_sync,
-    trip_pay_compensate_async,
+    saga.refund, trip_pay_compensate_sync, trip_pay_compensate_async
 )
 
 
@@ -234,9 +230,7 @@ async def trip_tell_email_compensate_async(
 
 
 trip_tell_email_compensate = shaped(
-    saga.unnotify,
-    trip_tell_email_compensate_sync,
-    trip_tell_email_compensate_async,
+    saga.unnotify, trip_tell_email_compensate_sync, trip_tell_email_compensate_async
 )
 
 

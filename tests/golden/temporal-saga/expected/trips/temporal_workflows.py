@@ -391,8 +391,7 @@ class TripWorkflow:
     @workflow.run
     async def run(self, input: TripInput) -> dict[str, Any]:
         return await self._job.run(
-            self._steps(input),
-            timeout=timedelta(hours=1, minutes=30),
+            self._steps(input), timeout=timedelta(hours=1, minutes=30)
         )
 
     @workflow.signal(name="note")

@@ -178,8 +178,7 @@ async def progress_async(
     """Job Progress: runs tests.e2e.handlers.flaky:progress, an async handler."""
     async with Heartbeat(every=0.666667).in_task() as heartbeat:
         return await with_heartbeat(
-            as_async(tests.e2e.handlers.flaky.progress),
-            heartbeat,
+            as_async(tests.e2e.handlers.flaky.progress), heartbeat
         )(
             key=key,
             failures=failures,

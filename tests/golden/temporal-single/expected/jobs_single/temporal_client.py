@@ -159,12 +159,7 @@ async def run_progress(
 ) -> Any:
     """Start job Progress (or find the one with its id) and wait for its result."""
     handle = await start_progress(
-        client,
-        key=key,
-        failures=failures,
-        tags=tags,
-        extra=extra,
-        maybe=maybe,
+        client, key=key, failures=failures, tags=tags, extra=extra, maybe=maybe
     )
     return await handle.result()
 
