@@ -42,8 +42,8 @@ from hypothesis import HealthCheck, given, settings
 from lichc.build import render_files
 from lichc.diagnostics import SpecError
 from lichc.fileformat.names import to_snake
+from lichc.fileformat.templated import parse_env_string
 from lichc.fileformat.validate import validate
-from lichc.fileformat.values import parse_env_string
 from lichc.load.loader import parse
 from tests.snapshots import write_tree
 from tests.support import codecheck

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lichc.fileformat.values import parse_env_string
+from lichc.fileformat.templated import parse_env_string
 from lichc.render.pyformat import format_python
 from lichc.render.pysource import py_call, py_env
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lichc.fileformat.values import parse_env_string
+from lichc.fileformat.templated import parse_env_string
 from lichc.render.pysource import py_docstring, py_env, py_literal, py_str, py_timedelta
 
 json_values = st.recursive(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lichc.fileformat import names
+from lichc.fileformat import names, templated
 from lichc.fileformat import values as v
 from lichc.fileformat.values import SpecValueError
 
@@ -141,29 +141,29 @@ def test_args() -> None:
 
 
 def test_id_templates() -> None:
-    template = v.parse_id_template("order-{order_id}-{n}")
+    template = templated.parse_id_template("order-{order_id}-{n}")
     assert template.fields == ("order_id", "n")
     assert str(template) == "order-{order_id}-{n}"
     for bad in ("order-{", "x}", "{1a}", "{a b}", "", "a\nb"):
         with pytest.raises(SpecValueError):
-            v.parse_id_template(bad)
+            templated.parse_id_template(bad)
 
 
 def test_env_strings() -> None:
-    value = v.parse_env_string("redis://${HOST:-localhost}:${PORT}/0")
+    value = templated.parse_env_string("redis://${HOST:-localhost}:${PORT}/0")
     assert value.parts == (
         "redis://",
-        v.EnvVar("HOST", "localhost"),
+        templated.EnvVar("HOST", "localhost"),
         ":",
-        v.EnvVar("PORT", None),
+        templated.EnvVar("PORT", None),
         "/0",
     )
     assert value.example() is None
-    assert v.parse_env_string("${X:-a}").example() == "a"
+    assert templated.parse_env_string("${X:-a}").example() == "a"
     assert str(value) == "redis://${HOST:-localhost}:${PORT}/0"
     for bad in ("${X", "${1X}", "a${}b"):
         with pytest.raises(SpecValueError):
-            v.parse_env_string(bad)
+            templated.parse_env_string(bad)
 
 
 def test_a_job_whose_snake_case_name_reads_like_a_digit() -> None:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from lichc.devstack import servers
 from lichc.devstack.servers import HOST, StackError
-from lichc.fileformat.values import EnvString, EnvVar
+from lichc.fileformat.templated import EnvString, EnvVar
 from lichc.plan.ir import Plan
 from lichc.render.compose.stack import (
     LOOPBACK,

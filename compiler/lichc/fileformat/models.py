@@ -22,12 +22,11 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from lichc.fileformat import names, values
+from lichc.fileformat import names, templated, values
+from lichc.fileformat.templated import EnvString, IdTemplate
 from lichc.fileformat.values import (
     DURATION_PATTERN,
     RATE_PATTERN,
-    EnvString,
-    IdTemplate,
     PyRef,
     Rate,
     SpecValueError,
@@ -129,7 +128,7 @@ InputType = Annotated[
 ]
 IdTemplateText = Annotated[
     IdTemplate,
-    PlainValidator(values.parse_id_template),
+    PlainValidator(templated.parse_id_template),
     _AS_TEXT,
     WithJsonSchema(
         {"type": "string", "description": "text with {input_field} placeholders"}
@@ -137,7 +136,7 @@ IdTemplateText = Annotated[
 ]
 EnvText = Annotated[
     EnvString,
-    PlainValidator(values.parse_env_string),
+    PlainValidator(templated.parse_env_string),
     _AS_TEXT,
     WithJsonSchema(
         {
@@ -248,7 +247,7 @@ class Defaults(Model):
 def _tls(value: Any) -> bool | EnvString:
     if isinstance(value, bool):
         return value
-    return values.parse_env_string(value)
+    return templated.parse_env_string(value)
 
 
 class CelerySettings(Model):

@@ -16,16 +16,8 @@ from typing import Any, ClassVar, Literal
 from lichc.diagnostics import KeyPath
 from lichc.fileformat import models as m
 from lichc.fileformat.names import to_snake
-from lichc.fileformat.values import (
-    EnvString,
-    IdTemplate,
-    InputRef,
-    Literal_,
-    PyRef,
-    Rate,
-    StepRef,
-    TypeExpr,
-)
+from lichc.fileformat.templated import EnvString, IdTemplate
+from lichc.fileformat.values import InputRef, Literal_, PyRef, Rate, StepRef, TypeExpr
 
 Engine = Literal["celery", "temporal"]
 ArgValue = InputRef | StepRef | Literal_

@@ -14,7 +14,7 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from lichc.fileformat.values import EnvString, EnvVar
+from lichc.fileformat.templated import EnvString, EnvVar
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # printable ASCII but the double quote and the backslash: nothing to escape

@@ -18,7 +18,8 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from lichc.engines.temporal.options import GRACEFUL_SHUTDOWN
-from lichc.fileformat.values import EnvString, EnvVar, format_duration
+from lichc.fileformat.templated import EnvString, EnvVar
+from lichc.fileformat.values import format_duration
 from lichc.plan.ir import Plan
 
 IMAGES = {
