@@ -356,7 +356,7 @@ STEP_KINDS: dict[str, type[Model]] = {
 }
 
 
-def _step_kind(value: Any) -> str | None:
+def step_kind(value: Any) -> str | None:
     if isinstance(value, dict):
         kinds = [k for k in STEP_KINDS if k in value]
         return kinds[0] if len(kinds) == 1 else None
@@ -371,7 +371,7 @@ Step = Annotated[
     | Annotated[WaitStep, Tag("wait_for")]
     | Annotated[ParallelStep, Tag("parallel")],
     Discriminator(
-        _step_kind,
+        step_kind,
         custom_error_type="step_kind",
         custom_error_message="a step has exactly one of run, sleep, wait_for, parallel",
     ),

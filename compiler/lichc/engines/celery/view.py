@@ -13,8 +13,14 @@ from typing import Any
 
 from lichc.engines.celery import options
 from lichc.fileformat.names import AMBIGUOUS
-from lichc.fileformat.values import _CRON_FIELDS as CRON_FIELDS
-from lichc.fileformat.values import IdTemplate, InputRef, Literal_, PyRef, StepRef
+from lichc.fileformat.values import (
+    CRON_FIELDS,
+    IdTemplate,
+    InputRef,
+    Literal_,
+    PyRef,
+    StepRef,
+)
 from lichc.plan.ir import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.render.imports import Imports
 from lichc.render.names import PYTHON_NAMES, Names
