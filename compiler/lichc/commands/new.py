@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from lichc.cli import relative, spec_option
+from lichc.engines.registry import NAMES
 
 if TYPE_CHECKING:
     from lichc.diagnostics import SpecError
@@ -64,7 +65,7 @@ def _identifier(name: str) -> str:
 @click.argument("name")
 @click.option(
     "--engine",
-    type=click.Choice(["celery", "temporal"]),
+    type=click.Choice(NAMES),
     required=True,
     help="Where the job runs.",
 )
