@@ -14,9 +14,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lichc.devstack.services import Ports
+    from lichc.devstack.services import Service as DevService
     from lichc.diagnostics import Diagnostic
     from lichc.plan.features import Capabilities
     from lichc.plan.ir import Job, Plan, RunStep
+    from lichc.render.compose.stack import Endpoint, EngineServices
 
 
 @dataclass(frozen=True)
@@ -36,3 +41,9 @@ class EngineInfo:
     explain_job: Callable[[Plan, Job], Mapping[str, str]]
     explain_step: Callable[[Plan, Job, RunStep], list[tuple[str, str]]]
     client_exports: Callable[[Plan], list[str]]  # what `<project>.client` re-exports
+    # its part of a stack (compose's, or `lichc dev`'s with its own servers and
+    # state folder): engines/<e>/services.py
+    compose_services: Callable[[Plan, Mapping[str, Endpoint], str], EngineServices]
+    # `lichc dev`: where its server runs, and the server, its settings checked
+    dev_endpoint: Callable[[Ports], tuple[str, Endpoint]]
+    dev_server: Callable[[Plan, Mapping[str, str], Ports, Path], DevService]

@@ -407,6 +407,7 @@ def _schedules(value: Any) -> Any:
 
 
 class Job(Model):
+    # the file format names the engines (fileformat never imports lichc.engines)
     engine: Literal["celery", "temporal", "auto"] = "auto"
     description: str | None = None
     queue: QueueName | None = None

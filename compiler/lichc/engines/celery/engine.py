@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lichc.engines import EngineInfo
-from lichc.engines.celery import capabilities, options, rules
+from lichc.engines.celery import capabilities, options, rules, services
 
 CELERY = EngineInfo(
     name="celery",
@@ -17,4 +17,7 @@ CELERY = EngineInfo(
     explain_job=options.explain_job,
     explain_step=options.explain,
     client_exports=options.client_exports,
+    compose_services=services.compose_services,
+    dev_endpoint=services.dev_endpoint,
+    dev_server=services.dev_server,
 )

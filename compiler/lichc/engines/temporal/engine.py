@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lichc.engines import EngineInfo
-from lichc.engines.temporal import capabilities, options, rules
+from lichc.engines.temporal import capabilities, options, rules, services
 from lichc.plan.ir import Job, Plan, RunStep
 
 
@@ -22,4 +22,7 @@ TEMPORAL = EngineInfo(
     explain_job=options.explain_job,
     explain_step=_explain_step,
     client_exports=options.client_exports,
+    compose_services=services.compose_services,
+    dev_endpoint=services.dev_endpoint,
+    dev_server=services.dev_server,
 )
