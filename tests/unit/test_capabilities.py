@@ -177,3 +177,27 @@ def test_set_engine_is_explained() -> None:
         job = plan_of(spec("run: m.x:a", each.name)).jobs[0]
         assert (job.engine, job.engine_auto) == (each.name, False)
         assert job.engine_reason == f"set by `engine: {each.name}`"
+
+
+def test_auto_reads_the_tables_in_registry_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The rule is the tables': with the engines the other way round, a plain
+    job goes to the first one, and a jitter job to the one built for jitter."""
+    from lichc.engines import registry
+    from lichc.plan import engine_choice, features
+
+    monkeypatch.setattr(registry, "ENGINES", tuple(reversed(ENGINES)))
+    first, second = registry.ENGINES
+    plain = plan_of(spec("run: m.x:a")).jobs[0]
+    used = features.uses(plain.path, plain.steps, None, None, None)
+    assert engine_choice.choose("auto", used) == (
+        first.name,
+        f"engine: auto chose {first.name} because {first.auto_reason}",
+    )
+    jittery = plan_of(spec("run: m.x:a\n    retry: {jitter: true}", "celery")).jobs[0]
+    used = features.uses(jittery.path, jittery.steps, None, None, None)
+    assert engine_choice.choose("auto", used) == (
+        second.name,
+        f"engine: auto chose {second.name} because step job retries with jitter",
+    )

@@ -3,7 +3,8 @@
 The plan has defaults merged and engines chosen, so each rule reads the
 effective settings; every object remembers the key path it came from, which
 is where an error points. What an engine cannot run is refused from its
-capability table (plan/refusals.py); its other rules live in its folder. Each rule yields Diagnostics; none stops the others.
+capability table (plan/refusals.py); its other rules live in its folder
+(engines/<e>/rules.py). Each rule yields Diagnostics; none stops the others.
 """
 
 from __future__ import annotations
