@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from lichc.build import render_files
 from lichc.diagnostics import SpecError
-from lichc.fileformat.validate import validate
 from lichc.load.loader import parse
+from lichc.plan.check import checked_plan
 from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def outcome(raw: bytes) -> str:
     """Run the pipeline on raw bytes; return 'ok' or 'error', or fail the test."""
     plan = None
     try:
-        plan = validate(parse(raw))
+        plan = checked_plan(parse(raw))
     except SpecError as error:
         problems = error.diagnostics
     else:

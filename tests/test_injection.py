@@ -43,8 +43,8 @@ from lichc.build import render_files
 from lichc.diagnostics import SpecError
 from lichc.fileformat.names import to_snake
 from lichc.fileformat.templated import parse_env_string
-from lichc.fileformat.validate import validate
 from lichc.load.loader import parse
+from lichc.plan.check import checked_plan
 from tests.snapshots import write_tree
 from tests.support import codecheck
 from tests.support.cli import binary
@@ -87,7 +87,7 @@ def dump(spec: dict[str, Any]) -> bytes:
 def compile_spec(spec: dict[str, Any]) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The spec as lichc loaded it (YAML folds some line breaks), and its output."""
     document = parse(dump(spec))
-    return document.data, render_files(validate(document))
+    return document.data, render_files(checked_plan(document))
 
 
 # -- what the spec asks for, read from the spec itself ----------------------------------

@@ -95,11 +95,11 @@ def compile_plan(source: Source, *, check_handlers: bool = False) -> Plan:
     """The validated plan; `check_handlers` also holds each handler's source
     to its job (lichc/handlers.py), which never changes the output, so only
     `build` and `validate` ask for it and `check` stays a freshness check."""
-    from lichc.fileformat.validate import validate
     from lichc.load import loader
+    from lichc.plan.check import checked_plan
 
     document = loader.parse(source.raw, source.display)
-    return validate(document, source.root if check_handlers else None)
+    return checked_plan(document, source.root if check_handlers else None)
 
 
 def render_files(plan: Plan) -> dict[str, bytes]:

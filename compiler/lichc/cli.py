@@ -101,11 +101,11 @@ def validate(spec_file: Path) -> None:
     if known_valid(source):
         click.echo(f"{spec_file}: ok, unchanged since its last build")
         return
+    from lichc.engines.registry import ENGINES
+
     plan = compile_plan(source, check_handlers=True)
-    engines = {e: len(plan.jobs_on(e)) for e in ("celery", "temporal")}
-    click.echo(
-        f"{spec_file}: ok, {len(plan.jobs)} jobs ({engines['celery']} celery, {engines['temporal']} temporal)"
-    )
+    counts = ", ".join(f"{len(plan.jobs_on(e.name))} {e.name}" for e in ENGINES)
+    click.echo(f"{spec_file}: ok, {len(plan.jobs)} jobs ({counts})")
 
 
 @cli.command()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from lichc.diagnostics import KeyPath
-from lichc.engines.celery import options as celery_options
-from lichc.engines.temporal import options as temporal_options
+from lichc.engines.registry import engine
 from lichc.fileformat.values import format_duration
 from lichc.plan.ir import (
     BUILT_IN,
@@ -16,7 +15,6 @@ from lichc.plan.ir import (
     SleepStep,
     WaitStep,
 )
-from lichc.render.pysource import py_timedelta
 
 
 def _origin(path: KeyPath) -> str:
@@ -50,44 +48,26 @@ def explain(plan: Plan, job: Job) -> str:
         for f in job.inputs
     )
     out.append(f"  input      {fields or '(none)'}")
-    temporal = job.engine == "temporal"
+    targets = engine(job.engine).explain_job(plan, job)
     if job.id is not None:
-        target = (
-            "workflow id; id_reuse_policy=REJECT_DUPLICATE, id_conflict_policy=USE_EXISTING"
-            if temporal
-            else "Celery task id, claimed in Redis with SET NX before sending"
-        )
-        out.append(f"  id         {job.id}  -> {target}")
+        out.append(f"  id         {job.id}  -> {targets['id']}")
     if job.deadline is not None:
-        if temporal:
-            backstop = py_timedelta(
-                temporal_options.execution_timeout(job) or job.deadline
-            )
-            target = f"deadline timer in the workflow (compensate, then fail); execution_timeout={backstop}"
-        else:
-            target = "no step of the chain starts after the deadline"
         out.append(
-            f"  timeout    {format_duration(job.deadline)} for the whole job  -> {target}"
+            f"  timeout    {format_duration(job.deadline)} for the whole job  -> {targets['timeout']}"
         )
     if job.rate_limit is not None:
-        target = (
-            f"max_task_queue_activities_per_second={job.rate_limit.per_second:g} on queue {job.queue}"
-            if temporal
-            else f'rate_limit="{job.rate_limit}" (per worker)'
-        )
-        out.append(f"  rate_limit {job.rate_limit}  -> {target}")
+        out.append(f"  rate_limit {job.rate_limit}  -> {targets['rate_limit']}")
     if job.dead_letter is not None:
-        out.append(
-            f"  dead_letter  -> after the last attempt, stored in Redis hash {celery_options.dead_letter_key(plan, job)}; `lichc dlq list`"
-        )
+        out.append(f"  dead_letter  -> {targets['dead_letter']}")
         if job.dead_letter_retention is not None:
             kept = format_duration(job.dead_letter_retention)
             out.append(
                 f"  dead_letter.retention {kept}  -> each record is removed {kept} after it failed"
             )
     for schedule in job.schedules:
-        target = "Temporal Schedule" if temporal else "Celery beat entry"
-        out.append(f"  schedule   {schedule.cron} ({schedule.timezone})  -> {target}")
+        out.append(
+            f"  schedule   {schedule.cron} ({schedule.timezone})  -> {targets['schedule']}"
+        )
     for number, step in enumerate(job.steps, 1):
         out.append("")
         out.extend(_step(plan, job, step, f"{number}." if not job.single else "step"))
@@ -96,11 +76,7 @@ def explain(plan: Plan, job: Job) -> str:
 
 def _step(plan: Plan, job: Job, step: object, label: str) -> list[str]:
     if isinstance(step, SleepStep):
-        target = (
-            "workflow.sleep (durable timer)"
-            if job.engine == "temporal"
-            else "countdown of the next task"
-        )
+        target = engine(job.engine).explain_job(plan, job)["sleep"]
         return [
             f"  {label} {step.name}: sleep {format_duration(step.duration)}  -> {target}"
         ]
@@ -166,11 +142,7 @@ def _run(
         )
     for key, value, origin in settings:
         lines.append(f"{indent}{key:<14} {value}  ({_origin(origin)})")
-    rows = (
-        temporal_options.explain(job, step)
-        if job.engine == "temporal"
-        else celery_options.explain(plan, job, step)
-    )
+    rows = engine(job.engine).explain_step(plan, job, step)
     lines.extend(f"{indent}  -> {key}: {target}" for key, target in rows)
     return lines
 

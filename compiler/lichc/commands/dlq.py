@@ -16,12 +16,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from lichc.cli import spec_option
 from lichc.diagnostics import did_you_mean
+
+if TYPE_CHECKING:
+    from lichc.plan.ir import Job, Plan
 
 T = TypeVar("T")
 
@@ -141,13 +144,20 @@ def _when(moment: float | None) -> str:
     return datetime.fromtimestamp(moment, UTC).isoformat(timespec="seconds")
 
 
+def dead_letter_jobs(plan: Plan) -> tuple[Job, ...]:
+    """The jobs on an engine that keeps dead letters (Celery's, in Redis)."""
+    from lichc.plan.refusals import refusal
+
+    return tuple(j for j in plan.jobs if refusal(j.engine, "dead_letter") is None)
+
+
 def _job_task_prefix(spec_file: Path, name: str) -> str:
     """The task name of job NAME (its steps' tasks start with it and a dot)."""
     from lichc.commands.run import Compiled
     from lichc.engines.celery.options import job_task_name
 
     plan = Compiled.read(spec_file).plan
-    jobs = {job.name: job for job in plan.jobs_on("celery")}
+    jobs = {job.name: job for job in dead_letter_jobs(plan)}
     if name not in jobs:
         close = did_you_mean(name, jobs)
         hint = f"; {close}" if close else ""
@@ -164,7 +174,7 @@ def _runtime(spec_file: Path) -> ModuleType:
     from lichc.commands.run import Compiled
 
     spec = Compiled.read(spec_file)
-    if not spec.plan.jobs_on("celery"):
+    if not dead_letter_jobs(spec.plan):
         raise DeadLetterError(f"{spec_file}: no Celery jobs, so no dead letters")
     if not spec.generated("celery_runtime.py"):
         raise DeadLetterError(

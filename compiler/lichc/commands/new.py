@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from lichc.cli import relative, spec_option
+from lichc.engines.registry import NAMES
 
 if TYPE_CHECKING:
     from lichc.diagnostics import SpecError
@@ -64,7 +65,7 @@ def _identifier(name: str) -> str:
 @click.argument("name")
 @click.option(
     "--engine",
-    type=click.Choice(["celery", "temporal"]),
+    type=click.Choice(NAMES),
     required=True,
     help="Where the job runs.",
 )
@@ -156,8 +157,8 @@ def _current(
     the result is validated before anything is written.
     """
     from lichc.diagnostics import SpecError
-    from lichc.fileformat.validate import validate
     from lichc.load.loader import parse_unless_empty
+    from lichc.plan.check import checked_plan
 
     if raw is None:
         return None, None, None
@@ -169,7 +170,7 @@ def _current(
     if document is None:
         return None, None, None
     try:
-        return validate(document), document, None
+        return checked_plan(document), document, None
     except SpecError as error:
         return None, document, error
 
@@ -220,8 +221,8 @@ def _with_job(
 
     from lichc import specedit
     from lichc.diagnostics import SpecError
-    from lichc.fileformat.validate import validate
     from lichc.load import loader
+    from lichc.plan.check import checked_plan
 
     if document is None:
         # keep the comments of a file that has nothing else yet
@@ -244,7 +245,7 @@ def _with_job(
         old_rest = {k: v for k, v in document.data.items() if k != "jobs"}
     try:
         updated = loader.parse(text.encode("utf-8"), str(spec_file))
-        validate(updated)
+        checked_plan(updated)
     except SpecError as error:
         if errors is not None:
             click.echo(

@@ -96,7 +96,11 @@ class Generated:
 
     @property
     def temporal(self) -> bool:
-        return self.job.engine == "temporal"
+        """The job runs on Temporal: it is started, signalled and queried
+        through `temporal_client`, else through Celery's modules."""
+        from lichc.engines.temporal.engine import TEMPORAL
+
+        return self.job.engine == TEMPORAL.name
 
     def validated(self, data: dict[str, Any]) -> dict[str, Any]:
         """`data` checked by the job's generated input model."""

@@ -18,20 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from lichc.devstack import servers
-from lichc.devstack.servers import HOST, StackError
+from lichc.devstack.servers import StackError
+from lichc.engines.celery.services import REDIS_PORT
+from lichc.engines.temporal.services import TEMPORAL_PORT
 from lichc.fileformat.templated import EnvString, EnvVar
 from lichc.plan.ir import Plan
-from lichc.render.compose.stack import (
-    LOOPBACK,
-    REDIS_PORT,
-    TEMPORAL_PORT,
-    Endpoint,
-    EnvEntry,
-    stack,
-)
+from lichc.render.compose.stack import EnvEntry, stack
 
 UI_PORT = 8233  # the dev server's own default: its gRPC port + 1000
 Role = Literal["server", "once", "worker"]
@@ -65,6 +59,9 @@ class Service:
     role: Role  # servers start first and stop last; `once` must exit 0
     ready_line: re.Pattern[str] | None = None  # readiness seen in its output
     probe: Callable[[], bool] | None = None  # or polled
+    # a server's: (what, where for people, port) of each thing it listens on
+    listens: tuple[tuple[str, str, int], ...] = ()
+    namespace: str = ""  # a Temporal server's: the namespace the workers use
 
 
 @dataclass(frozen=True)
@@ -79,127 +76,49 @@ class DevStack:
     def role(self, role: Role) -> tuple[Service, ...]:
         return tuple(s for s in self.services if s.role == role)
 
-    @property
-    def redis(self) -> bool:
-        return any(s.name == "redis" for s in self.services)
-
-    @property
-    def temporal(self) -> bool:
-        return any(s.name == "temporal" for s in self.services)
-
     def where(self) -> list[tuple[str, str]]:
         """What listens where, for people."""
-        found = []
-        if self.redis:
-            found.append(("Redis", f"redis://{HOST}:{self.ports.redis}"))
-        if self.temporal:
-            found.append(
-                (
-                    "Temporal",
-                    f"{HOST}:{self.ports.temporal}, namespace {self.namespace}",
-                )
-            )
-            found.append(("Temporal UI", f"http://localhost:{self.ports.ui}"))
-        return found
+        return [(what, where) for s in self.services for what, where, _ in s.listens]
 
     def needed_ports(self) -> dict[str, int]:
         """The ports this stack will listen on, by what listens."""
-        wanted = {}
-        if self.redis:
-            wanted["Redis"] = self.ports.redis
-        if self.temporal:
-            wanted["Temporal"] = self.ports.temporal
-            wanted["Temporal UI"] = self.ports.ui
-        return wanted
+        return {what: port for s in self.services for what, _, port in s.listens}
 
 
 def dev_stack(
     plan: Plan, out_dir: Path, spec_dir: Path, state_dir: Path, ports: Ports
 ) -> DevStack:
     """The servers, one-shot steps and workers of `plan`, and their environment."""
-    celery = bool(plan.jobs_on("celery"))
-    temporal = bool(plan.jobs_on("temporal"))
-    if not (celery or temporal):
+    from lichc.engines.registry import ENGINES
+
+    used = [e for e in ENGINES if plan.jobs_on(e.name)]
+    if not used:
         raise StackError(f"{plan.source} has no jobs: nothing to run")
     local = stack(
         plan,
-        redis=Endpoint(HOST, ports.redis),
-        temporal=Endpoint(HOST, ports.temporal),
-        beat_schedule=str(state_dir / "celerybeat-schedule"),
+        servers=dict(e.dev_endpoint(ports) for e in ENGINES),
+        state=str(state_dir),
     )
-    settings = _settings_env(local.celery_env if celery else ())
-    settings |= _settings_env(local.temporal_env if temporal else ())
+    settings: dict[str, str] = {}
+    for part in local.parts:
+        settings |= _settings_env(part.env)
     env = _process_env(settings, out_dir, spec_dir)
-    found: list[Service] = []
-    namespace = ""
-    if celery:
-        _check_celery(plan, env, ports)
-        found.append(_redis(state_dir, ports))
-    if temporal:
-        namespace = _check_temporal(plan, env, ports)
-        found.append(_temporal(state_dir, ports, namespace))
-    if local.temporal_schedules:
-        found.append(
-            _app(
-                local.temporal_schedules.name, local.temporal_schedules.command, "once"
-            )
-        )
-    for worker in local.celery_workers:
-        found.append(
-            _app(worker.name, worker.command, "worker", _READY["celery-worker"])
-        )
-    if local.celery_beat:
-        found.append(
-            _app(
-                local.celery_beat.name,
-                local.celery_beat.command,
-                "worker",
-                _READY["celery-beat"],
-            )
-        )
-    if local.temporal_worker:
-        found.append(
-            _app(
-                local.temporal_worker.name,
-                local.temporal_worker.command,
-                "worker",
-                _READY["temporal-worker"],
-            )
-        )
+    found = [e.dev_server(plan, env, ports, state_dir) for e in used]
+    for part in local.parts:
+        for app in part.apps:
+            ready = re.compile(app.ready_line) if app.ready_line else None
+            found.append(_app(app.name, app.command, _role(app.role), ready))
+    # servers first, then one-shot steps, then workers, each in engine order
+    found.sort(key=lambda s: _ROLES.index(s.role))
+    namespace = next((s.namespace for s in found if s.namespace), "")
     return DevStack(plan.project, tuple(found), settings, env, ports, namespace)
 
 
-# What each app service prints once it is ready (INFO logging is on for all).
-_READY = {
-    "celery-worker": re.compile(r"@\S+ ready\.$"),  # celery.apps.worker
-    "celery-beat": re.compile(r"beat: Starting\.\.\."),  # celery.beat.Service
-    "temporal-worker": re.compile(
-        r"worker polling task queues"
-    ),  # the generated worker
-}
+_ROLES: tuple[Role, ...] = ("server", "once", "worker")
 
 
-def _redis(state_dir: Path, ports: Ports) -> Service:
-    data = state_dir / "redis"  # created by the caller before it starts
-    argv = servers.redis_command(
-        servers.redis_binary(), ports.redis, data, persist=True
-    )
-    return Service(
-        "redis", tuple(argv), "server", probe=lambda: servers.redis_ping(ports.redis)
-    )
-
-
-def _temporal(state_dir: Path, ports: Ports, namespace: str) -> Service:
-    binary = servers.temporal_binary()
-    argv = servers.temporal_command(
-        binary, ports.temporal, ports.ui, namespace, state_dir / "temporal.db"
-    )
-    return Service(
-        "temporal",
-        tuple(argv),
-        "server",
-        probe=lambda: servers.temporal_ready(binary, ports.temporal, namespace),
-    )
+def _role(name: str) -> Role:
+    return next(r for r in _ROLES if r == name)
 
 
 def _app(
@@ -210,8 +129,11 @@ def _app(
 ) -> Service:
     """A compose command run by this interpreter (no PATH lookup, no venv needed)."""
     program, *rest = command
-    prefix = {"celery": (sys.executable, "-m", "celery"), "python": (sys.executable,)}
-    return Service(name, (*prefix[program], *rest), role, ready_line=ready)
+    # `python -m <program>` runs a tool such as celery from this environment
+    prefix = (
+        (sys.executable,) if program == "python" else (sys.executable, "-m", program)
+    )
+    return Service(name, (*prefix, *rest), role, ready_line=ready)
 
 
 def _settings_env(entries: tuple[EnvEntry, ...]) -> dict[str, str]:
@@ -254,49 +176,10 @@ def resolve(setting: EnvString, env: Mapping[str, str], key: str) -> str:
     return "".join(out)
 
 
-def _elsewhere(key: str, setting: EnvString, value: str, ours: str) -> StackError:
+def elsewhere(key: str, setting: EnvString, value: str, ours: str) -> StackError:
     return StackError(
         f"{key}: `{setting}` gives {value}, not lichc dev's {ours}, so the "
         "generated code would not use the local stack. lichc dev points "
         "settings at its servers through their variables: write "
         "`${NAME:-default}` (see docs/workflow.md)"
     )
-
-
-def _check_celery(plan: Plan, env: Mapping[str, str], ports: Ports) -> None:
-    for key, setting in (
-        ("celery.broker", plan.celery.broker),
-        ("celery.result_backend", plan.celery.result_backend),
-    ):
-        value = resolve(setting, env, key)
-        url = urlsplit(value)
-        try:
-            port = url.port or REDIS_PORT
-        except ValueError:
-            port = -1
-        if url.scheme != "redis" or url.hostname not in LOOPBACK or port != ports.redis:
-            raise _elsewhere(key, setting, value, f"redis://{HOST}:{ports.redis}")
-
-
-def _check_temporal(plan: Plan, env: Mapping[str, str], ports: Ports) -> str:
-    """Check the Temporal settings; returns the namespace to create."""
-    temporal = plan.temporal
-    address = resolve(temporal.address, env, "temporal.address")
-    host, _, port = address.rpartition(":")
-    if host.strip("[]") not in LOOPBACK or port != str(ports.temporal):
-        raise _elsewhere(
-            "temporal.address", temporal.address, address, f"{HOST}:{ports.temporal}"
-        )
-    tls = temporal.tls
-    if tls is True or (
-        isinstance(tls, EnvString)
-        and resolve(tls, env, "temporal.tls").strip().lower()
-        in ("1", "true", "yes", "on")
-    ):
-        raise StackError(
-            "temporal.tls: the local dev server has no TLS; write "
-            "`tls: ${TEMPORAL_TLS:-true}` so lichc dev can turn it off"
-        )
-    if temporal.api_key is not None:
-        resolve(temporal.api_key, env, "temporal.api_key")
-    return resolve(temporal.namespace, env, "temporal.namespace")

@@ -1,3 +1,49 @@
 """One folder per engine; each owns everything it knows: its capabilities,
 its options and their explanation, its names, what its templates see (the
-view), its templates and its runtime, and the services it needs."""
+view), its templates and its runtime, and the services it needs.
+
+`EngineInfo` is the small descriptor each engine gives in `<e>/engine.py`;
+`lichc.engines.registry` lists them. Code outside an engine's folder asks the
+descriptor instead of naming the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from lichc.devstack.services import Ports
+    from lichc.devstack.services import Service as DevService
+    from lichc.diagnostics import Diagnostic
+    from lichc.plan.features import Capabilities
+    from lichc.plan.ir import Job, Plan, RunStep
+    from lichc.render.compose.stack import Endpoint, EngineServices
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str  # as `engine:` writes it
+    title: str  # as messages write it
+    capabilities: Capabilities  # every feature of lichc.plan.features
+    # completes "engine: auto chose <name> because ..." when nothing is against it
+    auto_reason: str
+    # rules beyond the capability table, on the plan and on each of its jobs
+    plan_rules: Callable[[Plan], Iterable[Diagnostic]]
+    job_rules: Callable[[Plan, Job], Iterable[Diagnostic]]
+    # (what, Job attribute) of names its generated code gives each of its jobs
+    generated_names: tuple[tuple[str, str], ...]
+    # `lichc explain`: what a job setting becomes ("id", "timeout", "rate_limit",
+    # "schedule", "sleep"), and the rows of one run step
+    explain_job: Callable[[Plan, Job], Mapping[str, str]]
+    explain_step: Callable[[Plan, Job, RunStep], list[tuple[str, str]]]
+    client_exports: Callable[[Plan], list[str]]  # what `<project>.client` re-exports
+    # its part of a stack (compose's, or `lichc dev`'s with its own servers and
+    # state folder): engines/<e>/services.py
+    compose_services: Callable[[Plan, Mapping[str, Endpoint], str], EngineServices]
+    # `lichc dev`: where its server runs, and the server, its settings checked
+    dev_endpoint: Callable[[Ports], tuple[str, Endpoint]]
+    dev_server: Callable[[Plan, Mapping[str, str], Ports, Path], DevService]

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from lichc.diagnostics import Diagnostic, KeyPath, allowed_keys_hint, did_you_mean
-from lichc.fileformat.models import STEP_KINDS, _step_kind
+from lichc.fileformat.models import STEP_KINDS, step_kind
 from lichc.fileformat.values import SpecValueError, show_value
 
 _TYPE_NAMES = {
@@ -183,7 +183,7 @@ def _allowed_keys(root: type[BaseModel], data: Any, loc: KeyPath) -> list[str]:
         if isinstance(t, type) and issubclass(t, BaseModel)
     ]
     if len(models) > 1:
-        kind = _step_kind(node)
+        kind = step_kind(node)
         models = [STEP_KINDS[kind]] if kind else models
     keys: list[str] = []
     for model in models:

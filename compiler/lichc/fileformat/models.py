@@ -355,7 +355,7 @@ STEP_KINDS: dict[str, type[Model]] = {
 }
 
 
-def _step_kind(value: Any) -> str | None:
+def step_kind(value: Any) -> str | None:
     if isinstance(value, dict):
         kinds = [k for k in STEP_KINDS if k in value]
         return kinds[0] if len(kinds) == 1 else None
@@ -370,7 +370,7 @@ Step = Annotated[
     | Annotated[WaitStep, Tag("wait_for")]
     | Annotated[ParallelStep, Tag("parallel")],
     Discriminator(
-        _step_kind,
+        step_kind,
         custom_error_type="step_kind",
         custom_error_message="a step has exactly one of run, sleep, wait_for, parallel",
     ),
@@ -406,6 +406,7 @@ def _schedules(value: Any) -> Any:
 
 
 class Job(Model):
+    # the file format names the engines (fileformat never imports lichc.engines)
     engine: Literal["celery", "temporal", "auto"] = "auto"
     description: str | None = None
     queue: QueueName | None = None

@@ -1,32 +1,29 @@
-"""Stage 2: loaded data -> validated plan, or every error of the file at once.
+"""Stage 2: loaded data -> the validated spec, and every error found in it.
 
 The top-level settings and each job are validated separately, so one broken
-job does not hide the errors of the others; the cross-key rules then run on
-the plan of every job that passed.
+job does not hide the errors of the others; the plan stage (lichc.plan.check)
+then checks the cross-key rules on the plan of every job that passed.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from lichc.diagnostics import Diagnostic, SpecError
+from lichc.diagnostics import Diagnostic
 from lichc.fileformat import names
 from lichc.fileformat.errors import from_validation_error
 from lichc.fileformat.models import Job, Spec, SpecHead
 from lichc.fileformat.values import SpecValueError
 from lichc.load.loader import Document
-from lichc.plan import rules
-from lichc.plan.ir import Plan, make_plan
 
 _JOB = TypeAdapter(Job)
 
 
-def validate(document: Document, handlers_from: Path | None = None) -> Plan:
-    """The plan of a valid spec, else SpecError with every problem. With
-    `handlers_from` (the spec's folder) handler signatures are checked too."""
+def validate(document: Document) -> tuple[Spec | None, list[Diagnostic]]:
+    """The spec of every job that passed (None when the top level is too
+    broken to check further) and every problem found, not yet located."""
     data = document.data
     found: list[Diagnostic] = list(document.problems)
     head_data = {k: v for k, v in data.items() if k != "jobs"}
@@ -37,20 +34,9 @@ def validate(document: Document, handlers_from: Path | None = None) -> Plan:
         found.extend(from_validation_error(error, head_data, Spec))
         head = _head_without_errors(head_data, error)
     jobs = _jobs(data, found)
-    plan = None
-    if head is not None:
-        spec = Spec.model_construct(**dict(head), jobs=jobs)
-        plan = make_plan(spec, _source_name(document.filename))
-        found.extend(rules.check(plan))
-        if handlers_from is not None:
-            from lichc.plan import handlers
-
-            found.extend(handlers.check(plan, handlers_from))
-    if found or plan is None:
-        # an inherited setting can break several steps at one place: say it once
-        unique = list(dict.fromkeys(document.locate(d) for d in found))
-        raise SpecError(document.filename, unique)
-    return plan
+    if head is None:
+        return None, found
+    return Spec.model_construct(**dict(head), jobs=jobs), found
 
 
 def _head_without_errors(
@@ -70,10 +56,6 @@ def _head_without_errors(
         )
     except ValidationError:
         return None
-
-
-def _source_name(filename: str) -> str:
-    return filename.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _jobs(data: dict[str, Any], found: list[Diagnostic]) -> dict[str, Job]:

@@ -127,7 +127,7 @@ def parse_rate(value: Any) -> Rate:
 
 # -- cron -------------------------------------------------------------------------
 
-_CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
+CRON_FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, {}),
     ("hour", 0, 23, {}),
     ("day of month", 1, 31, {}),
@@ -175,7 +175,7 @@ def parse_cron(value: Any) -> str:
         raise SpecValueError(
             f"cron '{value}' has {len(fields)} fields, expected 5", hint
         )
-    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+    for text, (name, low, high, names) in zip(fields, CRON_FIELDS, strict=True):
         for item in text.lower().split(","):
             match = _CRON_ITEM.fullmatch(item)
             if match is None:

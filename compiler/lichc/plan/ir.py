@@ -14,27 +14,15 @@ from datetime import timedelta
 from typing import Any, ClassVar, Literal
 
 from lichc.diagnostics import KeyPath
-from lichc.fileformat import models as m
-from lichc.fileformat.names import to_snake
 from lichc.fileformat.templated import EnvString, IdTemplate
 from lichc.fileformat.values import InputRef, Literal_, PyRef, Rate, StepRef, TypeExpr
 
-Engine = Literal["celery", "temporal"]
+# an engine's name, one of lichc.engines.registry.NAMES (the plan stage checks it)
+Engine = str
 ArgValue = InputRef | StepRef | Literal_
 
 BUILT_IN = ("<built-in>",)
 DEFAULT_QUEUE = "default"
-DEFAULT_TIMEOUT = timedelta(minutes=5)
-BUILT_IN_RETRY = m.Retry(
-    attempts=3,
-    backoff="exponential",
-    delay=timedelta(seconds=1),
-    factor=2.0,
-    max_delay=timedelta(seconds=60),
-    jitter=False,
-    retry_on=(),
-    non_retryable=(),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +100,14 @@ class RunStep:
     def origin(self, key: str) -> KeyPath:
         return dict(self.origins).get(key, BUILT_IN)
 
+    def key_path(self, key: str) -> KeyPath:
+        """Where the step's `key` is written, for errors: the step itself when
+        the value is built in."""
+        origin = self.origin(key)
+        if origin == BUILT_IN:
+            return self.path
+        return origin if origin[-1] == key else (*origin, key)  # defaults.timeout
+
 
 @dataclass(frozen=True, slots=True)
 class SleepStep:
@@ -143,6 +139,15 @@ class ParallelStep:
 
 
 Step = RunStep | SleepStep | WaitStep | ParallelStep
+
+
+def run_steps(steps: tuple[Step, ...]) -> Iterator[RunStep]:
+    """Every run step, parallel branches included, in order."""
+    for step in steps:
+        if isinstance(step, RunStep):
+            yield step
+        elif isinstance(step, ParallelStep):
+            yield from step.branches
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,11 +182,7 @@ class Job:
 
     def run_steps(self) -> Iterator[RunStep]:
         """Every run step, parallel branches included, in order."""
-        for step in self.steps:
-            if isinstance(step, RunStep):
-                yield step
-            elif isinstance(step, ParallelStep):
-                yield from step.branches
+        return run_steps(self.steps)
 
     def id_for(self, values: dict[str, Any]) -> str | None:
         """The job's `id` for known input values (a schedule's), defaults filled."""
@@ -277,217 +278,6 @@ class Plan:
         jobs = self.jobs_on(engine)
         found = {s.queue for j in jobs for s in j.run_steps()} | {j.queue for j in jobs}
         return tuple(sorted(found))
-
-
-# -- building the plan -------------------------------------------------------------
-
-
-def make_plan(spec: m.Spec, source: str) -> Plan:
-    from lichc.plan import engine_choice as engines
-
-    jobs = []
-    for name, job in spec.jobs.items():
-        draft = _job(spec, name, job)
-        engine, reason = engines.choose(job.engine, draft)
-        jobs.append(_with_engine(draft, engine, reason, job.engine == "auto"))
-    return Plan(
-        project=spec.project,
-        output=spec.output,
-        source=source,
-        celery=CeleryConfig(spec.celery.broker, spec.celery.result_backend),
-        temporal=TemporalConfig(
-            spec.temporal.address,
-            spec.temporal.namespace,
-            spec.temporal.tls,
-            spec.temporal.api_key,
-        ),
-        jobs=tuple(jobs),
-    )
-
-
-def _with_engine(job: Job, engine: Engine, reason: str, auto: bool) -> Job:
-    from dataclasses import replace
-
-    return replace(job, engine=engine, engine_reason=reason, engine_auto=auto)
-
-
-def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
-    path: KeyPath = ("jobs", name)
-    queue = job.queue or spec.defaults.queue or DEFAULT_QUEUE
-    inputs = tuple(
-        InputField(
-            field_name,
-            f.type,
-            f.default,
-            f.has_default,
-            f.description,
-            (*path, "input", field_name),
-        )
-        for field_name, f in job.input.items()
-    )
-    single = job.steps is None
-    if single:
-        assert job.run is not None
-        step_spec = m.RunStep(run=job.run)
-        steps: tuple[Step, ...] = (
-            _run_step(
-                spec, job, step_spec, path, queue, single=True, name=to_snake(name)
-            ),
-        )
-    else:
-        assert job.steps is not None
-        steps = tuple(
-            _step(spec, job, s, (*path, "steps", i), queue)
-            for i, s in enumerate(job.steps)
-        )
-    return Job(
-        name=name,
-        snake=to_snake(name),
-        engine="celery",  # replaced once the engine is chosen
-        engine_reason="",
-        engine_auto=False,
-        description=job.description,
-        queue=queue,
-        inputs=inputs,
-        id=job.id,
-        deadline=None if single else job.timeout,
-        steps=steps,
-        single=single,
-        dead_letter=job.dead_letter.queue if job.dead_letter else None,
-        dead_letter_retention=job.dead_letter.retention if job.dead_letter else None,
-        rate_limit=job.rate_limit,
-        schedules=tuple(
-            Schedule(s.cron, s.timezone, dict(s.input), (*path, "schedule", i))
-            for i, s in enumerate(job.schedule)
-        ),
-        settings=frozenset(job.model_fields_set),
-        path=path,
-    )
-
-
-def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> Step:
-    if isinstance(step, m.RunStep):
-        return _run_step(spec, job, step, path, queue, single=False)
-    if isinstance(step, m.SleepStep):
-        return SleepStep(step.name, step.sleep, step.description, path)
-    if isinstance(step, m.WaitStep):
-        wait = step.wait_for
-        return WaitStep(
-            step.name,
-            wait.signal,
-            wait.timeout,
-            wait.on_timeout or "fail",
-            step.description,
-            path,
-        )
-    assert isinstance(step, m.ParallelStep)
-    branches = tuple(
-        _run_step(spec, job, b, (*path, "parallel", i), queue, single=False)
-        for i, b in enumerate(step.parallel)
-    )
-    return ParallelStep(step.name, branches, step.description, path)
-
-
-_INHERITED = ("soft_timeout", "total_timeout", "queue_timeout", "heartbeat")
-
-
-def _run_step(
-    spec: m.Spec,
-    job: m.Job,
-    step: m.RunStep,
-    path: KeyPath,
-    job_queue: str,
-    *,
-    single: bool,
-    name: str | None = None,
-) -> RunStep:
-    job_path = path if single else path[:2]
-    origins: dict[str, KeyPath] = {}
-
-    def pick(key: str, layers: list[tuple[Any, KeyPath]], fallback: Any) -> Any:
-        for value, where in reversed(layers):
-            if value is not None:
-                origins[key] = where
-                return value
-        origins[key] = BUILT_IN
-        return fallback
-
-    step_layer = [] if single else [(getattr(step, "timeout", None), path)]
-    timeout = pick(
-        "timeout",
-        [
-            (spec.defaults.timeout, ("defaults", "timeout")),
-            *([(job.timeout, job_path)] if single else []),
-            *step_layer,
-        ],
-        DEFAULT_TIMEOUT,
-    )
-    inherited = {
-        key: pick(
-            key,
-            [
-                (getattr(job, key), job_path),
-                *([] if single else [(getattr(step, key), path)]),
-            ],
-            None,
-        )
-        for key in _INHERITED
-    }
-    queue = step.queue or job_queue
-    origins["queue"] = path if step.queue else job_path
-    retry = merge_retry(
-        [
-            (spec.defaults.retry, ("defaults", "retry")),
-            (job.retry, (*job_path, "retry")),
-            *([] if single else [(step.retry, (*path, "retry"))]),
-        ]
-    )
-    compensate = None
-    if step.compensate is not None:
-        compensate = Compensation(
-            step.compensate.run,
-            _args(step.compensate.args),
-            (*path, "compensate"),
-        )
-    return RunStep(
-        name=name or step.name or step.run.name,
-        handler=step.run,
-        args=_args(step.args),
-        queue=queue,
-        retry=retry,
-        timeout=timeout,
-        compensate=compensate,
-        description=step.description,
-        path=path,
-        origins=tuple(sorted(origins.items())),
-        **inherited,
-    )
-
-
-def _args(args: dict[str, Any] | None) -> tuple[Arg, ...] | None:
-    if args is None:
-        return None
-    return tuple(Arg(k, v) for k, v in args.items())
-
-
-def merge_retry(layers: list[tuple[m.Retry | None, KeyPath]]) -> RetryPolicy:
-    """Merge retry mappings key by key over the built-in policy."""
-    merged: dict[str, Any] = {}
-    origins: dict[str, KeyPath] = {}
-    for key in m.Retry.model_fields:
-        merged[key] = getattr(BUILT_IN_RETRY, key)
-        origins[key] = BUILT_IN
-        for layer, where in layers:
-            value = getattr(layer, key) if layer is not None else None
-            if value is not None:
-                merged[key] = value
-                origins[key] = where
-    attempts = merged.pop("attempts")
-    return RetryPolicy(
-        attempts=None if attempts == "unlimited" else attempts,
-        origins=tuple(sorted(origins.items())),
-        **merged,
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,10 @@
-"""Stage 2b: rules that span several keys, checked on the plan.
+"""Stage 3: rules that span several keys, checked on the plan.
 
 The plan has defaults merged and engines chosen, so each rule reads the
 effective settings; every object remembers the key path it came from, which
-is where an error points. Each rule yields Diagnostics; none stops the others.
+is where an error points. What an engine cannot run is refused from its
+capability table (plan/refusals.py); its other rules live in its folder
+(engines/<e>/rules.py). Each rule yields Diagnostics; none stops the others.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from lichc.diagnostics import Diagnostic, KeyPath, format_key_path
+from lichc.engines.registry import ENGINES, engine
 from lichc.fileformat.values import (
     InputRef,
     StepRef,
     format_duration,
 )
+from lichc.plan import refusals
 from lichc.plan.ir import (
     BUILT_IN,
     Job,
@@ -31,11 +34,11 @@ from lichc.plan.ir import (
     WaitStep,
 )
 
-CELERY_MAX_SLEEP = timedelta(hours=1)
-
 
 def check(plan: Plan) -> list[Diagnostic]:
-    found = [*_job_names(plan), *_project_name(plan), *_settings(plan)]
+    found = [*_job_names(plan), *_project_name(plan)]
+    for each in ENGINES:
+        found.extend(each.plan_rules(plan))
     found.extend(_dead_letter_queues(plan))
     for job in plan.jobs:
         found.extend(_job(plan, job))
@@ -52,10 +55,8 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
         yield from _retry(step)
     yield from _deadline(job)
     yield from _schedules(job)
-    if job.engine == "celery":
-        yield from _celery_only(job)
-    else:
-        yield from _temporal_only(plan, job)
+    yield from refusals.check(job)
+    yield from engine(job.engine).job_rules(plan, job)
 
 
 def _fmt(value: timedelta) -> str:
@@ -92,7 +93,11 @@ def _generated_classes(plan: Plan) -> Iterator[Diagnostic]:
     Foo and FooWorkflow would both name the class FooWorkflow."""
     kinds = (
         ("input model", plan.jobs, "input_model"),
-        ("workflow class", plan.jobs_on("temporal"), "workflow_class"),
+        *(
+            (what, plan.jobs_on(each.name), attribute)
+            for each in ENGINES
+            for what, attribute in each.generated_names
+        ),
     )
     for what, jobs, attribute in kinds:
         first: dict[str, Job] = {}
@@ -123,39 +128,6 @@ def _project_name(plan: Plan) -> Iterator[Diagnostic]:
                         "the generated package would shadow your code; pick another project name",
                     )
                     return
-
-
-def _settings(plan: Plan) -> Iterator[Diagnostic]:
-    for key in ("broker", "result_backend"):
-        value = getattr(plan.celery, key)
-        example = value.example()
-        if example is not None and not _is_redis_url(example):
-            yield Diagnostic(
-                f"'{example}' is not a Redis URL",
-                ("celery", key),
-                "lichc supports Redis: redis://host:6379/0 or rediss:// for TLS",
-            )
-    api_key = plan.temporal.api_key
-    # `${NAME}` alone: a default or text around it would be a secret written
-    # into the generated settings.py
-    variable = api_key.variable if api_key is not None else None
-    if api_key is not None and (variable is None or variable.default is not None):
-        yield Diagnostic(
-            "api_key must be read from the environment, not written in jobs.yaml",
-            ("temporal", "api_key"),
-            "write api_key: ${TEMPORAL_API_KEY} (no default: it would be written "
-            "into the generated code)",
-        )
-
-
-def _is_redis_url(text: str) -> bool:
-    if not text.startswith(("redis://", "rediss://")):
-        return False
-    try:
-        urlsplit(text)  # e.g. an unclosed [ of an IPv6 host
-    except ValueError:
-        return False
-    return True
 
 
 # -- inputs and id ----------------------------------------------------------------------
@@ -315,13 +287,6 @@ def _reference(
 # -- timeouts and retries ----------------------------------------------------------------
 
 
-def _at(step: RunStep, key: str) -> KeyPath:
-    origin = step.origin(key)
-    if origin == BUILT_IN:
-        return step.path
-    return origin if origin[-1] == key else (*origin, key)  # defaults.timeout
-
-
 def _shown(value: timedelta, origin: KeyPath) -> str:
     """A value, saying where it came from when this job did not write it."""
     if origin == BUILT_IN:
@@ -345,21 +310,21 @@ def _timeouts(step: RunStep) -> Iterator[Diagnostic]:
     if step.soft_timeout is not None and step.soft_timeout >= t:
         yield Diagnostic(
             f"soft_timeout ({_fmt(step.soft_timeout)}) must be shorter than timeout ({timeout})",
-            _at(step, "soft_timeout"),
+            step.key_path("soft_timeout"),
             "soft_timeout warns the handler before the hard timeout stops it"
             + set_timeout,
         )
     if step.total_timeout is not None and step.total_timeout < t:
         yield Diagnostic(
             f"total_timeout ({_fmt(step.total_timeout)}) is shorter than one attempt's timeout ({timeout})",
-            _at(step, "total_timeout"),
+            step.key_path("total_timeout"),
             "total_timeout bounds all attempts together; make it at least timeout"
             + set_timeout,
         )
     if step.heartbeat is not None and step.heartbeat >= t:
         yield Diagnostic(
             f"heartbeat ({_fmt(step.heartbeat)}) must be shorter than timeout ({timeout})",
-            _at(step, "heartbeat"),
+            step.key_path("heartbeat"),
             "heartbeat is the longest silence allowed within one attempt" + set_timeout,
         )
 
@@ -423,7 +388,7 @@ def _deadline(job: Job) -> Iterator[Diagnostic]:
             origin = run.origin("timeout")
             yield Diagnostic(
                 f"timeout ({_shown(run.timeout, origin)}) is longer than {limit}",
-                _at(run, "timeout"),
+                run.key_path("timeout"),
                 hint + _where_to_set(origin, "timeout", "defaults.timeout"),
             )
 
@@ -486,7 +451,7 @@ def _dead_letter_queues(plan: Plan) -> Iterator[Diagnostic]:
     share it must agree on it."""
     first: dict[str, Job] = {}
     for job in plan.jobs:
-        if job.dead_letter is None or job.engine != "celery":
+        if job.dead_letter is None or refusals.refusal(job.engine, "dead_letter"):
             continue
         other = first.setdefault(job.dead_letter, job)
         if other.dead_letter_retention != job.dead_letter_retention:
@@ -499,137 +464,3 @@ def _dead_letter_queues(plan: Plan) -> Iterator[Diagnostic]:
                 (*job.path, "dead_letter"),
                 "give both jobs the same dead_letter.retention, or this job a queue of its own",
             )
-
-
-# -- engine capabilities ----------------------------------------------------------------------
-
-
-def _why(job: Job) -> str:
-    return f" ({job.engine_reason})" if job.engine_auto else ""
-
-
-def _celery_only(job: Job) -> Iterator[Diagnostic]:
-    hint = "set `engine: temporal` for this job, or remove the key"
-    runs_on = f"job {job.name} runs on Celery{_why(job)}"
-    if not any(True for _ in job.run_steps()):
-        yield Diagnostic(
-            f"job {job.name} has no step that runs a handler, and a Celery chain "
-            "needs at least one",
-            (*job.path, "steps"),
-            "add a `run` step, or use `engine: temporal` for a job of timers and signals",
-        )
-    for step in job.run_steps():
-        if step.compensate is not None:
-            yield Diagnostic(
-                f"compensate needs Temporal; {runs_on}", step.compensate.path, hint
-            )
-        if step.heartbeat is not None:
-            yield Diagnostic(
-                f"heartbeat needs Temporal; {runs_on}", _at(step, "heartbeat"), hint
-            )
-    for s in job.steps:
-        if isinstance(s, WaitStep):
-            yield Diagnostic(
-                f"wait_for needs Temporal; {runs_on}", (*s.path, "wait_for"), hint
-            )
-    yield from _celery_sleeps(job)
-
-
-def _celery_sleeps(job: Job) -> Iterator[Diagnostic]:
-    """Consecutive sleeps become one countdown of the next task, so their sum
-    is what must stay within the limit; the error points at the last of them."""
-    durable = "use `engine: temporal` for durable timers"
-    for run in job.sleep_runs():
-        total = sum((s.duration for s in run), timedelta(0))
-        if total <= CELERY_MAX_SLEEP:
-            continue
-        if len(run) == 1:
-            what = f"a Celery sleep is a countdown and may be at most 1h (got {_fmt(total)})"
-            hint = f"long countdowns sit in the broker; {durable}"
-        else:
-            parts = " + ".join(_fmt(s.duration) for s in run)
-            what = (
-                f"consecutive Celery sleeps {', '.join(s.name for s in run)} are one "
-                f"countdown of {_fmt(total)} ({parts}), and it may be at most 1h"
-            )
-            hint = f"keep the sleeps between two steps within 1h in all, or {durable}"
-        yield Diagnostic(what, (*run[-1].path, "sleep"), hint)
-    yield from _celery_trailing_sleep(job)
-
-
-def _celery_trailing_sleep(job: Job) -> Iterator[Diagnostic]:
-    """A sleep is the countdown of the task after it: a last sleep has none,
-    and would be dropped (a job of sleeps alone has its own error)."""
-    if not job.steps or not isinstance(job.steps[-1], SleepStep):
-        return
-    if all(isinstance(s, SleepStep) for s in job.steps):
-        return
-    last = job.steps[-1]
-    yield Diagnostic(
-        f"sleep {last.name} has no following step: a Celery sleep is the countdown "
-        "of the next task, so a sleep at the end would do nothing",
-        (*last.path, "sleep"),
-        "remove it, or add a step after it",
-    )
-
-
-def _on_timeout_without_timeout(wait: WaitStep) -> Diagnostic:
-    return Diagnostic(
-        f"on_timeout: {wait.on_timeout} has no effect without a timeout",
-        (*wait.path, "wait_for", "on_timeout"),
-        "add wait_for.timeout, or remove on_timeout",
-    )
-
-
-def _temporal_only(plan: Plan, job: Job) -> Iterator[Diagnostic]:
-    runs_on = f"job {job.name} runs on Temporal{_why(job)}"
-    for step in job.run_steps():
-        if step.retry.jitter:
-            yield Diagnostic(
-                f"jitter is not supported by Temporal's retry policy; {runs_on}",
-                (*step.retry.origin("jitter"), "jitter"),
-                "remove jitter (Temporal spreads retries itself), or use `engine: celery`",
-            )
-        if step.soft_timeout is not None:
-            yield Diagnostic(
-                f"soft_timeout is Celery-only; {runs_on}",
-                _at(step, "soft_timeout"),
-                "use heartbeat to notice a stuck activity on Temporal",
-            )
-    if job.dead_letter is not None:
-        yield Diagnostic(
-            f"dead_letter is Celery-only: failed Temporal workflows stay in history; {runs_on}",
-            (*job.path, "dead_letter"),
-            "remove dead_letter and find failed runs in the Temporal UI or with "
-            "`temporal workflow list --query 'ExecutionStatus=\"Failed\"'`",
-        )
-    if job.rate_limit is not None:
-        yield from _own_queue(plan, job, runs_on)
-    for wait in job.signals:
-        if wait.on_timeout != "fail" and wait.timeout is None:
-            yield _on_timeout_without_timeout(wait)
-
-
-def _own_queue(plan: Plan, job: Job, runs_on: str) -> Iterator[Diagnostic]:
-    """Temporal rate limits are per task queue, so the job needs one to itself."""
-    others = sorted(
-        {
-            other.name
-            for other in plan.jobs
-            if other is not job
-            for step in other.run_steps()
-            if step.queue == job.queue
-        }
-    )
-    strays = [s.name for s in job.run_steps() if s.queue != job.queue]
-    if others or strays:
-        who = (
-            f"jobs {', '.join(others)} also use"
-            if others
-            else f"steps {', '.join(strays)} leave"
-        )
-        yield Diagnostic(
-            f"rate_limit on Temporal limits a whole task queue, and {who} queue '{job.queue}'; {runs_on}",
-            (*job.path, "rate_limit"),
-            "give this job a queue of its own (and keep all its steps on it)",
-        )

@@ -181,3 +181,21 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `celery_client`."""
     return [job.start_function for job in plan.jobs_on("celery")]
+
+
+def explain_job(plan: Plan, job: Job) -> dict[str, str]:
+    """What the job's settings become, for `lichc explain`."""
+    targets = {
+        "id": "Celery task id, claimed in Redis with SET NX before sending",
+        "timeout": "no step of the chain starts after the deadline",
+        "schedule": "Celery beat entry",
+        "sleep": "countdown of the next task",
+    }
+    if job.rate_limit is not None:
+        targets["rate_limit"] = f'rate_limit="{job.rate_limit}" (per worker)'
+    if job.dead_letter is not None:
+        targets["dead_letter"] = (
+            "after the last attempt, stored in Redis hash "
+            f"{dead_letter_key(plan, job)}; `lichc dlq list`"
+        )
+    return targets

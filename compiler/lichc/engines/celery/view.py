@@ -14,8 +14,7 @@ from typing import Any
 from lichc.engines.celery import options
 from lichc.fileformat.names import AMBIGUOUS
 from lichc.fileformat.templated import IdTemplate
-from lichc.fileformat.values import _CRON_FIELDS as CRON_FIELDS
-from lichc.fileformat.values import InputRef, Literal_, PyRef, StepRef
+from lichc.fileformat.values import CRON_FIELDS, InputRef, Literal_, PyRef, StepRef
 from lichc.plan.ir import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.render.imports import Imports
 from lichc.render.names import PYTHON_NAMES, Names

@@ -209,3 +209,24 @@ def client_exports(plan: Plan) -> list[str]:
         names += [job.start_function, f"run_{job.snake}", f"status_{job.snake}"]
         names += [f"signal_{job.snake}_{wait.signal}" for wait in job.signals]
     return names
+
+
+def explain_job(plan: Plan, job: Job) -> dict[str, str]:
+    """What the job's settings become, for `lichc explain`."""
+    targets = {
+        "id": "workflow id; id_reuse_policy=REJECT_DUPLICATE, id_conflict_policy=USE_EXISTING",
+        "schedule": "Temporal Schedule",
+        "sleep": "workflow.sleep (durable timer)",
+    }
+    if job.deadline is not None:
+        backstop = py_timedelta(execution_timeout(job) or job.deadline)
+        targets["timeout"] = (
+            "deadline timer in the workflow (compensate, then fail); "
+            f"execution_timeout={backstop}"
+        )
+    if job.rate_limit is not None:
+        targets["rate_limit"] = (
+            f"max_task_queue_activities_per_second={job.rate_limit.per_second:g} "
+            f"on queue {job.queue}"
+        )
+    return targets

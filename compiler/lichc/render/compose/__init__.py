@@ -23,7 +23,6 @@ class ComposeBackend(Backend):
         text = template.render(
             plan=plan,
             stack=stacks.stack(plan),
-            images=stacks.IMAGES,
             app_root=stacks.APP_ROOT,
         )
         return {COMPOSE_FILE: text}

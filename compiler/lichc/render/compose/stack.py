@@ -2,46 +2,28 @@
 
 The compose template only lays these values out; every decision (which
 services, which command, which environment variable points where) is made
-here, where it can be read and tested. `lichc dev` asks the same question for
-servers on this machine (`stack(plan, redis=..., temporal=...)`), so both
-stacks run the same workers with the same settings. Settings written
-`${NAME:-default}` in jobs.yaml are read from the environment by the
-generated code, so a stack sets exactly those variables, pointed at its own
-servers.
+here and in each engine's `services.py`, where it can be read and tested.
+`lichc dev` asks the same question for servers on this machine
+(`stack(plan, servers=..., state=...)`), so both stacks run the same workers
+with the same settings. Settings written `${NAME:-default}` in jobs.yaml are
+read from the environment by the generated code, so a stack sets exactly those
+variables, pointed at its own servers.
 """
 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
+from typing import Any
 
-from lichc.engines.temporal.options import GRACEFUL_SHUTDOWN
 from lichc.fileformat.templated import EnvString, EnvVar
-from lichc.fileformat.values import format_duration
 from lichc.plan.ir import Plan
-
-IMAGES = {
-    "redis": "redis:7-alpine",
-    "postgres": "postgres:16-alpine",
-    # auto-setup creates the schema and the namespace on start: made for local stacks.
-    "temporal": "temporalio/auto-setup:1.29.1",
-    "temporal_ui": "temporalio/ui:2.34.0",
-}
-TEMPORAL_UI_PORT = 8088
 
 # Where the app image holds the project (the folder of jobs.yaml); see docs/workflow.md.
 APP_ROOT = "/app"
-REDIS_HOST = "redis"
-REDIS_PORT = 6379
-TEMPORAL_HOST = "temporal"
-TEMPORAL_PORT = 7233
-BEAT_SCHEDULE = "/tmp/celerybeat-schedule"
-POSTGRES_USER = "temporal"
-WORKER_CONCURRENCY = 2  # per container; scale out with `docker compose up --scale`
-MAX_STOP_GRACE = timedelta(minutes=10)
-COMPOSE_STOP_GRACE = timedelta(seconds=10)  # compose's own default
+STATE = "/tmp"  # where an app service keeps files of its own, in its container
 # after the last task or activity ends: acks, result writes, the process exit
 SHUTDOWN_MARGIN = timedelta(seconds=10)
 LOOPBACK = frozenset(["localhost", "127.0.0.1", "::1", "0.0.0.0"])
@@ -57,10 +39,6 @@ class Endpoint:
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
-
-
-COMPOSE_REDIS = Endpoint(REDIS_HOST, REDIS_PORT)
-COMPOSE_TEMPORAL = Endpoint(TEMPORAL_HOST, TEMPORAL_PORT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +58,21 @@ class Service:
     name: str
     command: tuple[str, ...]
     stop_grace: str | None = None  # compose duration, e.g. "1m30s"
+    restart: str = "unless-stopped"  # "no": a one-shot step
+    role: str = "worker"  # for `lichc dev`: "worker", or "once" (must exit 0)
+    ready_line: str | None = None  # for `lichc dev`: what it prints once ready (regex)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineServices:
+    """What one engine adds to a stack: its servers and the app services that use them."""
+
+    servers: str  # the compose template of its servers
+    server: str  # the server service its app services wait for
+    volume: str  # the servers' data volume
+    apps: tuple[Service, ...]
+    env: tuple[EnvEntry, ...]  # the app services' environment
+    values: Mapping[str, Any] = field(default_factory=dict)  # for its servers template
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,138 +80,34 @@ class Stack:
     project: str
     build_context: str  # the folder of jobs.yaml, relative to the compose file
     pythonpath: str
-    celery_workers: tuple[Service, ...]
-    celery_beat: Service | None
-    celery_env: tuple[EnvEntry, ...]
-    temporal_worker: Service | None
-    temporal_schedules: Service | None
-    temporal_env: tuple[EnvEntry, ...]
-    temporal_namespace: str  # created by auto-setup, checked by the health check
-    temporal_address: str
-
-    @property
-    def redis(self) -> bool:
-        return bool(self.celery_workers)
-
-    @property
-    def temporal(self) -> bool:
-        return self.temporal_worker is not None
-
-    @property
-    def redis_port(self) -> int:
-        return REDIS_PORT
-
-    @property
-    def temporal_port(self) -> int:
-        return TEMPORAL_PORT
-
-    @property
-    def temporal_ui_port(self) -> int:
-        return TEMPORAL_UI_PORT
-
-    @property
-    def postgres_user(self) -> str:
-        return POSTGRES_USER
+    parts: tuple[EngineServices, ...]  # one per engine the plan uses, in registry order
 
 
 def stack(
     plan: Plan,
     *,
-    redis: Endpoint = COMPOSE_REDIS,
-    temporal: Endpoint = COMPOSE_TEMPORAL,
-    beat_schedule: str = BEAT_SCHEDULE,
+    servers: Mapping[str, Endpoint] | None = None,
+    state: str = STATE,
 ) -> Stack:
-    """The services of `plan`'s stack and their settings (compose's by default)."""
-    celery_jobs = plan.jobs_on("celery")
-    temporal_jobs = plan.jobs_on("temporal")
-    app = f"{plan.project}.celery_app"
-    workers = tuple(
-        Service(
-            f"celery-worker-{queue}",
-            (
-                "celery",
-                "-A",
-                app,
-                "worker",
-                "--queues",
-                queue,
-                "--hostname",
-                f"{queue}@%h",
-                "--loglevel=INFO",
-                f"--concurrency={WORKER_CONCURRENCY}",
-                "--prefetch-multiplier=1",
-            ),
-            stop_grace=_stop_grace(plan, queue),
-        )
-        for queue in plan.queues_on("celery")
-    )
-    beat = None
-    if any(job.schedules for job in celery_jobs):
-        beat = Service(
-            "celery-beat",
-            (
-                "celery",
-                "-A",
-                app,
-                "beat",
-                "--loglevel=INFO",
-                f"--schedule={beat_schedule}",
-            ),
-        )
-    temporal_worker = temporal_schedules = None
-    if temporal_jobs:
-        temporal_worker = Service(
-            "temporal-worker",
-            ("python", "-m", f"{plan.project}.temporal_worker"),
-            # Docker's 10 s default would kill it mid-way through its graceful shutdown
-            stop_grace=format_duration(GRACEFUL_SHUTDOWN + SHUTDOWN_MARGIN),
-        )
-    if any(job.schedules for job in temporal_jobs):
-        temporal_schedules = Service(
-            "temporal-schedules", ("python", "-m", f"{plan.project}.temporal_schedules")
-        )
+    """The services of `plan`'s stack and their settings (compose's by default;
+    `servers` maps a server service's name to where `lichc dev` runs it)."""
+    from lichc.engines.registry import ENGINES
+
+    parts = []
+    for engine in ENGINES:
+        if plan.jobs_on(engine.name):
+            parts.append(engine.compose_services(plan, servers or {}, state))
     return Stack(
         project=plan.project,
         build_context=posixpath.relpath(".", plan.output),
         pythonpath=":".join(
             dict.fromkeys([posixpath.normpath(f"{APP_ROOT}/{plan.output}"), APP_ROOT])
         ),
-        celery_workers=workers,
-        celery_beat=beat,
-        celery_env=_celery_env(plan, redis),
-        temporal_worker=temporal_worker,
-        temporal_schedules=temporal_schedules,
-        temporal_env=_temporal_env(plan, temporal),
-        temporal_namespace=_namespace(plan.temporal.namespace),
-        temporal_address=temporal.address,
+        parts=tuple(parts),
     )
 
 
-def _stop_grace(plan: Plan, queue: str) -> str:
-    """Long enough for the tasks of a queue to finish on `docker compose stop`:
-    Celery's warm shutdown waits for running tasks, which stop at their
-    `timeout` (the hard time limit) at the latest."""
-    longest = max(
-        (
-            step.timeout
-            for job in plan.jobs_on("celery")
-            for step in job.run_steps()
-            if step.queue == queue
-        ),
-        default=COMPOSE_STOP_GRACE,  # a queue of launchers and chord bodies only
-    )
-    return format_duration(min(longest + SHUTDOWN_MARGIN, MAX_STOP_GRACE))
-
-
-def _redis_url(setting: EnvString, default_db: str, redis: Endpoint) -> str:
-    """The stack's Redis, keeping the database number of the setting's default."""
-    example = setting.example() or ""
-    path = urlsplit(example).path if "://" in example else ""
-    db = path if path.strip("/").isdigit() else default_db
-    return f"redis://{redis.address}{db}"
-
-
-def _point(
+def point(
     setting: EnvString, target: str, server: Endpoint | None, usual_port: int = 0
 ) -> list[EnvEntry]:
     """Environment variables that point one setting at a stack's server.
@@ -244,38 +133,15 @@ def _point(
     return entries
 
 
-def _passthrough(setting: EnvString | bool | None) -> list[EnvEntry]:
+def passthrough(setting: EnvString | bool | None) -> list[EnvEntry]:
     if not isinstance(setting, EnvString):
         return []
     return [EnvEntry(p.name, None) for p in setting.parts if isinstance(p, EnvVar)]
 
 
-def _unique(entries: list[EnvEntry]) -> tuple[EnvEntry, ...]:
+def unique(entries: list[EnvEntry]) -> tuple[EnvEntry, ...]:
     """One entry per variable name; the first setting that uses it decides."""
     first: dict[str, EnvEntry] = {}
     for entry in entries:
         first.setdefault(entry.name, entry)
     return tuple(first.values())
-
-
-def _celery_env(plan: Plan, redis: Endpoint) -> tuple[EnvEntry, ...]:
-    broker, backend = plan.celery.broker, plan.celery.result_backend
-    return _unique(
-        _point(broker, _redis_url(broker, "/0", redis), redis, REDIS_PORT)
-        + _point(backend, _redis_url(backend, "/1", redis), redis, REDIS_PORT)
-    )
-
-
-def _temporal_env(plan: Plan, server: Endpoint) -> tuple[EnvEntry, ...]:
-    temporal = plan.temporal
-    entries = _point(temporal.address, server.address, server, TEMPORAL_PORT)
-    entries += _point(temporal.namespace, _namespace(temporal.namespace), None)
-    if isinstance(temporal.tls, EnvString):
-        entries += _point(temporal.tls, "false", None)  # the local server has no TLS
-    # the API key is a secret: only ever passed through by name
-    entries += _passthrough(temporal.api_key)
-    return _unique(entries)
-
-
-def _namespace(setting: EnvString) -> str:
-    return setting.example() or "default"

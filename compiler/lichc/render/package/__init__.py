@@ -16,22 +16,21 @@ class PackageBackend(Backend):
     name = "package"
 
     def render(self, plan: Plan, env: jinja2.Environment) -> Files:
-        from lichc.engines.celery.options import client_exports as celery_exports
-        from lichc.engines.temporal.options import client_exports as temporal_exports
+        from lichc.engines.registry import ENGINES
 
-        context = {
+        context: dict[str, object] = {
             "plan": plan,
             "uses_any": any(
                 f.type.python().find("Any") >= 0 for j in plan.jobs for f in j.inputs
             ),
             "uses_field": any(f.description for j in plan.jobs for f in j.inputs),
-            "celery": bool(plan.jobs_on("celery")),
-            "temporal": bool(plan.jobs_on("temporal")),
-            "celery_exports": celery_exports(plan) if plan.jobs_on("celery") else [],
-            "temporal_exports": temporal_exports(plan)
-            if plan.jobs_on("temporal")
-            else [],
         }
+        for engine in ENGINES:  # `celery`: the plan has Celery jobs; `celery_exports`
+            used = bool(plan.jobs_on(engine.name))
+            context[engine.name] = used
+            context[f"{engine.name}_exports"] = (
+                engine.client_exports(plan) if used else []
+            )
         files: Files = {}
         names = ("__init__.py", "inputs.py", "settings.py", "client.py", "handlers.py")
         for name in names:
