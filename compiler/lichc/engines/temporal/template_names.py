@@ -69,6 +69,7 @@ WORKER = frozenset(
         "running",
         "main",
         "serve",
+        "code",  # under `if __name__ == "__main__":`
     }
 )
 
