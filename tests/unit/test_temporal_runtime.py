@@ -1,5 +1,6 @@
 """The Temporal runtime imported from the compiler's tree, without a server:
-a job's status bookkeeping, its saga, its deadline and the step helpers.
+a job's status bookkeeping, its saga, its deadline, the step helpers, and the
+worker's exit codes.
 
 Outside a workflow `workflow.wait` is plain asyncio and the deadline a loop
 timer, so JobRun runs here on an ordinary event loop; what needs Temporal's
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from lichc.engines.temporal.runtime import activity_support as acts
+from lichc.engines.temporal.runtime import processes as procs
 from lichc.engines.temporal.runtime import workflow_run as rt
 
 T = TypeVar("T")
@@ -335,3 +337,34 @@ def test_with_heartbeat_passes_the_callback_only_to_who_asks() -> None:
 
     assert acts.with_heartbeat(asks, beat)(order="o1") is beat
     assert acts.with_heartbeat(does_not, beat) is does_not
+
+
+# -- processes ------------------------------------------------------------------------
+
+
+def raising(error: BaseException | None) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def main() -> None:
+        if error is not None:
+            raise error
+
+    return main
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (None, 0),
+        (SystemExit(None), 0),
+        (SystemExit(3), 3),
+        (KeyboardInterrupt(), 130),
+        (RuntimeError("bug"), 1),
+    ],
+)
+def test_exit_code_of_the_worker_main(error: BaseException | None, code: int) -> None:
+    assert procs.exit_code(raising(error)) == code
+
+
+def test_a_refusal_is_printed_and_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    refusal = SystemExit("handler orders:charge cannot take amount")
+    assert procs.exit_code(raising(refusal)) == 1
+    assert capsys.readouterr().err == "handler orders:charge cannot take amount\n"

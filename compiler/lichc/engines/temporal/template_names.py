@@ -45,31 +45,26 @@ WORKFLOWS = frozenset(
 WORKER = frozenset(
     {
         "annotations",
-        "asyncio",
         "logging",
-        "os",
-        "signal",
-        "sys",
-        "traceback",
-        "AsyncIterator",
         "Callable",
         "Executor",
-        "ThreadPoolExecutor",
-        "AsyncExitStack",
-        "ExitStack",
-        "asynccontextmanager",
+        "AbstractAsyncContextManager",
         "timedelta",
         "Client",
         "Worker",
         "activities",
         "connect",
+        # from temporal_process_runtime.py
+        "exit_code",
+        "exit_now",
+        "poll_until_stopped",
+        "running_workers",
         "ACTIVITY_THREADS",
         "GRACEFUL_SHUTDOWN",
         "workers",
         "running",
         "main",
         "serve",
-        "code",  # under `if __name__ == "__main__":`
     }
 )
 
@@ -99,22 +94,18 @@ SCHEDULES = frozenset(
     {
         "annotations",
         "asyncio",
-        "os",
-        "sys",
-        "Callable",
         "timedelta",
         "Client",
         "Schedule",
         "ScheduleActionStartWorkflow",
-        "ScheduleAlreadyRunningError",
         "ScheduleOverlapPolicy",
         "SchedulePolicy",
         "ScheduleSpec",
-        "ScheduleUpdate",
-        "ScheduleUpdateInput",
         "connect",
+        # from temporal_process_runtime.py
+        "exit_now",
+        "sync_all",
         "schedules",
-        "_replace_with",
         "sync_schedules",
         "main",
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 FILES = (
     ("temporal_runtime.py", "workflow_run.py"),
     ("temporal_activity_runtime.py", "activity_support.py"),
+    ("temporal_process_runtime.py", "processes.py"),
 )
 
 
