@@ -1,4 +1,6 @@
-"""The temporal backend: workflows, activities, worker, client and schedules."""
+"""The temporal backend: workflows, activities, worker, client and schedules,
+rendered from templates, beside the runtime modules (runtime/) they import,
+copied as they are."""
 
 from __future__ import annotations
 

@@ -150,18 +150,27 @@ def build_workflow(
 def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
     """What temporal_workflows.py imports from temporal_runtime.py."""
     names = ["JobRun"]  # and JobStatus, which the template re-exports
-    calls = [
-        call
+    helpers = {
+        _helper(value, call.waits)
         for w in workflows
-        for s in w.steps
-        for r in (s.branches if isinstance(s, ParallelView) else [(None, s)])
-        if isinstance(r[1], RunView)
-        for call in (r[1].call, r[1].undo)
+        for run in _run_views(w)
+        for call in (run.call, run.undo)
         if call is not None
-    ]
-    helpers = {_helper(v, c.waits) for c in calls for v in c.values}
+        for value in call.values
+    }
     names += sorted(h for h in helpers if h is not None)
     return tuple(names)
+
+
+def _run_views(w: WorkflowView) -> list[RunView]:
+    """Every `run` step of the workflow, parallel branches included."""
+    runs: list[RunView] = []
+    for step in w.steps:
+        if isinstance(step, ParallelView):
+            runs += [branch for _, branch in step.branches]
+        elif isinstance(step, RunView):
+            runs.append(step)
+    return runs
 
 
 def _step_view(
