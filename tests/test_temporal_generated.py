@@ -240,3 +240,87 @@ def test_a_handler_mismatch_fails_the_build_but_not_check(
     assert result.code == 1, result.out + result.err
     located = "jobs.yaml:5:5: error: jobs.Pay.run: app_y:pay needs argument 'to'"
     assert located in result.err, result.err
+
+
+# -- names each generated module binds ------------------------------------------------
+
+NAMED_SPECS = [
+    ROOT / "jobs.yaml",
+    *(case / "jobs.yaml" for case in golden_cases()),
+    *sorted((ROOT / "tests" / "e2e" / "specs").glob("*.yaml")),
+]
+
+
+def top_level_names(source: str) -> set[str]:
+    """What a module binds at its top level, in `with` and `if` blocks too."""
+    names: set[str] = set()
+
+    def visit(body: list[ast.stmt]) -> None:
+        for node in body:
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                for alias in node.names:
+                    names.add(alias.asname or alias.name.split(".")[0])
+            elif isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+            ):
+                names.add(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = (
+                    node.targets if isinstance(node, ast.Assign) else [node.target]
+                )
+                names.update(
+                    n.id
+                    for t in targets
+                    for n in ast.walk(t)
+                    if isinstance(n, ast.Name)
+                )
+            elif isinstance(node, ast.With | ast.If | ast.Try):
+                visit(node.body)
+                visit(getattr(node, "orelse", []))
+
+    visit(ast.parse(source).body)
+    return names
+
+
+# handler modules named like the template's own names, inputs named like the
+# client's modules and locals, activities named like handler modules
+COLLIDING_SPEC = """\
+version: 1
+jobs:
+  Shaped:
+    engine: temporal
+    input: {client: str, uuid: str, timedelta: int, fields: "list[str]"}
+    steps:
+      - {name: one, run: "app.shaped:run", args: {error: "${input.client}"}}
+      - {name: two, run: "app.activity:run"}
+      - {name: three, run: "shaped_one:run"}
+    retry: {non_retryable: ["app.Heartbeat:Error"]}
+  Check: {engine: temporal, run: "other.check_handlers:handle"}
+"""
+
+
+def test_every_generated_name_is_the_templates_own_or_handed_out_by_names(
+    tmp_path: Path,
+) -> None:
+    from lichc.engines.temporal import view as temporal_view
+
+    (tmp_path / "jobs.yaml").write_text(COLLIDING_SPEC)
+    bound_anywhere: dict[str, set[str]] = {m: set() for m in temporal_view.RESERVED}
+    for spec in [*NAMED_SPECS, tmp_path / "jobs.yaml"]:
+        plan = compile_plan(Source.read(spec))
+        if not plan.jobs_on("temporal"):
+            continue
+        view = temporal_view.build(plan)
+        files = render_files(plan)
+        for module, reserved in temporal_view.RESERVED.items():
+            path = f"{plan.project}/{module}.py"
+            if path not in files:
+                continue
+            bound = top_level_names(files[path].decode())
+            stray = bound - reserved - view.allocated[module]
+            assert not stray, f"{spec}: {module} binds {sorted(stray)}"
+            bound_anywhere[module] |= bound
+    # the other way round: each reserved name is one a template really binds
+    for module, reserved in temporal_view.RESERVED.items():
+        unused = reserved - bound_anywhere[module]
+        assert not unused, f"{module} never binds {sorted(unused)}"

@@ -25,8 +25,8 @@ from .inputs import (
     ProcessOrderInput,
     UserOnboardingInput,
 )
+from .temporal_runtime import JobStatus
 from .temporal_workflows import (
-    JobStatus,
     ProcessOrderWorkflow,
     UserOnboardingWorkflow,
 )

@@ -5,311 +5,37 @@ Workflow code only orchestrates: it runs in Temporal's sandbox and is replayed,
 so it calls handlers through activities (temporal_activities.py) and waits with
 durable timers. Each workflow takes its job's input model, answers the `status`
 query, and undoes completed steps (saga) when a later one fails, when the
-job's deadline passes or when the workflow is cancelled.
+job's deadline passes or when the workflow is cancelled: JobRun, in
+temporal_runtime.py, does all of that; this module only lays out the steps.
 
 Annotations are evaluated when the module loads (no `from __future__ import
 annotations`): the sandbox loads this module for every workflow run, and
 Temporal reads the type hints of each workflow method again each time.
 """
 
-import asyncio
-from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import (
-    ActivityError,
-    ApplicationError,
-    FailureError,
-    is_cancelled_exception,
-)
 
 with workflow.unsafe.imports_passed_through():
     # `import a.b as c`, not `from . import b`: a submodule reached through
-    # `from . import` is loaded again inside the sandbox for every run
+    # `from . import` is loaded again inside the sandbox for every run. The
+    # sandbox reloads only this module; temporal_runtime holds no state and
+    # imports only what the sandbox passes through itself (stdlib, temporalio)
     import shop.temporal_activities as activities
 
     from .inputs import (
         ProcessOrderInput,
         UserOnboardingInput,
     )
-
-T = TypeVar("T")
-Undo = Callable[[], Awaitable[Any]]
-
-
-@dataclass
-class JobStatus:
-    """What the `status` query answers: where a job is and what it has done."""
-
-    state: str = "running"  # running, compensating, completed, failed, cancelled
-    current: str | None = None  # the step running (or sleeping, or waiting) now
-    completed: list[str] = field(default_factory=list)  # finished steps, in order
-    compensated: list[str] = field(default_factory=list)  # undone steps, in order
-    problems: list[str] = field(default_factory=list)  # steps that could not be undone
-
-
-class JobRun:
-    """One run of a job: its status, received signals, saga and deadline."""
-
-    def __init__(self, job: str) -> None:
-        self.job = job
-        self.status = JobStatus()
-        self.signals: dict[str, dict[str, Any] | None] = {}
-        self._undo: list[tuple[str, Undo]] = []
-        self._compensate_on_failure = True
-        self._stopped: str | None = None  # "timeout" or "cancelled", once stopped
-
-    def start(self, step: str) -> None:
-        self.status.current = step
-
-    def done(self, step: str, undo: Undo | None = None) -> None:
-        """Record a finished step, and how to undo it should a later one fail."""
-        self.status.completed.append(step)
-        if undo is not None:
-            self._undo.append((step, undo))
-        if self._stopped is not None:
-            # it finished while the job was being stopped: it counts (and is
-            # undone), but no further step may start
-            raise asyncio.CancelledError
-
-    async def undoable(
-        self,
-        results: dict[str, Any],
-        step: str,
-        activity: Awaitable[Any],
-        undo: Undo,
-        needs_result: bool = False,
-    ) -> None:
-        """Await a step that has a compensation, store its result in `results`
-        and keep how to undo it once it may have taken effect: when it
-        finished, or was cancelled while it ran (its activity waits for the
-        cancellation to complete)."""
-        # the activity runs in a task of its own, cancelled here: when the
-        # cancel and its completion arrive together, its result is still read
-        running = asyncio.ensure_future(activity)
-        cancelled = False
-        while not running.done():
-            try:
-                await workflow.wait([running])
-            except asyncio.CancelledError:
-                cancelled = True
-                running.cancel()
-        if running.cancelled():
-            # Temporal raises a bare CancelledError when the activity had
-            # ended as it was cancelled: it may have taken effect
-            self._cancelled_while_running(step, undo, needs_result)
-            raise asyncio.CancelledError
-        error = running.exception()
-        if error is not None:
-            if (
-                isinstance(error, ActivityError)
-                and is_cancelled_exception(error)
-                and error.started_event_id
-            ):
-                self._cancelled_while_running(step, undo, needs_result)
-            raise error
-        # stored first: done() raises when the job is being stopped, and the
-        # undo may read this result
-        results[step] = running.result()
-        self.done(step, undo)
-        if cancelled:  # it finished after all, and counts; nothing more runs
-            raise asyncio.CancelledError
-
-    def _cancelled_while_running(
-        self, step: str, undo: Undo, needs_result: bool
-    ) -> None:
-        if not needs_result:
-            self._undo.append((step, undo))
-            return
-        self.status.problems.append(
-            f"step {step} was cancelled while it ran and may have taken effect; "
-            "its compensation needs its result, so it was not undone"
-        )
-
-    def receive(self, signal: str, payload: dict[str, Any] | None) -> None:
-        """Keep a signal's payload until its step asks; the first one counts."""
-        if signal in self.signals:
-            workflow.logger.warning("signal %s received again, ignored", signal)
-            return
-        self.signals[signal] = payload
-
-    async def wait_for(
-        self, step: str, signal: str, timeout: timedelta | None, on_timeout: str
-    ) -> dict[str, Any] | None:
-        """The payload of `signal`, received before or during this step."""
-        if signal in self.signals:  # arrived early: no timer needed
-            return self.signals[signal]
-        try:
-            await workflow.wait_condition(
-                lambda: signal in self.signals, timeout=timeout, timeout_summary=step
-            )
-        except TimeoutError:
-            if on_timeout == "continue":
-                return None
-            self._compensate_on_failure = on_timeout == "compensate"
-            raise ApplicationError(
-                f"step {step}: no signal {signal!r} within {timeout}",
-                type="SignalTimeout",
-                non_retryable=True,
-            ) from None
-        return self.signals[signal]
-
-    async def parallel(self, *branches: Coroutine[Any, Any, None]) -> None:
-        """Run branches together; the first failure cancels the others, whose
-        end is awaited (what they did gets compensated), and is then raised,
-        not a failure of a sibling once cancelled."""
-        tasks = [asyncio.create_task(branch) for branch in branches]
-        first: list[asyncio.Task[None]] = []
-        try:
-            first, _ = await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        finally:  # after a failure, or when the job is stopped
-            for task in tasks:
-                task.cancel()
-            await workflow.wait(tasks)
-        # the failures that ended the step come first (in branch order among
-        # themselves), then those of the siblings it cancelled
-        for task in sorted(tasks, key=lambda t: t not in first):
-            error = None if task.cancelled() else task.exception()
-            if error is not None and not is_cancelled_exception(error):
-                raise error
-
-    async def run(self, steps: Coroutine[Any, Any, T], timeout: timedelta | None) -> T:
-        """Run the steps; on failure, at the deadline or when the workflow is
-        cancelled undo the completed ones, then fail (or end cancelled)."""
-        task = asyncio.create_task(steps)
-        if timeout is not None:
-            # a durable timer; left pending when the job ends first, which
-            # costs no command, where cancelling it would cost one
-            asyncio.get_running_loop().call_later(
-                timeout.total_seconds(), self._stop, task, "timeout"
-            )
-        await self._settled(task)
-        if self._stopped == "cancelled":
-            await self._cancelled()
-        if self._stopped == "timeout":
-            await self._fail(
-                ApplicationError(
-                    f"job {self.job} did not finish within its timeout of {timeout}",
-                    type="JobTimeout",
-                    non_retryable=True,
-                )
-            )
-        error = task.exception()
-        if isinstance(error, FailureError):
-            await self._fail(error)
-        result = task.result()  # raises any other error: a bug, not a job failure
-        self.status.state = "completed"
-        self.status.current = None
-        return result
-
-    async def _settled(self, task: asyncio.Task[Any]) -> None:
-        """Wait for the steps to end, stopping them if the workflow is cancelled."""
-        try:
-            # the workflow's cancel lands here, not in the running step (wait
-            # does not pass it on), so it is told apart from a step's failure
-            await workflow.wait([task])
-        except asyncio.CancelledError:
-            self._stop(task, "cancelled")
-            await workflow.wait([task])
-
-    def _stop(self, task: asyncio.Task[Any], why: str) -> None:
-        if not task.done() and self._stopped is None:
-            self._stopped = why
-            task.cancel()
-
-    async def compensate(self) -> list[str]:
-        """Undo completed steps in reverse order; every one runs even if one
-        fails. A workflow cancel meanwhile does not stop the undos: the saga
-        runs in a task of its own, which the cancel does not reach."""
-        state, self.status.state = self.status.state, "compensating"
-        saga = asyncio.create_task(self._compensate_all())
-        while not saga.done():
-            try:
-                await workflow.wait([saga])
-            except asyncio.CancelledError:
-                # the run already ends failed or cancelled once the saga is done
-                workflow.logger.info("job %s: cancel during compensation", self.job)
-        saga.result()
-        self.status.state = state
-        return self.status.problems
-
-    async def _compensate_all(self) -> None:
-        while self._undo:
-            step, undo = self._undo.pop()
-            try:
-                await undo()
-            except (Exception, asyncio.CancelledError) as error:
-                # any error is a problem, never a stuck run or a skipped undo
-                self.status.problems.append(
-                    f"compensation of {step} failed: {describe(error)}"
-                )
-            else:
-                self.status.compensated.append(step)
-
-    async def _fail(self, error: Exception) -> NoReturn:
-        problems = await self.compensate() if self._compensate_on_failure else []
-        self.status.state = "failed"
-        if problems:
-            raise compensation_failed(describe(error), problems) from error
-        raise error
-
-    async def _cancelled(self) -> NoReturn:
-        """Undo, then end cancelled; fail instead if a step could not be undone,
-        so that the problems show in the workflow's result and history."""
-        self.status.state = "cancelled"
-        problems = await self.compensate()
-        if problems:
-            self.status.state = "failed"
-            raise compensation_failed(f"job {self.job} was cancelled", problems)
-        raise asyncio.CancelledError
-
-
-def compensation_failed(reason: str, problems: list[str]) -> ApplicationError:
-    """The job's failure when steps could not be undone: the message says why
-    the saga ran and what went wrong, the details list the problems."""
-    return ApplicationError(
-        "; ".join([reason, *problems]),
-        *problems,
-        type="CompensationFailed",
-        non_retryable=True,
+    from .temporal_runtime import (
+        JobRun,
+        payload_field,
+        result_field,
     )
-
-
-def describe(error: BaseException) -> str:
-    """The innermost cause of a Temporal failure: what really went wrong."""
-    while isinstance(error, FailureError) and error.cause is not None:
-        error = error.cause
-    kind = error.type if isinstance(error, ApplicationError) else None
-    message = error.message if isinstance(error, FailureError) else str(error)
-    return f"{kind or type(error).__name__}: {message}"
-
-
-def result_field(results: dict[str, Any], step: str, name: str) -> Any:
-    """`${steps.STEP.NAME}`: a field of a step's result, which must have it."""
-    if step not in results:  # it was stopped before its result was kept
-        raise ApplicationError(
-            f"step {step} has no result",
-            type="MissingField",
-            non_retryable=True,
-        )
-    result = results[step]
-    if not isinstance(result, dict) or name not in result:
-        raise ApplicationError(
-            f"step {step} returned no field {name!r}",
-            type="MissingField",
-            non_retryable=True,
-        )
-    return result[name]
-
-
-def payload_field(results: dict[str, Any], step: str, name: str) -> Any:
-    """`${steps.WAIT.NAME}`: a field of a signal's payload, or None without it."""
-    payload = results[step]
-    return payload.get(name) if isinstance(payload, dict) else None
+    from .temporal_runtime import JobStatus as JobStatus  # re-exported
 
 
 PROCESS_ORDER_VALIDATE_ORDER = workflow.ActivityConfig(

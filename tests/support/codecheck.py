@@ -72,7 +72,9 @@ def identifiers(tree: ast.AST) -> Iterator[str]:
 def template_words() -> frozenset[str]:
     """Identifiers in lichc's templates and in the code strings its backends build."""
     words: set[str] = set()
-    for path in LICHC.rglob("*.jinja"):
+    # runtime modules are copied into the output as they are, like templates
+    verbatim = [*LICHC.rglob("*.jinja"), *(LICHC / "engines").glob("*/runtime/*.py")]
+    for path in verbatim:
         words.update(IDENT.findall(path.read_text(encoding="utf-8")))
     sources = [*(LICHC / "engines").rglob("*.py"), *(LICHC / "render").rglob("*.py")]
     for path in sources:

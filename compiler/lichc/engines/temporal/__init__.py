@@ -1,11 +1,13 @@
-"""The temporal backend: workflows, activities, worker, client and schedules."""
+"""The temporal backend: workflows, activities, worker, client and schedules,
+rendered from templates, beside the runtime modules (runtime/) they import,
+copied as they are."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lichc.engines.temporal import runtime
 from lichc.render.base import Backend, Files
-from lichc.render.names import client_aliases
 
 if TYPE_CHECKING:
     import jinja2
@@ -29,6 +31,7 @@ class TemporalBackend(Backend):
             return {}
         from lichc.engines.temporal import options
         from lichc.engines.temporal import view as model
+        from lichc.render import renderer  # which imports this module
 
         view = model.build(plan)
         context = {
@@ -36,14 +39,20 @@ class TemporalBackend(Backend):
             "v": view,
             "options": options,
             # the modules temporal_client.py's job functions use
-            "g": client_aliases(plan, "temporal", ("timedelta", "uuid")),
+            "g": view.client_modules,
         }
         files = list(_FILES)
         if view.schedules:
             files.append(("temporal_schedules.py", "schedules.py.jinja"))
-        return {
+        rendered = {
             f"{plan.project}/{name}": env.get_template(f"temporal/{template}").render(
                 context
             )
             for name, template in files
         }
+        header = renderer.header(plan.source)
+        for name, source_name in runtime.FILES:
+            rendered[f"{plan.project}/{name}"] = (
+                f"{header}\n{runtime.source(source_name)}"
+            )
+        return rendered

@@ -8,35 +8,23 @@ imports the handler, so a handler may change between `def` and `async def`
 without a rebuild. Errors that a step's retry policy must not retry are raised
 as non-retryable ApplicationErrors, matched with isinstance (subclasses
 count), since Temporal itself matches error types by exact class name only;
-the handler's own ApplicationErrors and cancellations pass unchanged.
+the handler's own ApplicationErrors and cancellations pass unchanged. The
+helpers doing this are in temporal_activity_runtime.py.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from temporalio import activity
 
 from examples.shop import orders
 
 from .handlers import Handler, check
-
-T = TypeVar("T")
-
-
-def shaped(handler: Callable[..., Any], sync: T, async_: T) -> T:
-    """The activity shaped like its handler: `async_` for an `async def`, or
-    an object whose `__call__` is one (Temporal's own test)."""
-    call = type(handler).__call__ if callable(handler) else None
-    is_async = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
-    return async_ if is_async else sync
-
-
-def as_async(handler: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-    """The handler, typed as the `async def` an async shape is used for."""
-    return handler
+from .temporal_activity_runtime import (
+    as_async,
+    shaped,
+)
 
 
 @activity.defn(name="settle_day.gather")

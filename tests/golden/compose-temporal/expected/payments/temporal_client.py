@@ -25,8 +25,8 @@ from . import settings
 from .inputs import (
     SettleDayInput,
 )
+from .temporal_runtime import JobStatus
 from .temporal_workflows import (
-    JobStatus,
     SettleDayWorkflow,
 )
 

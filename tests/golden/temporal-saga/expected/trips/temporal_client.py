@@ -24,8 +24,8 @@ from . import settings
 from .inputs import (
     TripInput,
 )
+from .temporal_runtime import JobStatus
 from .temporal_workflows import (
-    JobStatus,
     TripWorkflow,
 )
 

@@ -8,20 +8,16 @@ GRACEFUL_SHUTDOWN), then exits.
 
 The process ends with `os._exit` once the workers have shut down and the logs
 are flushed: the Temporal client has no close, and its core's threads can
-abort an interpreter that is finalizing (`PyGILState_Release`, exit -6).
+abort an interpreter that is finalizing (`PyGILState_Release`, exit -6). What
+does not vary with the spec is in temporal_process_runtime.py.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import signal
-import sys
-import traceback
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
-from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from collections.abc import Callable
+from concurrent.futures import Executor
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -29,6 +25,8 @@ from temporalio.worker import Worker
 
 from . import temporal_activities as activities
 from .temporal_client import connect
+from .temporal_process_runtime import exit_code, exit_now, poll_until_stopped
+from .temporal_process_runtime import running as running_workers
 from .temporal_workflows import (
     TripWorkflow,
 )
@@ -74,58 +72,22 @@ def workers(client: Client, thread_pool: Callable[[], Executor]) -> list[Worker]
     ]
 
 
-@asynccontextmanager
-async def running(client: Client) -> AsyncIterator[list[Worker]]:
+def running(client: Client) -> AbstractAsyncContextManager[list[Worker]]:
     """Every worker, polling until the block ends; then each shuts down gracefully."""
-    with ExitStack() as pools:
-
-        def thread_pool() -> Executor:
-            return pools.enter_context(ThreadPoolExecutor(ACTIVITY_THREADS))
-
-        async with AsyncExitStack() as stack:
-            started = workers(client, thread_pool)
-            for worker in started:
-                await stack.enter_async_context(worker)
-            yield started
+    return running_workers(client, workers, ACTIVITY_THREADS)
 
 
 async def main() -> None:
     activities.check_handlers()  # before connecting: a mismatch needs no server
     client = await connect()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with running(client) as started:
-        logging.info(
-            "worker polling task queues %s",
-            ", ".join(worker.task_queue for worker in started),
-        )
-        await stop.wait()
-        logging.info("shutting down")
+    await poll_until_stopped(client, workers, ACTIVITY_THREADS)
 
 
 def serve() -> int:
     """Run `main` to its end; the exit code (a refusal's message printed)."""
-    try:
-        asyncio.run(main())
-    except SystemExit as exit_:  # HandlerMismatch, or sys.exit in a handler
-        if isinstance(exit_.code, int) or exit_.code is None:
-            return exit_.code or 0
-        print(exit_.code, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    except BaseException:
-        traceback.print_exc()
-        return 1
-    return 0
+    return exit_code(main)
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    code = serve()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_now(serve())

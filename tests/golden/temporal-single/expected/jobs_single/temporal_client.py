@@ -28,9 +28,9 @@ from .inputs import (
     ProgressInput,
     SagaInput,
 )
+from .temporal_runtime import JobStatus
 from .temporal_workflows import (
     FlakyWorkflow,
-    JobStatus,
     NotifyWorkflow,
     ProgressWorkflow,
     SagaWorkflow,
@@ -214,7 +214,7 @@ async def status_notify(
 
 
 async def start_saga(
-    client_: Client,
+    client_2: Client,
     /,
     *,
     client: str,
@@ -222,7 +222,7 @@ async def start_saga(
     """Start job Saga (workflow Saga on task queue default)."""
     input = SagaInput(client=client)
     return await _start(
-        client_,
+        client_2,
         SagaWorkflow.run,
         input,
         id=f"Saga-{uuid.uuid4()}",
@@ -232,13 +232,13 @@ async def start_saga(
 
 
 async def run_saga(
-    client_: Client,
+    client_2: Client,
     /,
     *,
     client: str,
 ) -> dict[str, Any]:
     """Start job Saga (or find the one with its id) and wait for its result."""
-    handle = await start_saga(client_, client=client)
+    handle = await start_saga(client_2, client=client)
     return await handle.result()
 
 

@@ -10,26 +10,22 @@ removed from jobs.yaml is left alone: delete it with
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-from collections.abc import Callable
 
 from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
-    ScheduleAlreadyRunningError,
     ScheduleOverlapPolicy,
     SchedulePolicy,
     ScheduleSpec,
-    ScheduleUpdate,
-    ScheduleUpdateInput,
 )
 
 from .inputs import (
     FlakyInput,
 )
 from .temporal_client import connect
+from .temporal_process_runtime import exit_now
+from .temporal_process_runtime import sync_schedules as sync_all
 from .temporal_workflows import (
     FlakyWorkflow,
 )
@@ -74,23 +70,9 @@ def schedules() -> dict[str, Schedule]:
     }
 
 
-def _replace_with(
-    schedule: Schedule,
-) -> Callable[[ScheduleUpdateInput], ScheduleUpdate]:
-    return lambda _: ScheduleUpdate(schedule=schedule)
-
-
 async def sync_schedules(client: Client) -> list[str]:
     """Create each schedule, or update the existing one; returns their ids."""
-    wanted = schedules()
-    for schedule_id, schedule in wanted.items():
-        try:
-            await client.create_schedule(schedule_id, schedule)
-        except ScheduleAlreadyRunningError:
-            await client.get_schedule_handle(schedule_id).update(
-                _replace_with(schedule)
-            )
-    return list(wanted)
+    return await sync_all(client, schedules())
 
 
 async def main() -> None:
@@ -102,7 +84,5 @@ async def main() -> None:
 if __name__ == "__main__":
     asyncio.run(main())
     # The Temporal client's threads can crash CPython's teardown of a short-lived
-    # process (SIGABRT in PyGILState_Release, temporalio/sdk-python#300): the
-    # schedules are synced, so exit without it.
-    sys.stdout.flush()
-    os._exit(0)
+    # process: the schedules are synced, so exit without it.
+    exit_now(0)

@@ -1,0 +1,167 @@
+"""The activities of a Temporal view: one per `run` step, one per compensation,
+with the handler each calls and the parameters it takes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lichc.engines.temporal import options, template_names
+from lichc.engines.temporal.handler_imports import HandlerModules
+from lichc.fileformat.values import InputRef, Literal_, PyRef
+from lichc.plan.ir import InputField, Job, RunStep
+from lichc.render.names import Names
+from lichc.render.pysource import py_call, py_seconds, py_str, py_tuple
+
+SHAPES = ("sync", "async")  # name suffixes of an activity's two shapes
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # the handler's keyword
+    annotation: str
+    local: str  # the activity's parameter: the keyword, unless that would hide a name
+
+
+@dataclass(frozen=True)
+class Activity:
+    function: str  # Python name in temporal_activities.py: one of its shapes
+    sync_function: str  # the shape for a `def` handler
+    async_function: str  # the shape for an `async def` handler
+    type_name: str  # the activity type (spec section 7)
+    job: Job
+    step: RunStep  # its options: the step's own, also for its compensation
+    compensation: bool
+    handler: str  # expression calling the handler, e.g. orders.validate_order
+    handler_ref: PyRef
+    params: tuple[Param, ...]
+    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
+    non_retryable: tuple[str, ...]  # exception expressions
+    retry_on: tuple[str, ...]
+    heartbeat_every: str | None  # seconds between automatic heartbeats
+
+    @property
+    def keywords(self) -> str:
+        """The keywords the handler is called with, as a tuple literal."""
+        # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
+        return py_tuple([py_str(p.name) for p in self.params], 8)
+
+    def shape(self, is_async: bool) -> str:
+        return self.async_function if is_async else self.sync_function
+
+    def opening(self, indent: int, is_async: bool) -> str:
+        """`return [await ]handler(`, the start of the handler call at `indent`."""
+        lead = "return " + ("await " if is_async else "")
+        handler = f"as_async({self.handler})" if is_async else self.handler
+        if self.heartbeat_every is None:
+            return f"{lead}{handler}("
+        wrap = [handler, "heartbeat"]
+        return py_call("with_heartbeat", wrap, indent, "(", lead=lead)
+
+    @property
+    def retries_everything(self) -> bool:
+        """retry_on lists Exception itself: nothing is left to refuse."""
+        return bool({"Exception", "BaseException"} & set(self.retry_on))
+
+    @property
+    def refuses_others(self) -> bool:
+        """Some error of its handler becomes a non_retryable() one."""
+        return bool(self.non_retryable) or (
+            bool(self.retry_on) and not self.retries_everything
+        )
+
+    def summary(self, is_async: bool) -> str:
+        what = "compensation of step" if self.compensation else "step"
+        shape = "an async" if is_async else "a sync"
+        runs = f"runs {self.handler_ref}, {shape} handler."
+        if self.job.single:
+            return f"Job {self.job.name}: {runs}"
+        return f"{self.job.name}, {what} {self.step.name}: {runs}"
+
+
+ActivityNames = tuple[str, str, str]  # the activity, its sync and its async shape
+
+
+def activity_names(functions: Names, type_name: str) -> ActivityNames:
+    function = functions.take(type_name.replace(".", "_"))
+    sync, async_ = (functions.take(f"{function}_{s}") for s in SHAPES)
+    return function, sync, async_
+
+
+def runtime_names(activities: list[Activity]) -> tuple[str, ...]:
+    """What temporal_activities.py imports from temporal_activity_runtime.py."""
+    names = ["shaped", "as_async"] if activities else []
+    if any(a.heartbeat_every is not None for a in activities):
+        names += ["Heartbeat", "with_heartbeat"]
+    if any(a.refuses_others for a in activities):
+        names.append("non_retryable")
+    return tuple(names)
+
+
+def build_activity(
+    job: Job,
+    step: RunStep,
+    compensation: bool,
+    type_name: str,
+    names: ActivityNames,
+    modules: HandlerModules,
+) -> Activity:
+    handler = step.handler
+    args = step.args
+    if compensation:
+        assert step.compensate is not None
+        handler = step.compensate.handler
+        if step.compensate.args is not None:
+            args = step.compensate.args
+    # without `args` the handler takes the job's inputs
+    named = (
+        [(f.name, InputRef(f.name)) for f in job.inputs]
+        if args is None
+        else [(a.name, a.value) for a in args]
+    )
+    handler_expr = modules.expr(handler)
+    non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
+    retry_on = tuple(modules.expr(e) for e in step.retry.retry_on)
+    # Temporal passes activity arguments by position, so a parameter that
+    # would hide a module or helper the body uses can take another name.
+    used = {e.split(".")[0] for e in (handler_expr, *non_retryable, *retry_on)}
+    locals_ = Names(used | template_names.ACTIVITY_BODY)
+    params = [
+        Param(name, _annotation(job, value), locals_.take(name))
+        for name, value in named
+    ]
+    interval = options.heartbeat_interval(step)
+    return Activity(
+        function=names[0],
+        sync_function=names[1],
+        async_function=names[2],
+        type_name=type_name,
+        job=job,
+        step=step,
+        compensation=compensation,
+        handler=handler_expr,
+        handler_ref=handler,
+        params=tuple(params),
+        values=tuple(value for _, value in named),
+        non_retryable=non_retryable,
+        retry_on=retry_on,
+        heartbeat_every=py_seconds(interval) if interval is not None else None,
+    )
+
+
+def _annotation(job: Job, value: object) -> str:
+    if isinstance(value, InputRef):
+        field = _input(job, value.field)
+        return field.type.python()
+    if isinstance(value, Literal_):
+        literal = value.value
+        if literal is None:
+            return "None"
+        for kind in (bool, int, float, str):
+            if isinstance(literal, kind):
+                return kind.__name__
+        return "dict[str, Any]" if isinstance(literal, dict) else "list[Any]"
+    return "Any"
+
+
+def _input(job: Job, name: str) -> InputField:
+    return next(f for f in job.inputs if f.name == name)

@@ -1,0 +1,94 @@
+"""The part of Temporal activities that does not vary with the spec: picking
+an activity's shape, marking errors non-retryable, and heartbeats.
+
+Copied into the generated package as temporal_activity_runtime.py and imported
+by temporal_activities.py. It runs in the worker, outside the workflow sandbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, TypeVar
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+T = TypeVar("T")
+
+
+def non_retryable(error: Exception) -> ApplicationError:
+    """The handler's error, marked so that Temporal does not retry it."""
+    return ApplicationError(str(error), type=type(error).__name__, non_retryable=True)
+
+
+def shaped(handler: Callable[..., Any], sync: T, async_: T) -> T:
+    """The activity shaped like its handler: `async_` for an `async def`, or
+    an object whose `__call__` is one (Temporal's own test)."""
+    call = type(handler).__call__ if callable(handler) else None
+    is_async = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
+    return async_ if is_async else sync
+
+
+def as_async(handler: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """The handler, typed as the `async def` an async shape is used for."""
+    return handler
+
+
+class Heartbeat:
+    """Heartbeats of one activity run: sent on their own every `every` seconds
+    while the handler runs, and whenever the handler reports progress."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.details: tuple[Any, ...] = ()
+
+    def __call__(self, *details: Any) -> None:
+        """The callback a handler's `heartbeat` parameter receives."""
+        self.details = details
+        activity.heartbeat(*details)
+
+    @contextmanager
+    def in_thread(self) -> Iterator[Heartbeat]:
+        """Beat from a side thread while a sync handler blocks this one."""
+        stop = threading.Event()
+        context = contextvars.copy_context()  # the activity's, for heartbeat()
+
+        def beat() -> None:
+            while not stop.wait(self.every):
+                context.run(activity.heartbeat, *self.details)
+
+        thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
+
+    @asynccontextmanager
+    async def in_task(self) -> AsyncIterator[Heartbeat]:
+        """Beat from a task while an async handler runs."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.every)
+                activity.heartbeat(*self.details)
+
+        task = asyncio.create_task(beat())
+        try:
+            yield self
+        finally:
+            task.cancel()
+
+
+def with_heartbeat(handler: Callable[..., T], heartbeat: Heartbeat) -> Callable[..., T]:
+    """The handler, given the heartbeat callback if it declares a `heartbeat` parameter."""
+    if "heartbeat" in inspect.signature(handler).parameters:
+        return functools.partial(handler, heartbeat=heartbeat)
+    return handler

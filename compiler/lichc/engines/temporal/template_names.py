@@ -1,0 +1,128 @@
+"""The names each Temporal template binds at the top of its module itself.
+
+A name the view hands out (an activity, a handler module's alias, a config
+constant) never takes one of these; tests/test_temporal_generated.py renders
+the templates and checks each set against what the output really binds.
+"""
+
+from __future__ import annotations
+
+ACTIVITIES = frozenset(
+    {
+        "annotations",
+        "Any",
+        "activity",
+        "ApplicationError",
+        "CancelledError",
+        "Handler",
+        "check",
+        # from temporal_activity_runtime.py
+        "Heartbeat",
+        "as_async",
+        "non_retryable",
+        "shaped",
+        "with_heartbeat",
+        "HANDLERS",
+        "check_handlers",
+    }
+)
+
+WORKFLOWS = frozenset(
+    {
+        "timedelta",
+        "Any",
+        "workflow",
+        "RetryPolicy",
+        # from temporal_runtime.py
+        "JobRun",
+        "JobStatus",
+        "payload_field",
+        "result_field",
+        "activities",
+    }
+)
+
+WORKER = frozenset(
+    {
+        "annotations",
+        "logging",
+        "Callable",
+        "Executor",
+        "AbstractAsyncContextManager",
+        "timedelta",
+        "Client",
+        "Worker",
+        "activities",
+        "connect",
+        # from temporal_process_runtime.py
+        "exit_code",
+        "exit_now",
+        "poll_until_stopped",
+        "running_workers",
+        "ACTIVITY_THREADS",
+        "GRACEFUL_SHUTDOWN",
+        "workers",
+        "running",
+        "main",
+        "serve",
+    }
+)
+
+CLIENT = frozenset(
+    {
+        "annotations",
+        "Any",
+        "TypeVar",
+        "Client",
+        "WorkflowHandle",
+        "WorkflowIDConflictPolicy",
+        "WorkflowIDReusePolicy",
+        "pydantic_data_converter",
+        "WorkflowAlreadyStartedError",
+        "MethodAsyncSingleParam",
+        "settings",
+        "JobStatus",
+        "W",
+        "I",
+        "R",
+        "connect",
+        "_start",
+    }
+)
+
+SCHEDULES = frozenset(
+    {
+        "annotations",
+        "asyncio",
+        "timedelta",
+        "Client",
+        "Schedule",
+        "ScheduleActionStartWorkflow",
+        "ScheduleOverlapPolicy",
+        "SchedulePolicy",
+        "ScheduleSpec",
+        "connect",
+        # from temporal_process_runtime.py
+        "exit_now",
+        "sync_all",
+        "schedules",
+        "sync_schedules",
+        "main",
+    }
+)
+
+# Names an activity's own code uses besides its handler's module: a parameter
+# of the same name would hide them.
+ACTIVITY_BODY = frozenset(
+    {
+        "ApplicationError",
+        "CancelledError",
+        "Exception",
+        "Heartbeat",
+        "as_async",
+        "error",
+        "heartbeat",
+        "non_retryable",
+        "with_heartbeat",
+    }
+)

@@ -1,0 +1,230 @@
+"""The workflows of a Temporal view: each job's steps as activity calls,
+timers and signal waits, and the ActivityConfig constants they use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from lichc.engines.temporal import options
+from lichc.engines.temporal.activities_view import Activity
+from lichc.fileformat.values import InputRef, Literal_, StepRef
+from lichc.plan.ir import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
+from lichc.render.names import Names
+from lichc.render.pysource import py_call, py_literal, py_str, py_timedelta
+
+# What a workflow's `_steps` method binds itself: branch functions never take them
+_STEPS_LOCALS = frozenset({"self", "input", "job", "results", "result"})
+
+
+@dataclass(frozen=True)
+class Call:
+    """One activity call inside a workflow: what to call and with which values."""
+
+    activity: Activity
+    config: str  # the ActivityConfig constant holding its options
+    waits: frozenset[str]  # steps whose results are signal payloads
+
+    @property
+    def values(self) -> tuple[object, ...]:
+        return self.activity.values
+
+    def args(self, indent: int) -> list[str]:
+        """Each argument as a Python expression evaluated in the workflow."""
+        return [_value_expr(v, self.waits, indent) for v in self.values]
+
+
+@dataclass(frozen=True)
+class RunView:
+    kind = "run"
+    step: RunStep
+    call: Call
+    undo: Call | None
+
+    @property
+    def undo_needs_result(self) -> bool:
+        """The compensation's args use the step's own result, which a step
+        cancelled while it ran never returned."""
+        if self.undo is None:
+            return False
+        return any(
+            isinstance(v, StepRef) and v.step == self.step.name
+            for v in self.undo.values
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    step: RunStep
+    timeouts: tuple[tuple[str, str], ...]
+    retry: tuple[tuple[str, str], ...]
+    cancellation_type: str | None  # ActivityCancellationType member, if not the default
+
+
+@dataclass(frozen=True)
+class WorkflowView:
+    job: Job
+    cls: str
+    input_model: str
+    steps: tuple[Any, ...]  # RunView | SleepStep | WaitStep | ParallelView
+    signal_methods: tuple[tuple[str, WaitStep], ...]
+    returns: str
+    execution_timeout: timedelta | None
+    id_expr: str | None  # f-string over `input`, or None for a random id
+    client_param: str  # the client functions' positional client parameter
+    fields_local: str  # start_x's dict of fields (with mutable defaults)
+
+    @property
+    def kwargs(self) -> list[str]:
+        return [f"{f.name}={f.name}" for f in self.job.inputs]
+
+    @property
+    def mutable_defaults(self) -> tuple[str, ...]:
+        """Inputs whose default is a list or dict: None in signatures (B006)."""
+        return tuple(
+            f.name
+            for f in self.job.inputs
+            if f.has_default and isinstance(f.default, list | dict)
+        )
+
+
+@dataclass(frozen=True)
+class ParallelView:
+    kind = "parallel"
+    step: ParallelStep
+    branches: tuple[tuple[str, RunView], ...]  # (coroutine function name, branch)
+
+
+def build_config(name: str, step: RunStep) -> Config:
+    timeouts = tuple(
+        (key, py_timedelta(value))
+        for key, value in options.activity_timeouts(step).items()
+    )
+    return Config(
+        name,
+        step,
+        timeouts,
+        tuple(options.retry_policy(step).items()),
+        options.cancellation_type(step),
+    )
+
+
+def build_workflow(
+    job: Job,
+    cls: str,
+    made: dict[tuple[str, str, bool], Activity],
+    configs: dict[str, str],
+) -> WorkflowView:
+    waits = frozenset(w.name for w in job.signals)
+
+    def run_view(step: RunStep) -> RunView:
+        call = Call(made[(job.name, step.name, False)], configs[step.name], waits)
+        undo = None
+        if step.compensate is not None:
+            undo = Call(made[(job.name, step.name, True)], configs[step.name], waits)
+        return RunView(step, call, undo)
+
+    branches = Names(_STEPS_LOCALS)
+    steps = tuple(_step_view(step, run_view, branches) for step in job.steps)
+    methods = Names({"run", "status"})
+    signal_methods = tuple((methods.take(w.signal), w) for w in job.signals)
+    # parameters of the client functions, beside the input fields
+    client_locals = Names(job.input_names)
+    return WorkflowView(
+        job=job,
+        cls=cls,
+        input_model=job.input_model,
+        steps=steps,
+        signal_methods=signal_methods,
+        returns="Any" if job.single else "dict[str, Any]",
+        execution_timeout=options.execution_timeout(job),
+        id_expr=_id_expr(job),
+        client_param=client_locals.take("client"),
+        fields_local=client_locals.take("fields"),
+    )
+
+
+def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
+    """What temporal_workflows.py imports from temporal_runtime.py."""
+    names = ["JobRun"]  # and JobStatus, which the template re-exports
+    helpers = {
+        _helper(value, call.waits)
+        for w in workflows
+        for run in _run_views(w)
+        for call in (run.call, run.undo)
+        if call is not None
+        for value in call.values
+    }
+    names += sorted(h for h in helpers if h is not None)
+    return tuple(names)
+
+
+def _run_views(w: WorkflowView) -> list[RunView]:
+    """Every `run` step of the workflow, parallel branches included."""
+    runs: list[RunView] = []
+    for step in w.steps:
+        if isinstance(step, ParallelView):
+            runs += [branch for _, branch in step.branches]
+        elif isinstance(step, RunView):
+            runs.append(step)
+    return runs
+
+
+def _step_view(
+    step: Step, run_view: Callable[[RunStep], RunView], branches: Names
+) -> Any:
+    if isinstance(step, RunStep):
+        return run_view(step)
+    if isinstance(step, ParallelStep):
+        return ParallelView(
+            step,
+            tuple(
+                (branches.take(f"branch_{b.name}"), run_view(b)) for b in step.branches
+            ),
+        )
+    assert isinstance(step, SleepStep | WaitStep)
+    return step
+
+
+def _helper(value: object, waits: frozenset[str]) -> str | None:
+    """The runtime function reading a `${steps.STEP.NAME}` value, if it is one."""
+    if not isinstance(value, StepRef) or value.field is None:
+        return None
+    return "payload_field" if value.step in waits else "result_field"
+
+
+def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
+    if isinstance(value, InputRef):
+        return f"input.{value.field}"
+    if isinstance(value, StepRef):
+        helper = _helper(value, waits)
+        if helper is None or value.field is None:
+            return f"results[{py_str(value.step)}]"
+        parts = ["results", py_str(value.step), py_str(value.field)]
+        # laid out with its comma in the list, which the template writes
+        return py_call(helper, parts, indent, ",").removesuffix(",")
+    assert isinstance(value, Literal_)
+    return py_literal(value.value, indent)
+
+
+def _id_expr(job: Job) -> str | None:
+    if job.id is None:
+        return None
+    if not job.id.fields:
+        return py_str(str(job.id))
+    # text parts never hold braces (the id parser rejects them), so the
+    # placeholders are the only replacement fields of the f-string
+    template = "".join(
+        "{input." + text + "}" if kind == "field" else text
+        for kind, text in job.id.parts
+    )
+    return "f" + py_str(template)
+
+
+def model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
+    """The job's input model built from literals, as an argument at `indent`."""
+    items = [f"{k}={py_literal(v, indent + 4)}" for k, v in values.items()]
+    return py_call(job.input_model, items, indent, force=True)
