@@ -1,9 +1,14 @@
-"""The celery backend: `celery_app.py`, `celery_tasks.py`, `celery_client.py`
-and `celery_runtime.py` in the project package, when the plan has Celery jobs."""
+"""The celery backend: `celery_app.py`, `celery_tasks.py`, `celery_client.py`,
+`celery_handlers.py` and the `celery_runtime` package in the project package,
+when the plan has Celery jobs.
+
+The runtime is ordinary Python (`runtime/`, linted, type-checked and tested
+in this tree) copied as it is; only its `spec` module is rendered."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lichc.engines.celery import options
@@ -24,9 +29,9 @@ TEMPLATES = (
     "celery_app",
     "celery_tasks",
     "celery_client",
-    "celery_runtime",
     "celery_handlers",
 )
+RUNTIME = Path(__file__).parent / "runtime"  # copied into <project>/celery_runtime/
 
 
 class CeleryBackend(Backend):
@@ -36,12 +41,26 @@ class CeleryBackend(Backend):
         if not plan.jobs_on("celery"):
             return {}
         context = template_context(plan)
-        return {
+        files = {
             f"{plan.project}/{name}.py": env.get_template(
                 f"celery/{name}.py.jinja"
             ).render(context)
             for name in TEMPLATES
         }
+        package = f"{plan.project}/celery_runtime"
+        spec = env.get_template("celery/celery_runtime_spec.py.jinja")
+        files[f"{package}/spec.py"] = spec.render(context)
+        from lichc.render.renderer import header  # renderer imports this module
+
+        for module in runtime_modules():
+            text = module.read_text(encoding="utf-8")
+            files[f"{package}/{module.name}"] = f"{header(plan.source)}\n{text}"
+        return files
+
+
+def runtime_modules() -> list[Path]:
+    """The runtime's modules, copied verbatim after the do-not-edit line."""
+    return sorted(RUNTIME.glob("*.py"))
 
 
 # Names the start functions of celery_client.py use besides their parameters
