@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lichc.engines.celery import options
+from lichc.engines.celery import namespaces, options
 from lichc.engines.celery import view as model
 from lichc.fileformat.models import DEAD_LETTER_RETENTION
 from lichc.plan.ir import DEFAULT_QUEUE, handler_calls
 from lichc.render.base import Backend, Files
 from lichc.render.imports import Imports
-from lichc.render.names import client_aliases
+from lichc.render.names import PYTHON_NAMES, Names
 from lichc.render.pysource import py_seconds, py_str, py_tuple
 
 if TYPE_CHECKING:
@@ -63,13 +63,9 @@ def runtime_modules() -> list[Path]:
     return sorted(RUNTIME.glob("*.py"))
 
 
-# Names the start functions of celery_client.py use besides their parameters
-CLIENT_NAMES = ("app", "chain", "chord", "new_context", "scheduled_id", "send_once")
-
-
 def template_context(plan: Plan) -> dict[str, Any]:
     module = model.build(plan)
-    g = client_aliases(plan, "celery", CLIENT_NAMES)
+    client_names, g = namespaces.client_names(plan.jobs_on("celery"))
     beat = model.beat_entries(plan)
     wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
     return {
@@ -78,6 +74,7 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "assign": model.assign,
         "params": {view.job.name: view.params for view in module.jobs},
         "g": g,
+        "client_names": client_names,
         **_imports(module, g),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
         "claim_pending_ttl": py_seconds(options.CLAIM_PENDING_TTL),
@@ -101,31 +98,43 @@ def template_context(plan: Plan) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class HandlerChecks:
-    """celery_handlers.py: its imports, and each Handler(...)'s arguments."""
+    """celery_handlers.py: its imports, each Handler(...)'s arguments, and the
+    names its imports bind."""
 
     imports: list[str]
     entries: list[list[str]]
+    names: Names
 
 
 def handler_checks(plan: Plan) -> HandlerChecks:
-    """Each handler by its full dotted path (`import a.b`), so no alias is
-    needed; one entry per distinct call."""
+    """Each handler by its dotted path (`import a.b`, then `a.b.f`), so no alias
+    is needed unless `a` is a name of the module (`import check.b as check_b`);
+    one entry per distinct call."""
     imports = Imports()
+    names = Names(namespaces.HANDLERS_RESERVED | PYTHON_NAMES)
+    packages: set[str] = set()  # the top-level packages `import a.b` binds
+    refer: dict[str, str] = {"builtins": ""}  # module -> how the module calls it
     entries: list[list[str]] = []
     for job in plan.jobs_on("celery"):
         for call in handler_calls(job):
             ref = call.handler
-            if ref.module != "builtins":
-                imports.add_module(ref.module)
-            function = (
-                ref.name if ref.module == "builtins" else str(ref).replace(":", ".")
-            )
+            if ref.module not in refer:
+                top = ref.module.split(".")[0]
+                if top in packages or names.free(top):
+                    packages.add(names.take(top))
+                    imports.add_module(ref.module)
+                    refer[ref.module] = ref.module
+                else:
+                    alias = names.take(ref.module.replace(".", "_"))
+                    imports.add_module(ref.module, alias)
+                    refer[ref.module] = alias
+            function = ".".join(filter(None, (refer[ref.module], ref.name)))
             # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
             keywords = py_tuple([py_str(k) for k in call.keywords], 8)
             entry = [py_str(str(ref)), function, keywords]
             if entry not in entries:
                 entries.append(entry)
-    return HandlerChecks(imports.lines(), entries)
+    return HandlerChecks(imports.lines(), entries, names)
 
 
 def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
