@@ -12,11 +12,17 @@ from pathlib import Path
 import pytest
 
 from lichc.build import Source, compile_plan
-from lichc.engines.celery import CeleryBackend, namespaces, options, template_context
+from lichc.engines.celery import (
+    CeleryBackend,
+    namespaces,
+    options,
+    runtime_modules,
+    template_context,
+)
 from lichc.engines.celery import view as model
 from lichc.plan.ir import Plan
 from lichc.render.pysource import py_call
-from lichc.render.renderer import environment
+from lichc.render.renderer import environment, header
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 
@@ -352,3 +358,22 @@ def test_names_that_clash_with_fields_or_helpers_are_renamed() -> None:
     assert "import check.mod as check_mod" in handlers
     assert "        check_mod.result," in handlers
     assert "import Handler.x as Handler_x" in handlers
+
+
+def test_the_runtime_is_copied_verbatim_after_the_header() -> None:
+    plan = plan_of(ROOT / "jobs.yaml")
+    files = CeleryBackend().render(plan, environment())
+    copied = sorted(p for p in files if p.startswith("shop/celery_runtime/"))
+    modules = runtime_modules()
+    assert copied == sorted(
+        [f"shop/celery_runtime/{m.name}" for m in modules]
+        + ["shop/celery_runtime/spec.py"]
+    )
+    for module in modules:
+        first, rest = files[f"shop/celery_runtime/{module.name}"].split("\n", 1)
+        assert first == header("jobs.yaml")
+        assert rest == module.read_text(encoding="utf-8")
+    # what the other modules import from `.celery_runtime` is its package's API
+    package = files["shop/celery_runtime/__init__.py"]
+    for name in ("JobTask", "JobRequest", "JobScheduler", "send_once", "zoned_crontab"):
+        assert f'    "{name}",\n' in package

@@ -81,7 +81,7 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "soft_limit_margin": py_seconds(options.SOFT_LIMIT_MARGIN),
         "retention": options.dead_letter_retention(plan),
         "default_retention": py_seconds(DEAD_LETTER_RETENTION),
-        # an f-string over celery_runtime.py's PROJECT constant
+        # an f-string over the PROJECT constant of celery_runtime/spec.py
         "key_prefix": "f" + py_str(options.key_prefix("{PROJECT}")),
         "longest_wait": py_seconds(wait),
         "longest_attempt": py_seconds(attempt),
