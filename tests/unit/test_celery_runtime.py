@@ -445,3 +445,40 @@ def test_a_soft_limit_near_the_deadline_is_the_deadlines(
     assert runtime.policy.reached(time.time() + 0.5)
     assert not runtime.policy.reached(time.time() + 5)
     assert not runtime.policy.reached(None)
+
+
+def test_each_tick_is_a_run_and_skipped_while_the_last_runs(
+    runtime: types.ModuleType, app: Any, tmp_path: Path
+) -> None:
+    from celery.beat import ScheduleEntry
+    from celery.schedules import crontab
+
+    scheduler = runtime.JobScheduler(
+        app, lazy=True, schedule_filename=str(tmp_path / "beat")
+    )
+
+    def tick(last_run: datetime, chain: bool) -> Any:
+        entry = ScheduleEntry(
+            name="hourly",
+            task="rt.launch" if chain else "rt.t",
+            schedule=crontab(minute="0"),
+            last_run_at=last_run,
+            options={"lichc_tick": {"id": "hourly", "chain": chain}},
+            app=app,
+        )
+        return scheduler.apply_async(entry, advance=False)
+
+    first = tick(datetime(2026, 1, 5, 7, 0, 5, tzinfo=UTC), chain=False)
+    assert first.id == "hourly-2026-01-05T08:00:00Z"
+    assert runtime.results_redis().get("lichc:rt:tick:hourly") == first.id.encode()
+    # the next tick, while the first has not finished: skipped
+    assert tick(datetime(2026, 1, 5, 8, 0, 5, tzinfo=UTC), chain=False) is None
+    app.backend.mark_as_done(first.id, None)
+    launcher = tick(datetime(2026, 1, 5, 8, 0, 5, tzinfo=UTC), chain=True)
+    assert launcher.id == "hourly-2026-01-05T09:00:00Z-launcher"
+    sent = [json.loads(m) for m in runtime.broker_redis().lrange("celery", 0, -1)]
+    # the launcher starts its chain under the tick's own id (scheduled_id)
+    assert {m["headers"].get("lichc_run_id") for m in sent} == {
+        None,
+        "hourly-2026-01-05T09:00:00Z",
+    }
