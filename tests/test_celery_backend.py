@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import shutil
 import sys
@@ -11,9 +12,16 @@ from pathlib import Path
 import pytest
 
 from lichc.build import Source, compile_plan
-from lichc.engines.celery import options
+from lichc.engines.celery import (
+    CeleryBackend,
+    namespaces,
+    options,
+    runtime_modules,
+    template_context,
+)
 from lichc.engines.celery import view as model
 from lichc.plan.ir import Plan
+from lichc.render.renderer import environment, header
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 
@@ -248,3 +256,113 @@ def test_dlq_replay_needs_one_target_and_a_valid_new_deadline(tmp_path: Path) ->
     assert result.code == 2
     assert "--new-deadline" in result.err
     assert "Traceback" not in result.err
+
+
+# Input fields and handlers named like the generated code's own names (see
+# tests/e2e/test_field_names.py), and a handler package named like a helper.
+CLASHING_NAMES = """
+    version: 1
+    project: clash
+    jobs:
+      Single:
+        id: s-{call}
+        input: {call: str, self: str, job: str, app: str, start_flow: str}
+        run: check.mod:result
+        retry: {retry_on: ["check.errors:Oops"]}
+      Flow:
+        engine: celery
+        input: {start_single: str, chain: str, chord: str, send_once: str, new_context: str}
+        schedule: {cron: "0 3 * * *", input: {start_single: a, chain: b, chord: c, send_once: d, new_context: e}}
+        steps:
+          - {name: first, run: tests.e2e.handlers.echo:context}
+          - {name: second, run: Handler.x:call}
+          - name: both
+            parallel:
+              - {name: third, run: tests.e2e.handlers.echo:self}
+              - {name: fourth, run: builtins:print}
+"""
+
+
+def bound_names(source: str) -> set[str]:
+    """Every name a module binds: imports, definitions, parameters, targets."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {a.asname or a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+def naming_plans() -> list[Plan]:
+    specs = [ROOT / "jobs.yaml", *sorted(GOLDEN.glob("*/jobs.yaml"))]
+    plans = [plan_of(spec) for spec in specs]
+    return [p for p in [*plans, plan_of_text(CLASHING_NAMES)] if p.jobs_on("celery")]
+
+
+def test_celery_modules_bind_only_reserved_or_allocated_names() -> None:
+    """Each template's reserved set is what its output binds by itself: no
+    name is missing from it (it could be handed out twice), none is stale."""
+    reserved = {
+        "celery_tasks": namespaces.TASKS_RESERVED,
+        "celery_client": namespaces.CLIENT_RESERVED,
+        "celery_handlers": namespaces.HANDLERS_RESERVED,
+    }
+    own: dict[str, set[str]] = {module: set() for module in reserved}
+    for plan in naming_plans():
+        jobs = plan.jobs_on("celery")
+        context = template_context(plan)
+        given = namespaces.fields_and_models(jobs)  # parameters and models
+        starts = {job.start_function for job in jobs}  # the client defines them
+        allocated = {
+            "celery_tasks": context["module"].names.taken | given,
+            "celery_client": context["client_names"].taken | given | starts,
+            "celery_handlers": context["checks"].names.taken,
+        }
+        files = CeleryBackend().render(plan, environment())
+        for module, names in allocated.items():
+            bound = bound_names(files[f"{plan.project}/{module}.py"]) - names
+            assert bound <= reserved[module], (plan.project, module)
+            own[module] |= bound
+    assert own == reserved
+
+
+def test_names_that_clash_with_fields_or_helpers_are_renamed() -> None:
+    files = CeleryBackend().render(plan_of_text(CLASHING_NAMES), environment())
+    tasks = files["clash/celery_tasks.py"]
+    assert "from .celery_runtime import call as call_2" in tasks
+    assert (
+        "    self_2: JobTask,\n    /,\n    *,\n    call: str,\n    self: str," in tasks
+    )
+    assert "    job_2 = SingleInput(" in tasks
+    # the launcher of Flow calls its start function, named like a field of Single
+    assert "from .celery_client import start_flow as start_flow_2" in tasks
+    assert "    return start_flow_2(\n" in tasks
+    assert "from .celery_app import app as app_2" in files["clash/celery_client.py"]
+    handlers = files["clash/celery_handlers.py"]
+    assert "import check.mod as check_mod" in handlers
+    assert "        check_mod.result," in handlers
+    assert "import Handler.x as Handler_x" in handlers
+
+
+def test_the_runtime_is_copied_verbatim_after_the_header() -> None:
+    plan = plan_of(ROOT / "jobs.yaml")
+    files = CeleryBackend().render(plan, environment())
+    copied = sorted(p for p in files if p.startswith("shop/celery_runtime/"))
+    modules = runtime_modules()
+    assert copied == sorted(
+        [f"shop/celery_runtime/{m.name}" for m in modules]
+        + ["shop/celery_runtime/spec.py"]
+    )
+    for module in modules:
+        first, rest = files[f"shop/celery_runtime/{module.name}"].split("\n", 1)
+        assert first == header("jobs.yaml")
+        assert rest == module.read_text(encoding="utf-8")
+    # what the other modules import from `.celery_runtime` is its package's API
+    package = files["shop/celery_runtime/__init__.py"]
+    for name in ("JobTask", "JobRequest", "JobScheduler", "send_once", "zoned_crontab"):
+        assert f'    "{name}",\n' in package

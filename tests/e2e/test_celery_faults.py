@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError
+from celery.result import AsyncResult
 
 from tests.e2e import celery_support as cs
 from tests.e2e.handlers import celery_jobs as handlers
@@ -223,7 +224,7 @@ def test_id_claimed_by_a_client_that_died_is_sent_by_the_next(
         [sys.executable, "-c", dies, task_id], env=env, timeout=60, check=False
     )
     assert died.returncode == 3
-    claim = runtime.results_redis().get(f"{runtime.KEY_PREFIX}id:{task_id}")
+    claim = runtime.results_redis().get(f"{runtime.spec.KEY_PREFIX}id:{task_id}")
     assert claim is not None
     assert claim.startswith(b"sending")  # left behind, never sent
 
@@ -240,13 +241,13 @@ def test_client_whose_claim_lapsed_does_not_mark_the_id_sent(
     the first client leaves the other's claim alone (no "sent" over it)."""
     runtime = faults.module("celery_runtime")
     task_id = f"lapsed-{key()}"
-    claim_key = f"{runtime.KEY_PREFIX}id:{task_id}"
+    claim_key = f"{runtime.spec.KEY_PREFIX}id:{task_id}"
     results = runtime.results_redis()
     other = "sending:the-other-start"
 
     def send() -> object:
         results.set(claim_key, other, ex=60)  # lapsed, and claimed by another
-        return runtime.AsyncResult(task_id, app=faults.app)
+        return AsyncResult(task_id, app=faults.app)
 
     runtime.send_once(task_id, send)
     assert results.get(claim_key) == other.encode()

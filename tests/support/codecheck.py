@@ -72,9 +72,8 @@ def identifiers(tree: ast.AST) -> Iterator[str]:
 def template_words() -> frozenset[str]:
     """Identifiers in lichc's templates and in the code strings its backends build."""
     words: set[str] = set()
-    # runtime modules are copied into the output as they are, like templates
-    verbatim = [*LICHC.rglob("*.jinja"), *(LICHC / "engines").glob("*/runtime/*.py")]
-    for path in verbatim:
+    # templates, and the runtime modules copied verbatim beside them
+    for path in [*LICHC.rglob("*.jinja"), *LICHC.glob("engines/*/runtime/*.py")]:
         words.update(IDENT.findall(path.read_text(encoding="utf-8")))
     sources = [*(LICHC / "engines").rglob("*.py"), *(LICHC / "render").rglob("*.py")]
     for path in sources:

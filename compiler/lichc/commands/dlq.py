@@ -4,7 +4,7 @@
 DURATION` to give a chain step that missed its job's deadline time again.
 
 The records live in the broker's Redis, written by the generated
-`celery_runtime.py`; this command imports that module from the output
+`celery_runtime` package; this command imports it from the output
 folder (so celery and redis are imported only here) and uses its API.
 """
 
@@ -176,7 +176,7 @@ def _runtime(spec_file: Path) -> ModuleType:
     spec = Compiled.read(spec_file)
     if not dead_letter_jobs(spec.plan):
         raise DeadLetterError(f"{spec_file}: no Celery jobs, so no dead letters")
-    if not spec.generated("celery_runtime.py"):
+    if not spec.generated("celery_runtime/__init__.py"):
         raise DeadLetterError(
             f"{spec.out_dir}: no generated Celery code; run `lichc build` first"
         )

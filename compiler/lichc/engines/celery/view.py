@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from lichc.engines.celery import options
-from lichc.fileformat.names import AMBIGUOUS
+from lichc.engines.celery import namespaces, options
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import CRON_FIELDS, InputRef, Literal_, PyRef, StepRef
 from lichc.plan.ir import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
 from lichc.render.imports import Imports
-from lichc.render.names import PYTHON_NAMES, Names
+from lichc.render.names import Names
 from lichc.render.pysource import (
     LINE_LENGTH,
     py_assign,
@@ -80,7 +79,7 @@ class JobView:
     task_id: list[str] | None  # terms of the Celery task id's expression (`id`)
     first_expires: str | None  # single-step: expires of the first send
     params: list[str]  # the input fields as keyword-only parameters, one a line
-    local_job: str  # the validated input in a single-step task: `job`, or `_job`
+    local_job: str  # the validated input in a single-step task: `job`, or `job_2`
 
 
 @dataclass(frozen=True)
@@ -89,45 +88,15 @@ class TasksModule:
 
     jobs: list[JobView]
     imports: list[str]
-    aliases: dict[str, str]  # what celery_tasks.py calls `call` and start functions
-
-
-# names that celery_tasks.py defines or imports itself, and the parameters and
-# locals of its tasks (a handler imported under one of them would be hidden),
-# and pycodestyle's ambiguous names (E741): a policy of task `i` is not `I`
-RESERVED = {
-    "Any",
-    "Context",
-    "JobTask",
-    "Policy",
-    "RetryPolicy",
-    "annotations",
-    "app",
-    "context",
-    "contexts",
-    "fields",
-    "job",
-    "merge",
-    "call",
-    "result",
-    "self",
-    "step_field",
-    "steps",
-    "with_result",
-} | AMBIGUOUS
+    aliases: dict[str, str]  # namespaces.TASKS_ALIASED and the start functions
+    names: Names  # every other name celery_tasks.py binds
 
 
 def build(plan: Plan) -> TasksModule:
-    jobs = plan.jobs_on("celery")
     # Input fields are parameters of the tasks: no handler may be imported
     # under a field's name, and what a task body calls is aliased around them.
-    fields = {f.name for job in jobs for f in job.inputs}
-    names = Names(RESERVED | PYTHON_NAMES | {j.input_model for j in jobs} | fields)
-    aliases = {
-        name: f"_{name}" if name in fields else name
-        for name in ("call", "job", "self", *(j.start_function for j in jobs))
-    }
-    views = [_job_view(plan, job, names, aliases) for job in jobs]
+    names, aliases = namespaces.tasks_names(plan.jobs_on("celery"))
+    views = [_job_view(plan, job, names, aliases) for job in plan.jobs_on("celery")]
     imports = Imports()
     local: dict[PyRef, str] = {}
     for view in views:
@@ -154,7 +123,7 @@ def build(plan: Plan) -> TasksModule:
                 if refs:
                     prefix = f"        {key}="
                     task.retry.append((key, _tuple([local[x] for x in refs], prefix)))
-    return TasksModule(views, imports.lines(), aliases)
+    return TasksModule(views, imports.lines(), aliases, names)
 
 
 def _call(
@@ -288,7 +257,7 @@ def _task(
         retry=_retry(step.retry),
         policy_args=policy_args,
         comment=_limits_comment(step),
-        task_self=aliases["self"] if job.single else "self",
+        task_self=aliases["self"],
     )
 
 

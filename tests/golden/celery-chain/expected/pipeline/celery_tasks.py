@@ -3,7 +3,7 @@
 a multi-step job, which runs as a chain (a `parallel` step as a chord).
 
 Each task calls the handler named in jobs.yaml and leaves retries,
-timeouts and dead letters to `JobTask` (celery_runtime.py).
+timeouts and dead letters to `JobTask` (the celery_runtime package).
 Steps receive the chain's context (input, earlier results, deadline) and
 pass it on with their own result added.
 """

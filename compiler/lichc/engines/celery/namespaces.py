@@ -1,0 +1,77 @@
+"""The Python names of the generated Celery modules.
+
+What a template binds by itself (imports, parameters and locals of its
+functions) is its reserved set below; every other name it binds comes from
+the module's `Names` allocator, or from the plan (input fields, models, the
+client's start functions). tests/test_celery_backend.py renders the templates
+and checks each reserved set against the names the output binds, both ways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lichc.fileformat.names import AMBIGUOUS
+from lichc.render.names import PYTHON_NAMES, Names
+
+if TYPE_CHECKING:
+    from lichc.plan.ir import Job
+
+# celery_tasks.py: its own imports and the parameters and locals of its tasks
+# (a handler imported under one of them would be hidden), and pycodestyle's
+# ambiguous names (E741): a policy of task `i` is not `I`
+TASKS_RESERVED = frozenset(
+    {
+        "Any",
+        "Context",
+        "JobTask",
+        "Policy",
+        "RetryPolicy",
+        "annotations",
+        "app",
+        "context",
+        "contexts",
+        "merge",
+        "result",
+        "step_field",
+        "steps",
+        "with_result",
+    }
+)
+# what celery_tasks.py calls by a name it may have to change: allocated first
+TASKS_ALIASED = ("call", "job", "self")
+
+# celery_client.py: its own imports, and the locals of its start functions
+CLIENT_RESERVED = frozenset(
+    {"Any", "AsyncResult", "annotations", "context", "data", "flow", "task_id"}
+)
+# what the start functions call, renamed when an input field takes the name
+CLIENT_ALIASED = ("app", "chain", "chord", "new_context", "scheduled_id", "send_once")
+
+# celery_handlers.py: besides the handlers' modules
+HANDLERS_RESERVED = frozenset(
+    {"HANDLERS", "Handler", "annotations", "check", "check_handlers"}
+)
+
+
+def fields_and_models(jobs: Sequence[Job]) -> set[str]:
+    """Names the plan gives every module: input fields (parameters) and models."""
+    return {f.name for job in jobs for f in job.inputs} | {j.input_model for j in jobs}
+
+
+def tasks_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
+    """celery_tasks.py's allocator, and what it calls `call`, the local `job`,
+    the tasks' `self` and the start functions it imports (taken first, so they
+    keep their names unless an input field has one)."""
+    names = Names(TASKS_RESERVED | AMBIGUOUS | PYTHON_NAMES | fields_and_models(jobs))
+    wanted = (*TASKS_ALIASED, *(j.start_function for j in jobs))
+    return names, {name: names.take(name) for name in wanted}
+
+
+def client_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
+    """celery_client.py's allocator, and what it calls CLIENT_ALIASED; the
+    start functions it defines are the plan's."""
+    starts = {j.start_function for j in jobs}
+    names = Names(CLIENT_RESERVED | PYTHON_NAMES | fields_and_models(jobs) | starts)
+    return names, {name: names.take(name) for name in CLIENT_ALIASED}

@@ -1,0 +1,67 @@
+"""What every generated Celery task shares: the retry, timeout, id and
+dead-letter rules of the jobs file, written once instead of in every task.
+
+This package is copied as it is into the generated project as
+`<project>/celery_runtime/`; the values of the jobs file come from its
+generated `spec` module. The rules:
+
+- Retry n (from 1) waits min(max_delay, delay * factor**(n-1)) seconds, drawn
+  from [0, that] with jitter; `Task.retry` is called with that countdown.
+- A timed-out attempt is a failed attempt: the soft limit raises
+  SoftTimeLimitExceeded in the handler and is retried like any error; the hard
+  limit kills the pool process and `JobRequest.on_timeout` sends the retry.
+- `expires` of each send is the earlier of queue_timeout after the message is
+  due and total_timeout after the first send was due; no retry is sent past
+  total_timeout or the job's deadline.
+- An attempt never runs past total_timeout or the job's deadline: its time
+  limits are cut to what is left when it starts (`JobRequest.time_limits`).
+- A pool process that dies mid-task (OOM kill, segfault) is a failed attempt,
+  retried like a hard timeout (`JobRequest.on_failure`).
+- A message that expires before it runs fails the job with `JobExpired`: its
+  own result, and the rest of its chain, so `start_x(...).get()` raises.
+- After the last attempt, jobs with `dead_letter` store the task, its
+  arguments, the error, the traceback and the attempt count in Redis.
+"""
+
+from __future__ import annotations
+
+from .beat import JobScheduler, scheduled_id, zoned_crontab
+from .chain import Context, call, merge, new_context, step_field, with_result
+from .dead_letters import DeadLetters, find_dead_letter
+from .ids import broker_redis, results_redis, send_once
+from .policy import (
+    JobDeadlineExceeded,
+    JobExpired,
+    MissingField,
+    Policy,
+    RetryPolicy,
+    job_deadline,
+)
+from .request import JobRequest
+from .task import JobTask, stamp_first_due
+
+__all__ = [
+    "Context",
+    "DeadLetters",
+    "JobDeadlineExceeded",
+    "JobExpired",
+    "JobRequest",
+    "JobScheduler",
+    "JobTask",
+    "MissingField",
+    "Policy",
+    "RetryPolicy",
+    "broker_redis",
+    "call",
+    "find_dead_letter",
+    "job_deadline",
+    "merge",
+    "new_context",
+    "results_redis",
+    "scheduled_id",
+    "send_once",
+    "stamp_first_due",
+    "step_field",
+    "with_result",
+    "zoned_crontab",
+]

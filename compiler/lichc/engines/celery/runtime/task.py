@@ -1,0 +1,155 @@
+"""`JobTask`, the base class of the generated tasks: retries, expiry and
+deadline of each attempt, the `id` rule, and dead letters after the last one."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+from celery import Task, states
+from celery.app.task import Context as Request_
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
+
+from . import spec
+from .dead_letters import DeadLetters
+from .policy import (
+    FIRST_DUE,
+    JobDeadlineExceeded,
+    JobExpired,
+    Policy,
+    job_deadline,
+    logger,
+    reached,
+)
+
+
+class JobTask(Task[Any, Any]):
+    """Base class of the generated tasks (`@app.task(base=JobTask, policy=...)`)."""
+
+    # the worker's view of its messages, in this package's `request` module
+    Request = f"{__name__.rpartition('.')[0]}.request:JobRequest"
+    acks_late = True
+    reject_on_worker_lost = True
+    policy: Policy
+
+    def attempt(self) -> Attempt:
+        """`with self.attempt():` turns a handler's error into a retry or a failure."""
+        return Attempt(self)
+
+    def before_start(
+        self, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        if self.policy.once and self.backend.get_state(task_id) == states.SUCCESS:
+            # A redelivered message of a job with an `id` that already completed.
+            raise Ignore()
+        deadline = job_deadline(args)
+        if deadline is not None and time.time() > deadline:
+            raise JobDeadlineExceeded(
+                f"{self.name} was due after the job's deadline "
+                f"({datetime.fromtimestamp(deadline, UTC).isoformat()})"
+            )
+
+    def retry_options(
+        self, exc: BaseException, request: Request_
+    ) -> dict[str, Any] | None:
+        """Options of the next attempt's message, or None to give up."""
+        policy = self.policy
+        retry = request.retries + 1
+        if not policy.retry.retries(exc):
+            return None
+        if policy.retry.attempts is not None and retry >= policy.retry.attempts:
+            return None
+        countdown = policy.retry.countdown(retry)
+        now = time.time()
+        due = now + countdown
+        headers = dict(request.headers or {})
+        first_due = float(headers.get(FIRST_DUE) or now)
+        headers[FIRST_DUE] = first_due
+        limits = []
+        if policy.total_timeout is not None:
+            limits.append(first_due + policy.total_timeout)
+        deadline = job_deadline(request.args or ())
+        if deadline is not None:
+            limits.append(deadline)
+        if any(due >= limit for limit in limits):
+            return None
+        if policy.queue_timeout is not None:
+            limits.append(due + policy.queue_timeout)
+        expires = datetime.fromtimestamp(min(limits), UTC) if limits else None
+        return {"countdown": countdown, "expires": expires, "headers": headers}
+
+    def on_failure(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: Any,
+    ) -> None:
+        """After the last attempt: keep the failure in the dead-letter queue."""
+        if self.policy.dead_letter is None or isinstance(exc, Ignore):
+            return
+        request = self.request
+        record = {
+            "task": self.name,
+            "task_id": task_id,
+            "args": list(args),
+            "kwargs": dict(kwargs),
+            "chain": request.chain or [],
+            "error": f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}",
+            "traceback": str(getattr(einfo, "traceback", "") or ""),
+            # an expired message's attempt never ran
+            "attempts": request.retries + (0 if isinstance(exc, JobExpired) else 1),
+        }
+        try:
+            DeadLetters(self.policy.dead_letter).add(record)
+        except Exception:
+            logger.exception(
+                "could not store %s[%s] in the dead-letter queue", self.name, task_id
+            )
+
+
+class Attempt:
+    """Runs one attempt of a handler; see `JobTask.attempt`."""
+
+    def __init__(self, task: JobTask) -> None:
+        self.task = task
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if not isinstance(exc, Exception):
+            return
+        request = self.task.request
+        options = self.task.retry_options(exc, request)
+        if options is not None:
+            raise self.task.retry(exc=exc, throw=False, **options) from exc
+        deadline = job_deadline(request.args or ())
+        if isinstance(exc, SoftTimeLimitExceeded) and reached(deadline):
+            raise JobDeadlineExceeded(
+                f"{self.task.name} was still running at the job's deadline "
+                f"({datetime.fromtimestamp(deadline or 0, UTC).isoformat()})"
+            ) from exc
+
+
+def stamp_first_due(
+    sender: str | None = None, headers: dict[str, Any] | None = None, **_: Any
+) -> None:
+    """Remember when a task's first send was due; retries carry the header on.
+
+    Connected to `before_task_publish` in celery_app.
+    """
+    if headers is None or FIRST_DUE in headers:
+        return
+    if not str(sender).startswith(spec.PROJECT + "."):
+        return
+    eta = headers.get("eta")
+    headers[FIRST_DUE] = datetime.fromisoformat(eta).timestamp() if eta else time.time()
