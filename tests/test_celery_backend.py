@@ -21,7 +21,7 @@ from lichc.engines.celery import (
 )
 from lichc.engines.celery import view as model
 from lichc.plan.ir import Plan
-from lichc.render.renderer import environment, header
+from lichc.render.renderer import environment, header, render
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 
@@ -332,7 +332,7 @@ def test_celery_modules_bind_only_reserved_or_allocated_names() -> None:
 
 
 def test_names_that_clash_with_fields_or_helpers_are_renamed() -> None:
-    files = CeleryBackend().render(plan_of_text(CLASHING_NAMES), environment())
+    files = render(plan_of_text(CLASHING_NAMES))
     tasks = files["clash/celery_tasks.py"]
     assert "from .celery_runtime import call as call_2" in tasks
     assert (

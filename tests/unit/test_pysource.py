@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 import math
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -13,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lichc.fileformat.templated import parse_env_string
+from lichc.render.pyformat import format_python
 from lichc.render.pysource import py_docstring, py_env, py_literal, py_str, py_timedelta
 
 json_values = st.recursive(
@@ -45,7 +44,7 @@ def test_special_floats() -> None:
 
 @given(st.text())
 def test_docstrings_are_one_string_literal(text: str) -> None:
-    source = f"def f():\n    {py_docstring(text, 4)}\n"
+    source = f"def f():\n    {py_docstring(text)}\n"
     tree = ast.parse(source)
     body = tree.body[0]
     assert isinstance(body, ast.FunctionDef)
@@ -61,7 +60,7 @@ def test_docstrings_are_one_string_literal(text: str) -> None:
     ['"starts', 'ends"', 'a """ b', 'ends """', '""""""""', '"', 'x\\"', '"\n  ""'],
 )
 def test_docstrings_keep_every_quote(text: str) -> None:
-    source = f"def f():\n    {py_docstring(text, 4)}\n"
+    source = f"def f():\n    {py_docstring(text)}\n"
     body = ast.parse(source).body[0]
     assert isinstance(body, ast.FunctionDef)
     doc = ast.get_docstring(body, clean=False) or ""
@@ -70,7 +69,9 @@ def test_docstrings_keep_every_quote(text: str) -> None:
     ]
 
 
-def test_generated_source_is_stable_under_ruff_format(tmp_path: object) -> None:
+def test_the_formatting_pass_keeps_every_value() -> None:
+    """What pysource writes, ruff may lay out anew (render/pyformat.py), but
+    never change: every string, literal and (cleaned) docstring survives."""
     samples = [
         'a "quoted" word',
         "it's",
@@ -87,21 +88,30 @@ def test_generated_source_is_stable_under_ruff_format(tmp_path: object) -> None:
     ]
     blocks = ["from datetime import timedelta"]
     for i, text in enumerate(samples):
-        blocks.append(
-            f"def f{i}() -> None:\n    {py_docstring(text + chr(10) + '  more ' + text, 4)}"
-        )
+        doc = py_docstring(text + chr(10) + "  more " + text)
+        blocks.append(f"def f{i}() -> None:\n    {doc}")
         blocks.append(
             f"X{i} = {py_str(text)}\nY{i} = {py_literal({'k': [text, 1, None]})}"
         )
     blocks.append(f"T = {py_timedelta(timedelta(hours=1, minutes=30, milliseconds=5))}")
     source = "\n\n\n".join(blocks) + "\n"
-    result = subprocess.run(
-        [sys.executable, "-m", "ruff", "format", "--diff", "--isolated", "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    formatted = format_python({"m.py": source})["m.py"]
+    assert format_python({"m.py": formatted})["m.py"] == formatted  # a fixed point
+    assert _values(formatted) == _values(source)
+
+
+def _values(source: str) -> list[object]:
+    """Every constant of `source`; of docstrings, each line without its indentation."""
+    values: list[object] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef):
+            doc = ast.get_docstring(node, clean=False) or ""
+            values.append(("doc", [s.strip() for s in doc.splitlines() if s.strip()]))
+        elif isinstance(node, ast.Constant) and not isinstance(node.value, str):
+            values.append(node.value)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            values.append(node.value.value)
+    return values
 
 
 def test_env_expressions() -> None:

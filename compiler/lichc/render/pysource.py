@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -49,7 +48,7 @@ def py_str(text: str) -> str:
     return f"{quote}{body}{quote}"
 
 
-def py_literal(value: Any, indent: int = 0) -> str:
+def py_literal(value: Any) -> str:
     """A JSON-like value as a Python literal.
 
     Non-empty collections are always exploded, one item per line with a
@@ -66,24 +65,22 @@ def py_literal(value: Any, indent: int = 0) -> str:
         return repr(value).replace("e+", "e")  # 1e16, as ruff writes 1e+16
     if isinstance(value, str):
         return py_str(value)
-    pad = " " * (indent + 4)
+    # the formatting pass indents the items
     if isinstance(value, list):
         if not value:
             return "[]"
-        items = "".join(f"{pad}{py_literal(v, indent + 4)},\n" for v in value)
-        return "[\n" + items + " " * indent + "]"
+        return "[\n" + "".join(f"{py_literal(v)},\n" for v in value) + "]"
     if isinstance(value, dict):
         if not value:
             return "{}"
         items = "".join(
-            f"{pad}{py_str(str(k))}: {py_literal(v, indent + 4)},\n"
-            for k, v in value.items()
+            f"{py_str(str(k))}: {py_literal(v)},\n" for k, v in value.items()
         )
-        return "{\n" + items + " " * indent + "}"
+        return "{\n" + items + "}"
     raise TypeError(f"not a JSON-like value: {type(value).__name__}")
 
 
-def py_docstring(text: str, indent: int) -> str:
+def py_docstring(text: str) -> str:
     """A docstring for free text, normalised the way ruff would normalise it."""
     lines = [
         line.rstrip()
@@ -106,9 +103,9 @@ def py_docstring(text: str, indent: int) -> str:
     ]
     if len(body) == 1:
         return f'"""{body[0]}"""'
-    pad = " " * indent
-    rest = "".join(f"\n{pad}{line}" if line else "\n" for line in body[1:])
-    return f'"""{body[0]}{rest}\n{pad}"""'
+    # the formatting pass indents the lines to the docstring's own indentation
+    rest = "".join(f"\n{line}" if line else "\n" for line in body[1:])
+    return f'"""{body[0]}{rest}\n"""'
 
 
 def _docstring_line(line: str, *, first: bool, last: bool) -> str:
@@ -153,28 +150,9 @@ def py_timedelta(value: timedelta, name: str = "timedelta") -> str:
     return f"{name}({', '.join(parts) or 'seconds=0'})"
 
 
-LINE_LENGTH = 88
-
-
-def width(text: str) -> int:
-    """The columns `text` takes as ruff counts them (transitional: for the
-    engine views' last hand layout, until they leave it to the formatter)."""
-    return sum(_char_width(ch) for ch in text) if not text.isascii() else len(text)
-
-
-def _char_width(ch: str) -> int:
-    code = ord(ch)
-    if unicodedata.category(ch) in ("Mn", "Me") or 0x1160 <= code <= 0x11FF:
-        return 0
-    if 0xD7B0 <= code <= 0xD7FF:
-        return 0
-    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-
-
 def py_call(
     function: str,
     parts: list[str],
-    indent: int = 0,
     tail: str = "",
     *,
     lead: str = "",
@@ -183,12 +161,11 @@ def py_call(
 ) -> str:
     """`lead + function(a, b) + tail`, on one line (the formatting pass wraps
     it), or with `force` one part a line with a trailing comma, a layout ruff
-    keeps whatever the width. `brackets="{}"` for a dict. (`indent`: unused,
-    the formatting pass decides the layout.)"""
+    keeps whatever the width. `brackets="{}"` for a dict."""
     opening, closing = brackets[0], brackets[1]
     if not force or not parts:
         return f"{lead}{function}{opening}{', '.join(parts)}{closing}{tail}"
-    body = "".join(f"    {part},\n" for part in parts)
+    body = "".join(f"{part},\n" for part in parts)
     return f"{lead}{function}{opening}\n{body}{closing}{tail}"
 
 
@@ -197,32 +174,32 @@ def py_assign_call(name: str, call: str) -> str:
     return f"{name} = {call}"
 
 
-def py_subscript_assign(target: str, key: str, value: str, indent: int = 0) -> str:
+def py_subscript_assign(target: str, key: str, value: str) -> str:
     """`target[key] = value`."""
     return f"{target}[{key}] = {value}"
 
 
-def py_keyword(name: str, value: str, indent: int = 0, sep: str = "=") -> str:
+def py_keyword(name: str, value: str, sep: str = "=") -> str:
     """`name=value`, an argument (or with `sep=": "` a dict entry)."""
     return f"{name}{sep}{value}"
 
 
-def py_annassign(name: str, annotation: str, value: str, indent: int = 0) -> str:
+def py_annassign(name: str, annotation: str, value: str) -> str:
     """`name: annotation = value`."""
     return f"{name}: {annotation} = {value}"
 
 
-def py_assign(target: str, value: str, indent: int = 0, plain: bool = True) -> str:
+def py_assign(target: str, value: str) -> str:
     """`target = value`."""
     return f"{target} = {value}"
 
 
-def py_param(name: str, annotation: str, default: str | None, indent: int = 0) -> str:
+def py_param(name: str, annotation: str, default: str | None) -> str:
     """A parameter, `name: annotation[ = default]`, before its comma."""
     return f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
 
 
-def py_env(value: EnvString, prefix: int = 0, indent: int = 4) -> str:
+def py_env(value: EnvString) -> str:
     """An expression reading ${NAME:-default} settings when the code runs:
     `"redis://" + env("HOST", "localhost") + ":6379"`."""
     terms = [
@@ -242,7 +219,7 @@ def py_seconds(value: timedelta | None) -> str:
     return str(int(seconds)) if seconds == int(seconds) else repr(seconds)
 
 
-def py_tuple(parts: list[str], indent: int = 0, tail: str = ",") -> str:
+def py_tuple(parts: list[str]) -> str:
     """A tuple of `parts`: `(a,)`, `(a, b)`."""
     if len(parts) == 1:
         return f"({parts[0]},)"

@@ -130,7 +130,7 @@ def handler_checks(plan: Plan) -> HandlerChecks:
                     refer[ref.module] = alias
             function = ".".join(filter(None, (refer[ref.module], ref.name)))
             # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
-            keywords = py_tuple([py_str(k) for k in call.keywords], 8)
+            keywords = py_tuple([py_str(k) for k in call.keywords])
             entry = [py_str(str(ref)), function, keywords]
             if entry not in entries:
                 entries.append(entry)

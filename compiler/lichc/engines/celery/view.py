@@ -18,7 +18,6 @@ from lichc.plan.ir import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepSt
 from lichc.render.imports import Imports
 from lichc.render.names import Names
 from lichc.render.pysource import (
-    LINE_LENGTH,
     py_assign,
     py_call,
     py_keyword,
@@ -26,7 +25,7 @@ from lichc.render.pysource import (
     py_param,
     py_seconds,
     py_str,
-    width,
+    py_tuple,
 )
 
 
@@ -121,8 +120,7 @@ def build(plan: Plan) -> TasksModule:
             for key in ("retry_on", "non_retryable"):
                 refs = getattr(r, key)
                 if refs:
-                    prefix = f"        {key}="
-                    task.retry.append((key, _tuple([local[x] for x in refs], prefix)))
+                    task.retry.append((key, py_tuple([local[x] for x in refs])))
     return TasksModule(views, imports.lines(), aliases, names)
 
 
@@ -147,9 +145,9 @@ def _call(
             for f in job.inputs
         ]
     else:
-        pairs = [(a.name, arg_expression(a.value, 12, a.name)) for a in step.args]
-    parts = [handler, *(py_keyword(k, v, 12) for k, v in pairs)]
-    return py_call(aliases["call"], parts, 8, lead=lead, force=bool(pairs))
+        pairs = [(a.name, arg_expression(a.value)) for a in step.args]
+    parts = [handler, *(py_keyword(k, v) for k, v in pairs)]
+    return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
 
 
 def _job_view(plan: Plan, job: Job, names: Names, aliases: dict[str, str]) -> JobView:
@@ -278,16 +276,6 @@ def _retry(r: RetryPolicy) -> list[tuple[str, str]]:
     ]
 
 
-def _tuple(items: list[str], prefix: str) -> str:
-    """A tuple literal as ruff lays it out after `prefix` (and a comma)."""
-    line = f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-    if width(prefix) + width(line) + 1 <= LINE_LENGTH:
-        return line
-    indent = " " * (len(prefix) - len(prefix.lstrip()))
-    body = "".join(f"{indent}    {item},\n" for item in items)
-    return f"(\n{body}{indent})"
-
-
 def _signature(task: TaskView, countdown: timedelta, *, first: bool) -> list[str]:
     parts = [py_str(task.name)]
     if first:
@@ -316,20 +304,17 @@ def id_expression(template: IdTemplate) -> list[str]:
     ]
 
 
-def arg_expression(
-    value: InputRef | StepRef | Literal_, indent: int, keyword: str = ""
-) -> str:
-    """The value of argument `keyword` (on a line of its own at `indent`)."""
+def arg_expression(value: InputRef | StepRef | Literal_) -> str:
+    """The value of one argument of a step's handler call."""
     if isinstance(value, InputRef):
         return f'context["input"][{py_str(value.field)}]'
     if isinstance(value, StepRef):
         if value.field is None:
             return f'context["steps"][{py_str(value.step)}]'
         # checked by step_field: a missing field fails at once, unretried
-        lead = f"{keyword}="
         parts = ["context", py_str(value.step), py_str(value.field)]
-        return py_call("step_field", parts, indent, ",", lead=lead)[len(lead) : -1]
-    return py_literal(value.value, indent)
+        return py_call("step_field", parts)
+    return py_literal(value.value)
 
 
 def cron_fields(cron: str) -> dict[str, str]:
@@ -388,12 +373,10 @@ def param_lines(job: Job) -> list[str]:
     for f in job.inputs:
         default = None
         if f.has_default:
-            default = py_literal(f.default, 4)
+            default = py_literal(f.default)
         elif f.type.optional:
             default = "None"
-        parts = ("    " + py_param(f.name, f.type.python(), default, 4) + ",").split(
-            "\n"
-        )
+        parts = ("    " + py_param(f.name, f.type.python(), default) + ",").split("\n")
         if isinstance(f.default, list | dict):  # never mutated: passed to the model
             at = next(i for i, part in enumerate(parts) if " = " in part)
             parts[at] += "  # noqa: B006"
@@ -401,12 +384,6 @@ def param_lines(job: Job) -> list[str]:
     return lines
 
 
-def assign(name: str, terms: list[str], indent: int) -> str:
-    """`name = a + b + c` laid out as ruff does when it is too long: in
-    parentheses (py_assign), and one term a line when that is still too long."""
-    value = " + ".join(terms)
-    pad = " " * (indent + 4)
-    if len(terms) > 1 and len(pad) + width(value) > LINE_LENGTH:
-        body = f"\n{pad}+ ".join(terms)
-        return f"{name} = (\n{pad}{body}\n{' ' * indent})"
-    return py_assign(name, value, indent)
+def assign(name: str, terms: list[str]) -> str:
+    """`name = a + b + c` (the formatting pass wraps it when it is too long)."""
+    return py_assign(name, " + ".join(terms))

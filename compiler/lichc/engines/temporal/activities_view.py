@@ -42,20 +42,19 @@ class Activity:
     @property
     def keywords(self) -> str:
         """The keywords the handler is called with, as a tuple literal."""
-        # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
-        return py_tuple([py_str(p.name) for p in self.params], 8)
+        return py_tuple([py_str(p.name) for p in self.params])
 
     def shape(self, is_async: bool) -> str:
         return self.async_function if is_async else self.sync_function
 
-    def opening(self, indent: int, is_async: bool) -> str:
-        """`return [await ]handler(`, the start of the handler call at `indent`."""
+    def opening(self, is_async: bool) -> str:
+        """`return [await ]handler(`, the start of the handler call."""
         lead = "return " + ("await " if is_async else "")
         handler = f"as_async({self.handler})" if is_async else self.handler
         if self.heartbeat_every is None:
             return f"{lead}{handler}("
         wrap = [handler, "heartbeat"]
-        return py_call("with_heartbeat", wrap, indent, "(", lead=lead)
+        return py_call("with_heartbeat", wrap, "(", lead=lead)
 
     @property
     def retries_everything(self) -> bool:

@@ -204,10 +204,9 @@ def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
         if helper is None or value.field is None:
             return f"results[{py_str(value.step)}]"
         parts = ["results", py_str(value.step), py_str(value.field)]
-        # laid out with its comma in the list, which the template writes
-        return py_call(helper, parts, indent, ",").removesuffix(",")
+        return py_call(helper, parts)
     assert isinstance(value, Literal_)
-    return py_literal(value.value, indent)
+    return py_literal(value.value)
 
 
 def _id_expr(job: Job) -> str | None:
@@ -224,7 +223,7 @@ def _id_expr(job: Job) -> str | None:
     return "f" + py_str(template)
 
 
-def model_call(job: Job, values: dict[str, Any], indent: int = 16) -> str:
-    """The job's input model built from literals, as an argument at `indent`."""
-    items = [f"{k}={py_literal(v, indent + 4)}" for k, v in values.items()]
-    return py_call(job.input_model, items, indent, force=True)
+def model_call(job: Job, values: dict[str, Any]) -> str:
+    """The job's input model built from literals, one keyword a line."""
+    items = [f"{k}={py_literal(v)}" for k, v in values.items()]
+    return py_call(job.input_model, items, force=True)
