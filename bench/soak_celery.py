@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e import celery_support as cs  # noqa: E402
-from tests.e2e.soak import CELERY_SPEC, celery_soak  # noqa: E402
-from tests.support.servers import redis_server  # noqa: E402
+from harness import celery_project as cs  # noqa: E402
+from harness.soak import CELERY_SPEC, celery_soak  # noqa: E402
+from lichc.devstack.servers import redis_server  # noqa: E402
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.soak import temporal_soak  # noqa: E402
-from tests.support.temporal import dev_server  # noqa: E402
+from harness.soak import temporal_soak  # noqa: E402
+from harness.temporal import dev_server  # noqa: E402
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.soak import CELERY_SPEC, celery_soak, temporal_soak
 from tests.e2e import celery_support as cs
-from tests.e2e.soak import CELERY_SPEC, celery_soak, temporal_soak
 from tests.support.servers import redis_server
 from tests.support.temporal import Server
 

@@ -29,11 +29,11 @@ from typing import Any
 
 import redis
 
-from tests.e2e import celery_support as cs
-from tests.support import workers
-from tests.support.cli import build
-from tests.support.servers import wait_until
-from tests.support.temporal import Server, import_project
+from harness import celery_project as cs
+from harness import workers
+from harness.cli import build
+from harness.temporal import Server, import_project
+from lichc.devstack.servers import wait_until
 
 CELERY_SPEC = """\
 version: 1
@@ -41,14 +41,14 @@ project: {project}
 jobs:
   Record:
     engine: celery
-    run: tests.e2e.handlers.soak:record
+    run: harness.soak_handlers:record
     input: {{key: str, pause: {{type: float, default: 0.0}}}}
     timeout: 2s
     retry: {{attempts: 5, delay: 100ms, max_delay: 500ms}}
   RecordOnce:
     engine: celery
     id: once-{{key}}
-    run: tests.e2e.handlers.soak:record
+    run: harness.soak_handlers:record
     input: {{key: str, pause: {{type: float, default: 0.0}}}}
     timeout: 2s
     retry: {{attempts: 5, delay: 100ms, max_delay: 500ms}}
@@ -66,11 +66,11 @@ jobs:
     retry: {{attempts: unlimited, delay: 200ms, max_delay: 1s}}
     steps:
       - name: first
-        run: tests.e2e.handlers.soak:step
+        run: harness.soak_handlers:step
         timeout: 5s
         args: {{key: "${{input.key}}", name: first, log: "${{input.log}}"}}
       - name: second
-        run: tests.e2e.handlers.soak:step
+        run: harness.soak_handlers:step
         timeout: 5s
         args: {{key: "${{input.key}}", name: second, log: "${{input.log}}"}}
 """
