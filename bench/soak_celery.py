@@ -3,7 +3,7 @@
     python -m bench.soak_celery [--jobs 10000] [--kills 2] [--wait-visibility]
 
 A real redis-server and real `celery worker` processes (prefork, 2 pool
-processes) run the jobs of tests/e2e/soak.py: half of them with an `id`,
+processes) run the jobs of harness/soak.py: half of them with an `id`,
 each recording its runs in Redis. The worker, pool included, is SIGKILLed
 each time another third of the jobs has finished and started again at once
 (with --wait-visibility: once the visibility timeout has passed). Prints

@@ -87,7 +87,7 @@ PIECES = [
     ">",
 ]
 
-_characters = st.characters(exclude_categories=("Cs",))
+_characters = st.characters(exclude_categories=["Cs"])
 _piece = (
     st.sampled_from(PIECES)
     | st.text(_characters, min_size=1, max_size=6)

@@ -16,11 +16,11 @@ import yaml
 
 from harness import codecheck
 from harness.hostile_specs import (
-    CANARY,
     Drawn,
     field_type,
     has_default,
 )
+from harness.hostile_values import CANARY
 from harness.injection_spec import (
     activity_types,
     calls,
@@ -164,7 +164,11 @@ def check_inputs(out: Output) -> None:
                 assert isinstance(value, ast.Call)
                 assert constant(kwarg(value, "description")) == entry["description"]
             if has_default(entry):
-                found = kwarg(value, "default") if described else value
+                found = (
+                    kwarg(value, "default")
+                    if described and isinstance(value, ast.Call)
+                    else value
+                )
                 assert found is not None
                 assert constant(found) == entry["default"]
 

@@ -207,9 +207,12 @@ def constant(node: ast.expr) -> Any:
     return ast.literal_eval(node)
 
 
-def decorated(tree: ast.AST, decorator: str) -> dict[str, ast.AST]:
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+def decorated(tree: ast.AST, decorator: str) -> dict[str, Definition]:
     """Definitions decorated with `decorator(name=...)`, by that name."""
-    found: dict[str, ast.AST] = {}
+    found: dict[str, Definition] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             for d in node.decorator_list:

@@ -161,7 +161,7 @@ def celery_soak(
             if round_number < kills:
                 target = jobs * (round_number + 1) // (kills + 1)
                 wait_until(
-                    lambda t=target: broker.hlen(finish_key) >= t,
+                    lambda: broker.hlen(finish_key) >= target,  # noqa: B023 (run at once)
                     f"{target} jobs finished",
                     deadline,
                 )
@@ -215,7 +215,8 @@ def _verify(
     starts = pipe.execute()
     run = sent[0][0].split("-", 1)[0]
     finishes = {
-        k.decode(): int(v) for k, v in broker.hgetall(f"soak:finish:{run}").items()
+        (k.decode() if isinstance(k, bytes) else k): int(v)
+        for k, v in broker.hgetall(f"soak:finish:{run}").items()
     }
     done_at: list[float] = []
     started_at: list[float] = []
@@ -333,7 +334,7 @@ def temporal_soak(
             if round_number < kills:
                 target = workflows * (round_number + 1) // (kills + 1)
                 wait_until(
-                    lambda t=target: lines("done second ") >= t,
+                    lambda: lines("done second ") >= target,  # noqa: B023 (run at once)
                     f"{target} workflows",
                     deadline,
                 )

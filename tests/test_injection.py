@@ -36,10 +36,10 @@ from hypothesis import HealthCheck, given, settings
 
 from harness import codecheck
 from harness.hostile_specs import (
-    CANARY,
     Drawn,
     specs,
 )
+from harness.hostile_values import CANARY
 from harness.injection_checks import check_broken, check_everything
 from harness.injection_spec import (
     RUFF_CHECK,
