@@ -37,6 +37,13 @@ def render_case(case: Path) -> dict[str, bytes]:
     return render_files(compile_plan(source))
 
 
+def render_case_into(folder: Path, case: Path) -> Path:
+    """`case`'s output as lichc renders it now, written into `folder` (returned),
+    for tests that import or lint a golden tree rather than compare it."""
+    write_tree(folder, render_case(case))
+    return folder
+
+
 def write_golden(case: Path) -> None:
     expected = case / "expected"
     shutil.rmtree(expected, ignore_errors=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ from lichc.engines.celery import options
 from lichc.engines.celery import view as model
 from lichc.plan.ir import Plan
 from lichc.render.pysource import py_call
+from tests.snapshots import render_case_into
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 
@@ -132,7 +132,7 @@ def test_beat_schedule_honours_its_timezone(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    shutil.copytree(GOLDEN / "celery-features" / "expected", tmp_path / "out")
+    render_case_into(tmp_path / "out", GOLDEN / "celery-features")
     monkeypatch.syspath_prepend(str(tmp_path / "out"))
     app = importlib.import_module("features.celery_app").app
     try:
@@ -220,11 +220,13 @@ def test_a_rediss_url_without_ssl_cert_reqs_verifies_certificates(
 
 
 def test_tasks_show_the_jobs_fields_and_celery_checks_them(
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import inspect
 
-    monkeypatch.syspath_prepend(str(GOLDEN / "celery-features" / "expected"))
+    monkeypatch.syspath_prepend(
+        str(render_case_into(tmp_path, GOLDEN / "celery-features"))
+    )
     monkeypatch.syspath_prepend(str(ROOT))  # the e2e handlers the golden imports
     try:
         app = importlib.import_module("features.celery_app").app
