@@ -22,6 +22,7 @@ from harness.hostile_specs import (
 )
 from harness.hostile_values import CANARY
 from harness.injection_spec import (
+    Output,
     activity_types,
     calls,
     client_functions,
@@ -49,24 +50,6 @@ from lichc.fileformat.names import to_snake
 from lichc.fileformat.values import parse_env_string
 
 # -- the checks ---------------------------------------------------------------------------
-
-
-class Output:
-    def __init__(self, spec: dict[str, Any], files: dict[str, bytes]) -> None:
-        self.spec = spec
-        self.project = spec["project"]
-        self.text = {path: data.decode("utf-8") for path, data in files.items()}
-        self.trees = {
-            path: ast.parse(text, filename=path)
-            for path, text in self.text.items()
-            if path.endswith(".py")
-        }
-
-    def module(self, name: str) -> ast.Module:
-        return self.trees[f"{self.project}/{name}.py"]
-
-    def has(self, name: str) -> bool:
-        return f"{self.project}/{name}.py" in self.trees
 
 
 def check_everything(spec: dict[str, Any], files: dict[str, bytes]) -> None:

@@ -157,7 +157,10 @@ def mirrors(spec: dict[str, Any], tree: ast.Module) -> dict[str, set[str]]:
 
 
 def docstring(text: str) -> str:
-    """The documented normalisation of free text into a docstring (like ruff's)."""
+    """The documented normalisation of free text into a docstring (like ruff's).
+
+    Written again, not imported from lichc.render.pysource: the check needs an
+    oracle of its own."""
     lines = [
         line.rstrip()
         for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -260,6 +263,26 @@ def evaluate(node: ast.expr, names: dict[str, Any]) -> Any:
     """Evaluate a generated expression with only `names` in scope."""
     code = compile(ast.Expression(node), "<generated>", "eval")
     return eval(code, {"__builtins__": __builtins__, **names})
+
+
+class Output:
+    """A generated tree: each file's text, each module's syntax tree."""
+
+    def __init__(self, spec: dict[str, Any], files: dict[str, bytes]) -> None:
+        self.spec = spec
+        self.project = spec["project"]
+        self.text = {path: data.decode("utf-8") for path, data in files.items()}
+        self.trees = {
+            path: ast.parse(text, filename=path)
+            for path, text in self.text.items()
+            if path.endswith(".py")
+        }
+
+    def module(self, name: str) -> ast.Module:
+        return self.trees[f"{self.project}/{name}.py"]
+
+    def has(self, name: str) -> bool:
+        return f"{self.project}/{name}.py" in self.trees
 
 
 RUFF_FORMAT = ("format", "--check")
