@@ -251,6 +251,16 @@ def docstring_of(node: ast.AST) -> str:
     return "\n".join(lines)
 
 
+def imported_as(tree: ast.Module, module: str, name: str) -> str:
+    """The name `tree` binds `name` of `module` to (`from .module import name as x`)."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith(module):
+            for alias in node.names:
+                if alias.name == name:
+                    return alias.asname or name
+    return name
+
+
 def functions(tree: ast.Module) -> set[str]:
     return {
         n.name

@@ -114,3 +114,25 @@ def test_the_checks_catch_a_pasted_string() -> None:
     assert codecheck.shadowed_names(shadow, {"f": {"uuid"}})
     fine = ast.parse("def f(*, data):\n    data = M(data=data)\n    return data\n")
     assert not codecheck.shadowed_names(fine, {"f": {"data"}})
+
+
+def test_the_checks_follow_a_renamed_runtime_call() -> None:
+    """An input field named `call` makes the tasks import the runtime's `call`
+    as `_call`; the checks still find each handler call (a draw found it)."""
+    spec = {
+        "version": 1,
+        "project": "a",
+        "jobs": {
+            "A": {
+                "engine": "celery",
+                "input": {"call": {"type": "str"}},
+                "steps": [
+                    {"name": "a", "run": "examples.inj.orders:app", "args": {}},
+                    {"name": "b", "run": "examples.inj.orders:app"},
+                ],
+            }
+        },
+    }
+    loaded, files = compile_spec(spec)
+    assert b"import call as _call" in files["a/celery_tasks.py"]
+    check_everything(loaded, files)

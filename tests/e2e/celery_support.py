@@ -12,8 +12,15 @@ from harness import ROOT
 from harness.celery_project import Project, done_at, project, worker
 from lichc.devstack.servers import wait_until
 
-# re-exported: the e2e tests use them as `cs.project`, `cs.worker`, ...
-__all__ = ["ROOT", "Project", "done_at", "project", "worker"]
+# all but dead_letter come from harness/: re-exported for `cs.project` and co.
+__all__ = [
+    "ROOT",
+    "Project",
+    "dead_letter",
+    "done_at",
+    "project",
+    "worker",
+]
 
 
 def dead_letter(proj: Project, task_id: str) -> dict[str, Any]:

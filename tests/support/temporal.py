@@ -20,8 +20,23 @@ from harness import ROOT
 from harness.temporal import Server, dev_server, import_project, temporal_server
 from lichc.devstack.servers import temporal_binary
 
-# re-exported: the e2e tests import them from here with the helpers below
-__all__ = ["ROOT", "Server", "dev_server", "import_project"]
+# ROOT, Server, dev_server and import_project come from harness/: re-exported
+__all__ = [
+    "ROOT",
+    "ActivityOutcomes",
+    "Server",
+    "activity_types",
+    "cancel_requested",
+    "client_with",
+    "dev_server",
+    "history_of",
+    "import_project",
+    "started_attempts",
+    "time_skipping_server",
+    "until",
+    "wait_for",
+    "wait_for_step",
+]
 
 
 def time_skipping_server() -> Any:
