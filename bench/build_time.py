@@ -13,13 +13,15 @@ import argparse
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from specs import spec_text  # bench/ is on sys.path when run as a script
-from timed import installed_lichc, measure
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # harness and bench import from the checkout
 
-REPO = Path(__file__).resolve().parent.parent
+from bench.timed import installed_lichc, measure  # noqa: E402
+from harness.synthetic_specs import spec_text  # noqa: E402
 
 
 def build_seconds(lichc: str, spec: str, runs: int) -> list[float]:
@@ -29,7 +31,7 @@ def build_seconds(lichc: str, spec: str, runs: int) -> list[float]:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             (folder / "jobs.yaml").write_text(spec)
-            shutil.copytree(REPO / "examples", folder / "examples")
+            shutil.copytree(ROOT / "examples", folder / "examples")
             _, elapsed, _ = measure(
                 [lichc, "build"], cwd=folder, check=True, stdout=subprocess.DEVNULL
             )
@@ -43,7 +45,7 @@ def main() -> None:
     runs = parser.parse_args().runs
     lichc = installed_lichc()
     cases = {
-        "example (jobs.yaml)": ((REPO / "jobs.yaml").read_text(), runs),
+        "example (jobs.yaml)": ((ROOT / "jobs.yaml").read_text(), runs),
         "10,000 jobs": (spec_text(10_000), max(1, runs // 2)),
     }
     for name, (spec, count) in cases.items():

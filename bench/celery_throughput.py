@@ -22,8 +22,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e import celery_support as cs  # noqa: E402
-from tests.support.servers import redis_server, wait_until  # noqa: E402
+from harness import celery_project as cs  # noqa: E402
+from lichc.devstack.servers import redis_server, wait_until  # noqa: E402
 
 SPEC = """\
 version: 1

@@ -10,11 +10,15 @@ memory bounded (not growing with the hostile payload).
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from pathlib import Path
 
-from hostile_inputs import CASES  # bench/ is on sys.path when run as a script
-from timed import installed_lichc, measure
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # harness and bench import from the checkout
+
+from bench.timed import installed_lichc, measure  # noqa: E402
+from harness.hostile_inputs import CASES  # noqa: E402
 
 
 def run(lichc: str, path: Path) -> tuple[int, float, float, str]:

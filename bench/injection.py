@@ -2,9 +2,9 @@
 
     python -m bench.injection [--examples 2000] [--seed 0]
 
-Draws that many hostile specs (tests/support/hostile_specs.py), valid ones
+Draws that many hostile specs (harness/hostile_specs.py), valid ones
 and ones broken on purpose, runs each through load -> validate -> plan ->
-render and every check of the test, without stopping at the first failure
+render and every check of the test (harness/injection_checks.py), without stopping at the first failure
 or shrinking. Then runs `ruff format --check` and `ruff check` once over all
 generated trees, split by name length (at most 40 characters, or longer).
 Prints how many examples ran, the failures by kind, and ruff's verdicts.
@@ -26,10 +26,11 @@ sys.path.insert(0, str(ROOT))
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
+from harness import injection_spec as read  # noqa: E402
+from harness.hostile_specs import Drawn, specs  # noqa: E402
+from harness.injection_checks import check_broken, check_everything  # noqa: E402
+from harness.trees import write_tree  # noqa: E402
 from lichc.diagnostics import SpecError  # noqa: E402
-from tests import test_injection as checks  # noqa: E402
-from tests.snapshots import write_tree  # noqa: E402
-from tests.support.hostile_specs import Drawn, specs  # noqa: E402
 
 
 def main() -> None:
@@ -57,8 +58,8 @@ def main() -> None:
         def valid(drawn: Drawn) -> None:
             counts["valid specs"] += 1
             try:
-                loaded, files = checks.compile_spec(drawn.spec)
-                checks.check_everything(loaded, files)
+                loaded, files = read.compile_spec(drawn.spec)
+                check_everything(loaded, files)
             except SpecError as error:
                 failures[f"valid spec refused: {error.diagnostics[0].message}"] += 1
                 return
@@ -66,7 +67,7 @@ def main() -> None:
                 failures[f"{type(error).__name__}: {str(error)[:200]}"] += 1
                 return
             counts["valid specs generated and checked"] += 1
-            kind = "short" if checks.short_names(loaded) else "long"
+            kind = "short" if read.short_names(loaded) else "long"
             write_tree(trees[kind] / f"example_{counts[kind]:05d}", files)
             counts[kind] += 1
 
@@ -76,9 +77,7 @@ def main() -> None:
         def broken(drawn: Drawn) -> None:
             counts["broken specs"] += 1
             try:
-                checks.test_broken_values_are_located_errors.hypothesis.inner_test(  # type: ignore[attr-defined]
-                    drawn
-                )
+                check_broken(drawn)
             except BaseException as error:  # a finding: counted
                 failures[
                     f"{drawn.mutation}: {type(error).__name__}: {error}"[:200]
@@ -97,14 +96,14 @@ def main() -> None:
         for kind, folder in trees.items():
             if not folder.exists():
                 continue
-            label = f"names {'<=' if kind == 'short' else '>'} {checks.SHORT_NAME}"
+            label = f"names {'<=' if kind == 'short' else '>'} {read.SHORT_NAME}"
             print(f"ruff over {counts[kind]} trees, {label}:")
-            for command in (checks.RUFF_FORMAT, checks.RUFF_CHECK):
-                done = checks.ruff(*command, cwd=folder)
+            for command in (read.RUFF_FORMAT, read.RUFF_CHECK):
+                done = read.ruff(*command, cwd=folder)
                 print(f"  {_verdict(done)}")
                 if kind == "short" and done.returncode:
                     failures[
-                        f"ruff {command[0]} over names <= {checks.SHORT_NAME}: "
+                        f"ruff {command[0]} over names <= {read.SHORT_NAME}: "
                         f"{_verdict(done)}"
                     ] += 1
     print(f"failures: {sum(failures.values())}")

@@ -11,11 +11,15 @@ linearly with the number of jobs; the no-op check of 10,000 jobs stays under
 from __future__ import annotations
 
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-from specs import spec_text  # bench/ is on sys.path when run as a script
-from timed import installed_lichc, measure
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # harness and bench import from the checkout
+
+from bench.timed import installed_lichc, measure  # noqa: E402
+from harness.synthetic_specs import spec_text  # noqa: E402
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
     python -m bench.soak_celery [--jobs 10000] [--kills 2] [--wait-visibility]
 
 A real redis-server and real `celery worker` processes (prefork, 2 pool
-processes) run the jobs of tests/e2e/soak.py: half of them with an `id`,
+processes) run the jobs of harness/soak.py: half of them with an `id`,
 each recording its runs in Redis. The worker, pool included, is SIGKILLed
 each time another third of the jobs has finished and started again at once
 (with --wait-visibility: once the visibility timeout has passed). Prints
@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e import celery_support as cs  # noqa: E402
-from tests.e2e.soak import CELERY_SPEC, celery_soak  # noqa: E402
-from tests.support.servers import redis_server  # noqa: E402
+from harness import celery_project as cs  # noqa: E402
+from harness.soak import CELERY_SPEC, celery_soak  # noqa: E402
+from lichc.devstack.servers import redis_server  # noqa: E402
 
 
 def main() -> None:

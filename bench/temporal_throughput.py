@@ -34,7 +34,7 @@ from temporalio.client import Client  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.worker import Worker  # noqa: E402
 
-from tests.support.temporal import start_dev_server  # noqa: E402
+from harness.temporal import start_dev_server  # noqa: E402
 
 HAND_QUEUE = "orders-hand"
 

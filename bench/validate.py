@@ -25,13 +25,14 @@ import time
 from pathlib import Path
 
 import yaml
-from specs import spec_text  # bench/ is on sys.path when run as a script
-from timed import installed_lichc
-
-from lichc.load.loader import parse
-from lichc.plan.check import checked_plan
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # harness and bench import from the checkout
+
+from bench.timed import installed_lichc  # noqa: E402
+from harness.synthetic_specs import spec_text  # noqa: E402
+from lichc.load.loader import parse  # noqa: E402
+from lichc.plan.check import checked_plan  # noqa: E402
 
 
 def best_of(runs: int, func: object) -> float:

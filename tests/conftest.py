@@ -8,9 +8,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `examples` and `tests` import from the checkout
+    # `examples`, `harness` and `tests` import from the checkout
+    sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import RedisServer, redis_server  # noqa: E402
+from lichc.devstack.servers import RedisServer, redis_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from harness.cli import run_lichc
+from harness.trees import read_tree, write_tree
 from lichc.build import Source, compile_plan, render_files
-from tests.support.cli import run_lichc
+
+__all__ = ["read_tree"]  # re-exported for tests/test_snapshots.py
 
 TESTS = Path(__file__).resolve().parent
 GOLDEN = TESTS / "golden"
@@ -34,19 +37,11 @@ def render_case(case: Path) -> dict[str, bytes]:
     return render_files(compile_plan(source))
 
 
-def read_tree(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and "__pycache__" not in p.parts
-    }
-
-
-def write_tree(folder: Path, files: dict[str, bytes]) -> None:
-    for path, data in files.items():
-        target = folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+def render_case_into(folder: Path, case: Path) -> Path:
+    """`case`'s output as lichc renders it now, written into `folder` (returned),
+    for tests that import or lint a golden tree rather than compare it."""
+    write_tree(folder, render_case(case))
+    return folder
 
 
 def write_golden(case: Path) -> None:

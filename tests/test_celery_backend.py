@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import shutil
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from lichc.engines.celery import (
 from lichc.engines.celery import view as model
 from lichc.plan.ir import Plan
 from lichc.render.renderer import environment, header, render
+from tests.snapshots import render_case_into
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 
@@ -129,7 +129,7 @@ def test_beat_schedule_honours_its_timezone(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    shutil.copytree(GOLDEN / "celery-features" / "expected", tmp_path / "out")
+    render_case_into(tmp_path / "out", GOLDEN / "celery-features")
     monkeypatch.syspath_prepend(str(tmp_path / "out"))
     app = importlib.import_module("features.celery_app").app
     try:
@@ -217,11 +217,13 @@ def test_a_rediss_url_without_ssl_cert_reqs_verifies_certificates(
 
 
 def test_tasks_show_the_jobs_fields_and_celery_checks_them(
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import inspect
 
-    monkeypatch.syspath_prepend(str(GOLDEN / "celery-features" / "expected"))
+    monkeypatch.syspath_prepend(
+        str(render_case_into(tmp_path, GOLDEN / "celery-features"))
+    )
     monkeypatch.syspath_prepend(str(ROOT))  # the e2e handlers the golden imports
     try:
         app = importlib.import_module("features.celery_app").app

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.specs import spec_text
+from harness.cli import build, run_lichc
+from harness.synthetic_specs import spec_text
 from lichc.write import writer
-from tests.support.cli import build, run_lichc
 
 KILLS = 16
 

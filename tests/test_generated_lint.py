@@ -1,19 +1,19 @@
 """Generated code passes the repo's ruff (check and format) and mypy --strict.
 
-Each golden tree is copied out of tests/golden (which the repo's ruff config
-excludes) and checked as a user's checkout would check it.
+Each golden spec is rendered into a temporary folder (outside tests/golden,
+which the repo's ruff config excludes) and checked as a user's checkout would
+check it.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.snapshots import golden_cases
+from tests.snapshots import golden_cases, render_case_into
 from tests.support.cli import binary, build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +29,7 @@ def run(*command: str, cwd: Path, env: dict[str, str] | None = None) -> None:
 
 @pytest.fixture(params=golden_cases(), ids=lambda p: p.name)
 def tree(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    target = tmp_path / "generated"
-    shutil.copytree(request.param / "expected", target)
-    return target
+    return render_case_into(tmp_path / "generated", request.param)
 
 
 def ruff_check_and_format(tree: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import hostile_inputs as hostile
+from harness import hostile_inputs as hostile
 from tests.support.cli import run_lichc
 
 CASES: list[tuple[Callable[[], bytes], str]] = [

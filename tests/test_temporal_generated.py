@@ -13,20 +13,35 @@ from pathlib import Path
 import pytest
 
 from lichc.build import Source, compile_plan, render_files
-from tests.snapshots import GOLDEN, golden_cases
+from tests.snapshots import GOLDEN, golden_cases, render_case, render_case_into
 from tests.support.cli import build, run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "pyproject.toml")
 
 
-def temporal_trees() -> list[tuple[Path, str]]:
-    """(output folder, project) of every checked-in tree with Temporal code."""
-    trees = [(ROOT / "generated", "shop")]
-    for case in golden_cases():
-        for package in sorted((case / "expected").glob("*/temporal_workflows.py")):
-            trees.append((case / "expected", package.parent.name))
-    return trees
+def temporal_cases() -> list[tuple[Path, str]]:
+    """(spec folder, project) of the example and each golden spec whose output
+    has Temporal code."""
+    return [
+        (case, path.split("/")[0])
+        for case in [ROOT, *golden_cases()]
+        for path in sorted(render_case(case))
+        if path.endswith("/temporal_workflows.py")
+    ]
+
+
+def case_id(case: Path) -> str:
+    return "example" if case == ROOT else case.name
+
+
+@pytest.fixture(scope="module")
+def temporal_trees(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, str]]:
+    """(output folder, project) of each, rendered now into a temporary folder."""
+    return [
+        (render_case_into(tmp_path_factory.mktemp(case_id(case)), case), project)
+        for case, project in temporal_cases()
+    ]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,22 +53,26 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_every_temporal_feature_has_a_golden_case() -> None:
     names = {case.name for case in golden_cases()}
     assert {"temporal-saga", "temporal-single"} <= names
-    assert len(temporal_trees()) >= 3
+    assert len(temporal_cases()) >= 3
 
 
-def test_generated_temporal_code_passes_ruff() -> None:
-    folders = [str(folder) for folder, _ in temporal_trees()]
+def test_generated_temporal_code_passes_ruff(
+    temporal_trees: list[tuple[Path, str]],
+) -> None:
+    folders = [str(folder) for folder, _ in temporal_trees]
     check = run("-m", "ruff", "check", "--config", CONFIG, *folders)
     assert check.returncode == 0, check.stdout + check.stderr
     fmt = run("-m", "ruff", "format", "--check", "--config", CONFIG, *folders)
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def test_generated_temporal_code_passes_mypy_strict() -> None:
+def test_generated_temporal_code_passes_mypy_strict(
+    temporal_trees: list[tuple[Path, str]],
+) -> None:
     # client.py also re-exports Celery functions, which another backend renders
     files = [
         str(path)
-        for folder, project in temporal_trees()
+        for folder, project in temporal_trees
         for path in sorted((folder / project).glob("*.py"))
         if path.name != "client.py"
     ]
@@ -62,11 +81,14 @@ def test_generated_temporal_code_passes_mypy_strict() -> None:
 
 
 @pytest.mark.parametrize(
-    ("folder", "project"), temporal_trees(), ids=lambda v: getattr(v, "name", v)
+    ("case", "project"),
+    temporal_cases(),
+    ids=lambda v: case_id(v) if isinstance(v, Path) else v,
 )
 def test_workflows_load_in_the_sandbox_without_warnings(
-    folder: Path, project: str
+    case: Path, project: str, tmp_path: Path
 ) -> None:
+    folder = render_case_into(tmp_path, case)
     result = run("-m", "tests.support.sandbox_check", str(folder), project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "warning" not in result.stdout

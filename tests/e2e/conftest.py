@@ -12,13 +12,9 @@ from types import ModuleType
 
 import pytest
 
-from tests.support.cli import build
-from tests.support.temporal import (
-    ROOT,
-    Server,
-    dev_server,
-    import_project,
-)
+from harness import ROOT
+from harness.cli import build
+from harness.temporal import Server, dev_server, import_project
 
 SPECS = Path(__file__).parent / "specs"
 

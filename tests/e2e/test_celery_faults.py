@@ -22,9 +22,9 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError
 from celery.result import AsyncResult
 
+from harness import workers
 from tests.e2e import celery_support as cs
 from tests.e2e.handlers import celery_jobs as handlers
-from tests.support import workers
 from tests.support.servers import RedisServer, wait_until
 
 pytestmark = pytest.mark.e2e

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.workers import pythonpath, start
 from tests.support.cli import binary, build
 from tests.support.servers import RedisServer
-from tests.support.workers import pythonpath, start
 
 pytestmark = pytest.mark.e2e
 

@@ -2,7 +2,7 @@
 
 300 Celery jobs (half with an `id`) with one kill of the whole worker, and
 50 Temporal workflows with one kill of the worker process; the scenarios
-are tests/e2e/soak.py, which bench/soak_celery.py and bench/soak_temporal.py
+are harness/soak.py, which bench/soak_celery.py and bench/soak_temporal.py
 run with 10,000 and 1,000.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.soak import CELERY_SPEC, celery_soak, temporal_soak
 from tests.e2e import celery_support as cs
-from tests.e2e.soak import CELERY_SPEC, celery_soak, temporal_soak
 from tests.support.servers import redis_server
 from tests.support.temporal import Server
 

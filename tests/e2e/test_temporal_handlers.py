@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from harness.workers import temporal_worker
 from tests.support.cli import build, run_lichc
 from tests.support.temporal import Server
-from tests.support.workers import temporal_worker
 
 pytestmark = pytest.mark.e2e
 

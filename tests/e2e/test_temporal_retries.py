@@ -15,6 +15,7 @@ import pytest
 from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
 
+from harness.workers import temporal_worker
 from tests.e2e.handlers.flaky import ATTEMPTS
 from tests.support.servers import wait_until
 from tests.support.temporal import (
@@ -25,7 +26,6 @@ from tests.support.temporal import (
     started_attempts,
     wait_for,
 )
-from tests.support.workers import temporal_worker
 
 pytestmark = pytest.mark.e2e
 

@@ -1,5 +1,5 @@
 """The generated activities' shape choice and the start-up handler check,
-on the temporal-saga golden output, imported as a module."""
+on the temporal-saga golden spec's output (rendered now), imported as a module."""
 
 from __future__ import annotations
 
@@ -7,26 +7,30 @@ import importlib
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.snapshots import GOLDEN
-
-EXPECTED = GOLDEN / "temporal-saga" / "expected"
+from tests.snapshots import GOLDEN, render_case_into
 
 
 @pytest.fixture(scope="module")
-def trips() -> Iterator[dict[str, ModuleType]]:
-    sys.path.insert(0, str(EXPECTED))
+def saga_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_case_into(tmp_path_factory.mktemp("saga"), GOLDEN / "temporal-saga")
+
+
+@pytest.fixture(scope="module")
+def trips(saga_output: Path) -> Iterator[dict[str, ModuleType]]:
+    sys.path.insert(0, str(saga_output))
     try:
         yield {
             name: importlib.import_module(f"trips.{name}")
             for name in ("temporal_activities", "handlers")
         }
     finally:
-        sys.path.remove(str(EXPECTED))
+        sys.path.remove(str(saga_output))
         for name in [n for n in sys.modules if n == "trips" or n.startswith("trips.")]:
             del sys.modules[name]
 
@@ -94,16 +98,18 @@ def test_start_up_check_accepts_plain_and_callable_handlers(
         assert handlers.Handler("tests.m:f", handler, ("order",)).problem() is None
 
 
-def test_parallel_raises_the_failure_that_stopped_it_not_a_siblings() -> None:
+def test_parallel_raises_the_failure_that_stopped_it_not_a_siblings(
+    saga_output: Path,
+) -> None:
     """A branch before the failing one in branch order fails too once
     cancelled: the failure raised is still the one that ended the step."""
     import asyncio
 
-    sys.path.insert(0, str(EXPECTED))
+    sys.path.insert(0, str(saga_output))
     try:
         workflows = importlib.import_module("trips.temporal_workflows")
     finally:
-        sys.path.remove(str(EXPECTED))
+        sys.path.remove(str(saga_output))
 
     async def sibling() -> None:
         try:

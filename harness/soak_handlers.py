@@ -1,4 +1,4 @@
-"""Handlers of the soak runs (tests/e2e/soak.py): each execution is recorded.
+"""Handlers of the soak runs (harness/soak.py): each execution is recorded.
 
 Celery: the time each run starts goes to the Redis list `soak:start:<key>`
 (the broker's Redis, from REDIS_URL) and each finished run counts in the

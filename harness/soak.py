@@ -29,11 +29,11 @@ from typing import Any
 
 import redis
 
-from tests.e2e import celery_support as cs
-from tests.support import workers
-from tests.support.cli import build
-from tests.support.servers import wait_until
-from tests.support.temporal import Server, import_project
+from harness import celery_project as cs
+from harness import workers
+from harness.cli import build
+from harness.temporal import Server, import_project
+from lichc.devstack.servers import wait_until
 
 CELERY_SPEC = """\
 version: 1
@@ -41,14 +41,14 @@ project: {project}
 jobs:
   Record:
     engine: celery
-    run: tests.e2e.handlers.soak:record
+    run: harness.soak_handlers:record
     input: {{key: str, pause: {{type: float, default: 0.0}}}}
     timeout: 2s
     retry: {{attempts: 5, delay: 100ms, max_delay: 500ms}}
   RecordOnce:
     engine: celery
     id: once-{{key}}
-    run: tests.e2e.handlers.soak:record
+    run: harness.soak_handlers:record
     input: {{key: str, pause: {{type: float, default: 0.0}}}}
     timeout: 2s
     retry: {{attempts: 5, delay: 100ms, max_delay: 500ms}}
@@ -66,11 +66,11 @@ jobs:
     retry: {{attempts: unlimited, delay: 200ms, max_delay: 1s}}
     steps:
       - name: first
-        run: tests.e2e.handlers.soak:step
+        run: harness.soak_handlers:step
         timeout: 5s
         args: {{key: "${{input.key}}", name: first, log: "${{input.log}}"}}
       - name: second
-        run: tests.e2e.handlers.soak:step
+        run: harness.soak_handlers:step
         timeout: 5s
         args: {{key: "${{input.key}}", name: second, log: "${{input.log}}"}}
 """
@@ -161,7 +161,7 @@ def celery_soak(
             if round_number < kills:
                 target = jobs * (round_number + 1) // (kills + 1)
                 wait_until(
-                    lambda t=target: broker.hlen(finish_key) >= t,
+                    lambda: broker.hlen(finish_key) >= target,  # noqa: B023 (run at once)
                     f"{target} jobs finished",
                     deadline,
                 )
@@ -215,7 +215,8 @@ def _verify(
     starts = pipe.execute()
     run = sent[0][0].split("-", 1)[0]
     finishes = {
-        k.decode(): int(v) for k, v in broker.hgetall(f"soak:finish:{run}").items()
+        (k.decode() if isinstance(k, bytes) else k): int(v)
+        for k, v in broker.hgetall(f"soak:finish:{run}").items()
     }
     done_at: list[float] = []
     started_at: list[float] = []
@@ -333,7 +334,7 @@ def temporal_soak(
             if round_number < kills:
                 target = workflows * (round_number + 1) // (kills + 1)
                 wait_until(
-                    lambda t=target: lines("done second ") >= t,
+                    lambda: lines("done second ") >= target,  # noqa: B023 (run at once)
                     f"{target} workflows",
                     deadline,
                 )

@@ -19,10 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tests.support.cli import binary
-from tests.support.servers import StackError, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
+from harness import ROOT
+from harness.cli import binary
+from lichc.devstack.servers import StackError, wait_until
 
 
 class WorkerProcess:

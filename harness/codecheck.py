@@ -21,8 +21,9 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-LICHC = ROOT / "compiler" / "lichc"
+import lichc
+
+LICHC = Path(lichc.__file__).resolve().parent  # its templates are the vocabulary
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 

@@ -1,0 +1,494 @@
+"""The injection checks: no string from jobs.yaml ever becomes code.
+
+What each check asserts is listed in tests/test_injection.py, which runs them
+on drawn specs (harness/hostile_specs.py), as bench/injection.py does with
+more examples and figures.
+"""
+
+from __future__ import annotations
+
+import ast
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+
+from harness import codecheck
+from harness.hostile_specs import (
+    Drawn,
+    field_type,
+    has_default,
+)
+from harness.hostile_values import CANARY
+from harness.injection_spec import (
+    Output,
+    activity_types,
+    calls,
+    client_functions,
+    compile_spec,
+    constant,
+    cron_fields,
+    decorated,
+    docstring,
+    docstring_of,
+    evaluate,
+    functions,
+    handler_modules,
+    id_value,
+    imported_as,
+    jobs_on,
+    kwarg,
+    mirrors,
+    queue_of,
+    run_steps,
+    signals,
+    spec_names,
+    task_queues,
+)
+from lichc.diagnostics import SpecError
+from lichc.fileformat.names import to_snake
+from lichc.fileformat.templated import parse_env_string
+
+# -- the checks ---------------------------------------------------------------------------
+
+
+def check_everything(spec: dict[str, Any], files: dict[str, bytes]) -> None:
+    out = Output(spec, files)
+    check_no_code_from_yaml(out)
+    check_nothing_more(out)
+    check_inputs(out)
+    check_settings(out)
+    check_client(out)
+    if jobs_on(spec, "celery"):
+        check_celery(out)
+    if jobs_on(spec, "temporal"):
+        check_temporal(out)
+    check_compose(out)
+
+
+def check_no_code_from_yaml(out: Output) -> None:
+    vocabulary = codecheck.Vocabulary(frozenset(spec_names(out.spec)))
+    modules = handler_modules(out.spec)
+    for path, tree in out.trees.items():
+        outside = codecheck.canary_outside_strings(out.text[path], CANARY)
+        assert not outside, f"{path}: text from YAML outside a string: {outside}"
+        strangers = sorted(
+            i for i in set(codecheck.identifiers(tree)) if not vocabulary.allows(i)
+        )
+        assert not strangers, f"{path}: identifiers from nowhere: {strangers}"
+        shadowed = codecheck.shadowed_names(tree, mirrors(out.spec, tree))
+        assert not shadowed, f"{path}: {shadowed}"
+        hidden = codecheck.hidden_imports(tree, modules)
+        assert not hidden, f"{path}: {hidden}"
+    compose = out.text["docker-compose.yml"]
+    scalars = [
+        (t.start_mark.index, t.end_mark.index)
+        for t in yaml.scan(compose, Loader=yaml.CSafeLoader)
+        if isinstance(t, yaml.ScalarToken)
+    ]
+    at = compose.find(CANARY)
+    while at >= 0:
+        assert any(a <= at < b for a, b in scalars), (
+            "compose: YAML text outside a scalar"
+        )
+        at = compose.find(CANARY, at + 1)
+
+
+def check_nothing_more(out: Output) -> None:
+    """Every top-level name of a module is the template's own, an import, or
+    a definition the spec asks for (a task, activity, workflow, model, client
+    function, or the policy or activity options of one)."""
+    words = codecheck.template_words()
+    wanted = {f"{name}Input" for name in out.spec["jobs"]}
+    wanted |= client_functions(out.spec, "celery") | client_functions(
+        out.spec, "temporal"
+    )
+    for path, tree in out.trees.items():
+        registered = set(wanted)
+        for decorator in ("app.task", "activity.defn", "workflow.defn"):
+            registered |= {
+                getattr(n, "name", "") for n in decorated(tree, decorator).values()
+            }
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                if ast.unparse(node.value.func) in (
+                    "Policy",
+                    "workflow.ActivityConfig",
+                    "shaped",  # an activity: the shape its handler takes
+                ):
+                    registered.add(ast.unparse(node.targets[0]))
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                registered |= {a.asname or a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.AsyncFunctionDef) and any(
+                ast.unparse(d).startswith("activity.defn(") for d in node.decorator_list
+            ):
+                registered.add(node.name)  # the async shape of an activity
+        extra = codecheck.module_names(tree) - registered - words
+        assert not extra, f"{path} defines names nobody asked for: {sorted(extra)}"
+
+
+def check_inputs(out: Output) -> None:
+    tree = out.module("inputs")
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    assert set(classes) == {f"{name}Input" for name in out.spec["jobs"]}
+    for name, job in out.spec["jobs"].items():
+        body = classes[f"{name}Input"].body
+        fields = {
+            n.target.id: n.value
+            for n in body
+            if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)
+        }
+        inputs = job.get("input", {})
+        assert list(fields) == list(inputs)
+        for field, entry in inputs.items():
+            value = fields[field]
+            described = isinstance(entry, dict) and "description" in entry
+            if described:
+                assert isinstance(value, ast.Call)
+                assert constant(kwarg(value, "description")) == entry["description"]
+            if has_default(entry):
+                found = (
+                    kwarg(value, "default")
+                    if described and isinstance(value, ast.Call)
+                    else value
+                )
+                assert found is not None
+                assert constant(found) == entry["default"]
+
+
+def check_settings(out: Output) -> None:
+    tree = out.module("settings")
+    # the value each function returns, or (Celery's URLs) the `url` it then
+    # passes to redis_url, which only adds TLS's ssl_cert_reqs default
+    returns = {
+        f.name: f.body[0].value
+        if isinstance(f.body[0], ast.Assign)
+        else f.body[-1].value
+        for f in tree.body
+        if isinstance(f, ast.FunctionDef) and isinstance(f.body[-1], ast.Return)
+    }
+    values = {
+        "celery_broker_url": ("celery", "broker"),
+        "celery_result_backend": ("celery", "result_backend"),
+        "temporal_address": ("temporal", "address"),
+        "temporal_namespace": ("temporal", "namespace"),
+    }
+    for function, (section, key) in values.items():
+        written = out.spec.get(section, {}).get(key)
+        if function not in returns or written is None:
+            continue
+        expected = parse_env_string(written).example()
+
+        def env(name: str, default: str | None = None) -> str:
+            assert default is not None
+            return default
+
+        node = returns[function]
+        assert node is not None
+        assert evaluate(node, {"env": env}) == expected, function
+
+
+def check_client(out: Output) -> None:
+    tree = out.module("client")
+    exports = client_functions(out.spec, "celery") | client_functions(
+        out.spec, "temporal"
+    )
+    if jobs_on(out.spec, "temporal"):
+        exports.add("connect")
+    found = next(
+        constant(n.value)
+        for n in tree.body
+        if isinstance(n, ast.Assign | ast.AnnAssign)
+        and ast.unparse(n.targets[0] if isinstance(n, ast.Assign) else n.target)
+        == "__all__"
+        and n.value is not None
+    )
+    assert found == sorted(exports)
+
+
+def _default_expected(entry: Any) -> Any:
+    return entry["default"] if has_default(entry) else None
+
+
+def check_parameters(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    job: dict[str, Any],
+    *,
+    mutable_none: bool,
+) -> None:
+    inputs = job.get("input", {})
+    names = [a.arg for a in function.args.kwonlyargs]
+    assert names == list(inputs), function.name
+    for arg, default in zip(
+        function.args.kwonlyargs, function.args.kw_defaults, strict=True
+    ):
+        entry = inputs[arg.arg]
+        if default is None:
+            assert not has_default(entry)
+            assert not field_type(entry).endswith("?")
+            continue
+        expected = _default_expected(entry)
+        if mutable_none and isinstance(expected, list | dict):
+            expected = None
+        assert constant(default) == expected, (function.name, arg.arg)
+
+
+def check_celery(out: Output) -> None:
+    spec = out.spec
+    jobs = jobs_on(spec, "celery")
+    tasks_tree = out.module("celery_tasks")
+    tasks = decorated(tasks_tree, "app.task")
+    expected = task_queues(spec)
+    assert set(tasks) == set(expected)
+    for name, node in tasks.items():
+        d = next(x for x in node.decorator_list if isinstance(x, ast.Call))
+        assert constant(kwarg(d, "queue")) == expected[name]
+    # docstrings and literal arguments
+    for name, job in jobs.items():
+        base = f"{spec['project']}.{to_snake(name)}"
+        if "run" in job:
+            want = (
+                docstring(job["description"])
+                if "description" in job
+                else f"Run job {name}."
+            )
+            assert docstring_of(tasks[base]) == want
+            continue
+        # the runtime's `call`, renamed when an input field is called so
+        runtime_call = imported_as(tasks_tree, "celery_runtime", "call")
+        for step in run_steps(job):
+            node = tasks[f"{base}.{step['name']}"]
+            if "description" in step:
+                assert docstring_of(node) == docstring(step["description"])
+            handler_call = next(calls(node, runtime_call))
+            for key, value in (step.get("args") or {}).items():
+                if not (isinstance(value, str) and value.startswith("${")):
+                    assert constant(kwarg(handler_call, key)) == value
+    # dead letters
+    policies = {
+        ast.unparse(n.targets[0]): n.value
+        for n in tasks_tree.body
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+    }
+    dead = {
+        constant(kwarg(p, "dead_letter"))
+        for p in policies.values()
+        if any(k.arg == "dead_letter" for k in p.keywords)
+    }
+    want_dead = set()
+    for job in jobs.values():
+        if job.get("dead_letter") is True:
+            want_dead.add("dead_letter")
+        elif isinstance(job.get("dead_letter"), dict):
+            want_dead.add(job["dead_letter"]["queue"])
+    assert dead == want_dead
+    # the app: queues, routes, beat
+    app = out.module("celery_app")
+    queues = {constant(c.args[0]) for c in calls(app, "Queue")}
+    assert queues == {"default"} | set(expected.values())
+    update = next(calls(app, "app.conf.update"))
+    routes = constant(kwarg(update, "task_routes"))
+    assert routes == {task: {"queue": q} for task, q in expected.items()}
+    check_beat(out, jobs, update)
+    # the client
+    client = out.module("celery_client")
+    assert functions(client) == client_functions(spec, "celery")
+    for name, job in jobs.items():
+        start = next(
+            f
+            for f in client.body
+            if isinstance(f, ast.FunctionDef) and f.name == f"start_{to_snake(name)}"
+        )
+        check_parameters(start, job, mutable_none=False)
+        assert docstring_of(start) == f"Start {name} on queue {queue_of(job)}."
+        if "id" in job:
+            assignment = next(
+                n
+                for n in ast.walk(start)
+                if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "task_id"
+            )
+            data = {f: f"<{f}>" for f in job.get("input", {})}
+            names = {
+                n.id for n in ast.walk(assignment.value) if isinstance(n, ast.Name)
+            }
+            scope = {"data": data, "job": SimpleNamespace(**data)}
+            value = evaluate(
+                assignment.value, {k: v for k, v in scope.items() if k in names}
+            )
+            assert value == id_value(job["id"], data)
+
+
+def check_beat(out: Output, jobs: dict[str, dict[str, Any]], update: ast.Call) -> None:
+    wanted = [
+        (n, j, i, s) for n, j in jobs.items() for i, s in enumerate(_schedules(j))
+    ]
+    if not wanted:
+        assert all(k.arg != "beat_schedule" for k in update.keywords)
+        return
+    beat = kwarg(update, "beat_schedule")
+    assert isinstance(beat, ast.Dict)
+    entries = [v for v in beat.values if isinstance(v, ast.Dict)]
+    assert len(entries) == len(wanted)
+    for entry, (name, job, index, schedule) in zip(entries, wanted, strict=True):
+        fields = dict(
+            zip([constant(k) for k in entry.keys if k], entry.values, strict=True)
+        )
+        assert constant(fields["task"]) == f"{out.project}.{to_snake(name)}"
+        call = fields["schedule"]
+        assert isinstance(call, ast.Call)
+        keys = ["minute", "hour", "day_of_month", "month_of_year", "day_of_week"]
+        assert [constant(kwarg(call, k)) for k in keys] == cron_fields(schedule["cron"])
+        timezone = schedule.get("timezone", "UTC")
+        if timezone != "UTC":
+            assert constant(kwarg(call, "timezone")) == timezone
+        assert constant(fields["kwargs"]) == schedule.get("input", {})
+        # JobScheduler's tick option: the base of each tick's task id
+        tick = constant(fields["options"])["lichc_tick"]
+        assert tick["chain"] == ("run" not in job)
+        if "id" in job:
+            values = {
+                k: e["default"]
+                for k, e in job.get("input", {}).items()
+                if has_default(e)
+            }
+            values |= schedule.get("input", {})
+            assert tick["id"] == id_value(job["id"], values)
+        else:
+            assert tick["id"] == f"{out.project}.{to_snake(name)}.{index}"
+
+
+def _schedules(job: dict[str, Any]) -> list[dict[str, Any]]:
+    schedule = job.get("schedule", [])
+    return [schedule] if isinstance(schedule, dict) else list(schedule)
+
+
+def check_temporal(out: Output) -> None:
+    spec = out.spec
+    jobs = jobs_on(spec, "temporal")
+    flows = out.module("temporal_workflows")
+    workflows = decorated(flows, "workflow.defn")
+    assert set(workflows) == set(jobs)
+    literals: list[Any] = []
+    for node in calls(flows, "workflow.execute_activity"):
+        listed = kwarg(node, "args")
+        assert isinstance(listed, ast.List)
+        for element in listed.elts:
+            try:
+                literals.append(constant(element))
+            except ValueError:
+                assert not any(
+                    isinstance(n, ast.Constant)
+                    and isinstance(n.value, str)
+                    and CANARY in n.value
+                    for n in ast.walk(element)
+                )
+    for name, job in jobs.items():
+        cls = workflows[name]
+        want = docstring(job["description"]) if "description" in job else f"Job {name}."
+        assert docstring_of(cls) == want
+        assert set(decorated(cls, "workflow.signal")) == signals(job)
+        received = {constant(c.args[0]) for c in calls(cls, "self._job.receive")}
+        assert received == signals(job)
+        for step in run_steps(job):
+            for args in (step.get("args"), (step.get("compensate") or {}).get("args")):
+                for value in (args or {}).values():
+                    if not (isinstance(value, str) and value.startswith("${")):
+                        assert value in literals
+    queues = {
+        constant(kwarg(c, "task_queue"))
+        for c in calls(flows, "workflow.ActivityConfig")
+    }
+    step_queues = {queue_of(j, s) for j in jobs.values() for s in run_steps(j)}
+    step_queues |= {queue_of(j) for j in jobs.values() if "run" in j}
+    assert queues == step_queues
+    activities = out.module("temporal_activities")
+    assert set(decorated(activities, "activity.defn")) == activity_types(spec)
+    worker = out.module("temporal_worker")
+    served = {constant(kwarg(c, "task_queue")) for c in calls(worker, "Worker")}
+    assert served == step_queues | {queue_of(j) for j in jobs.values()}
+    client = out.module("temporal_client")
+    assert functions(client) == client_functions(spec, "temporal") | {
+        "connect",
+        "_start",
+    }
+    for name, job in jobs.items():
+        start = next(
+            f
+            for f in client.body
+            if isinstance(f, ast.AsyncFunctionDef)
+            and f.name == f"start_{to_snake(name)}"
+        )
+        check_parameters(start, job, mutable_none=True)
+        started = next(calls(start, "_start"))
+        assert constant(kwarg(started, "task_queue")) == queue_of(job)
+        if "id" in job:
+            data = {f: f"<{f}>" for f in job.get("input", {})}
+            value = evaluate(kwarg(started, "id"), {"input": SimpleNamespace(**data)})
+            assert value == id_value(job["id"], data)
+    check_schedules(out, jobs)
+
+
+def check_schedules(out: Output, jobs: dict[str, dict[str, Any]]) -> None:
+    wanted = [(n, s) for n, j in jobs.items() for s in _schedules(j)]
+    if not wanted:
+        assert not out.has("temporal_schedules")
+        return
+    tree = out.module("temporal_schedules")
+    specs_found = [
+        (constant(kwarg(c, "cron_expressions")), constant(kwarg(c, "time_zone_name")))
+        for c in calls(tree, "ScheduleSpec")
+    ]
+    assert specs_found == [
+        ([" ".join(s["cron"].split())], s.get("timezone", "UTC")) for _, s in wanted
+    ]
+    actions = list(calls(tree, "ScheduleActionStartWorkflow"))
+    for action, (name, schedule) in zip(actions, wanted, strict=True):
+        model = action.args[1]
+        assert isinstance(model, ast.Call)
+        assert ast.unparse(model.func).endswith(f"{name}Input")
+        given_values = {k.arg: constant(k.value) for k in model.keywords}
+        assert given_values == schedule.get("input", {})
+
+
+def check_compose(out: Output) -> None:
+    compose = yaml.load(out.text["docker-compose.yml"], Loader=yaml.CSafeLoader)
+
+    def unescaped(value: str) -> str:
+        return value.replace("$$", "$")
+
+    assert unescaped(compose["name"]) == out.project
+    services = compose["services"]
+    queues = set(task_queues(out.spec).values())
+    workers = {k: v for k, v in services.items() if k.startswith("celery-worker-")}
+    assert set(workers) == {f"celery-worker-{q}" for q in queues}
+    for key, service in workers.items():
+        command = service["command"]
+        assert unescaped(command[command.index("--queues") + 1]) == key.removeprefix(
+            "celery-worker-"
+        )
+        broker = out.spec.get("celery", {}).get("broker", "")
+        if broker.startswith("redis://${BROKER_HOST:-"):
+            default = parse_env_string(broker).parts[1].default  # type: ignore[union-attr]
+            assert unescaped(service["environment"]["BROKER_HOST"]) == default
+    if jobs_on(out.spec, "temporal"):
+        written = out.spec.get("temporal", {}).get("namespace", "default")
+        namespace = parse_env_string(written).example()
+        env = services["temporal"]["environment"]
+        assert unescaped(env["DEFAULT_NAMESPACE"]) == namespace
+
+
+def check_broken(drawn: Drawn) -> None:
+    """A spec broken on purpose is refused with located errors, one of them
+    at the key the mutation broke."""
+    with pytest.raises(SpecError) as raised:
+        compile_spec(drawn.spec)
+    problems = raised.value.diagnostics
+    assert problems
+    assert all(d.line >= 1 and d.column >= 1 and d.message for d in problems)
+    assert drawn.error_at is not None
+    paths = [d.path[: len(drawn.error_at)] for d in problems]
+    assert drawn.error_at in paths, (drawn.mutation, raised.value.render())
+    rendered = raised.value.render()
+    assert rendered.startswith("jobs.yaml:")
+    assert CANARY not in "".join(d.hint or "" for d in problems)
