@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness import celery_project as cs  # noqa: E402
-from lichc.devstack.servers import redis_server, wait_until  # noqa: E402
+from lichc.devstack.servers import wait_until  # noqa: E402
+from lichc.engines.celery.servers import redis_server  # noqa: E402
 
 SPEC = """\
 version: 1

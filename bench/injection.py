@@ -4,9 +4,9 @@
 
 Draws that many hostile specs (harness/hostile_specs.py), valid ones
 and ones broken on purpose, runs each through load -> validate -> plan ->
-render and every check of the test (harness/injection_checks.py), without stopping at the first failure
-or shrinking. Then runs `ruff format --check` and `ruff check` once over all
-generated trees, split by name length (at most 40 characters, or longer).
+render and every check of the test (harness/injection_checks.py), without
+stopping at the first failure or shrinking. Then runs `ruff format --check`
+and `ruff check` once over all generated trees.
 Prints how many examples ran, the failures by kind, and ruff's verdicts.
 """
 
@@ -50,7 +50,7 @@ def main() -> None:
     counts: dict[str, int] = collections.Counter()
     with tempfile.TemporaryDirectory(prefix="lichc-injection-") as tmp:
         where = args.keep or Path(tmp)
-        trees = {"short": where / "short", "long": where / "long"}
+        trees = where / "trees"
 
         @seed(args.seed)
         @run
@@ -67,9 +67,8 @@ def main() -> None:
                 failures[f"{type(error).__name__}: {str(error)[:200]}"] += 1
                 return
             counts["valid specs generated and checked"] += 1
-            kind = "short" if read.short_names(loaded) else "long"
-            write_tree(trees[kind] / f"example_{counts[kind]:05d}", files)
-            counts[kind] += 1
+            write_tree(trees / f"example_{counts['trees']:05d}", files)
+            counts["trees"] += 1
 
         @seed(args.seed)
         @run
@@ -90,22 +89,17 @@ def main() -> None:
         broken()
         elapsed = time.monotonic() - started
         for name, value in counts.items():
-            if name not in trees:
+            if name != "trees":
                 print(f"{name:45} {value:6}")
         print(f"{'seconds':45} {elapsed:6.0f}")
-        for kind, folder in trees.items():
-            if not folder.exists():
-                continue
-            label = f"names {'<=' if kind == 'short' else '>'} {read.SHORT_NAME}"
-            print(f"ruff over {counts[kind]} trees, {label}:")
+        if trees.exists():
+            # every generated file went through the formatting pass: ruff must agree
+            print(f"ruff over {counts['trees']} trees:")
             for command in (read.RUFF_FORMAT, read.RUFF_CHECK):
-                done = read.ruff(*command, cwd=folder)
+                done = read.ruff(*command, cwd=trees)
                 print(f"  {_verdict(done)}")
-                if kind == "short" and done.returncode:
-                    failures[
-                        f"ruff {command[0]} over names <= {read.SHORT_NAME}: "
-                        f"{_verdict(done)}"
-                    ] += 1
+                if done.returncode:
+                    failures[f"ruff {command[0]}: {_verdict(done)}"] += 1
     print(f"failures: {sum(failures.values())}")
     for message, count in sorted(failures.items(), key=lambda kv: -kv[1]):
         print(f"  {count:5}  {message}")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from harness import celery_project as cs  # noqa: E402
 from harness.soak import CELERY_SPEC, celery_soak  # noqa: E402
-from lichc.devstack.servers import redis_server  # noqa: E402
+from lichc.engines.celery.servers import redis_server  # noqa: E402
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ import pytest
 
 from harness import workers
 from harness.cli import build
-from lichc.devstack.servers import RedisServer
+from lichc.engines.celery.servers import RedisServer
 
 
 @dataclass

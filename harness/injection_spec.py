@@ -20,10 +20,6 @@ from lichc.fileformat.names import to_snake
 from lichc.load.loader import parse
 from lichc.plan.check import checked_plan
 
-# ruff checks the trees whose names are this short at most: with longer ones
-# (up to the 64 characters allowed) some templates still lay lines out
-# differently from ruff (see SECURITY.md, "Known limits").
-SHORT_NAME = 40
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun"]
 MONTHS += ["jul", "aug", "sep", "oct", "nov", "dec"]
 DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
@@ -314,11 +310,3 @@ def ruff(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         command.append("--output-format=concise")
     command += ["--config", str(ROOT / "pyproject.toml"), "."]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def short_names(spec: dict[str, Any]) -> bool:
-    """Whether every name (queues too) has at most SHORT_NAME characters."""
-    queues = set(task_queues(spec).values())
-    for job in spec["jobs"].values():
-        queues |= {queue_of(job, s) for s in run_steps(job)} | {queue_of(job)}
-    return all(len(n) <= SHORT_NAME for n in spec_names(spec) | queues)

@@ -27,7 +27,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from lichc.devstack.servers import temporal_binary
+from lichc.engines.temporal.servers import temporal_binary
 
 T = TypeVar("T")
 DEADLINE = 120.0  # seconds for one coroutine; CI machines are shared

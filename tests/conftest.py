@@ -11,7 +11,7 @@ if str(ROOT) not in sys.path:
     # `examples`, `harness` and `tests` import from the checkout
     sys.path.insert(0, str(ROOT))
 
-from lichc.devstack.servers import RedisServer, redis_server  # noqa: E402
+from lichc.engines.celery.servers import RedisServer, redis_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")

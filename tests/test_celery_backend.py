@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 
 from lichc.build import Source, compile_plan
-from lichc.engines.celery import (
+from lichc.engines.celery import namespaces, options
+from lichc.engines.celery import view as model
+from lichc.engines.celery.backend import (
     CeleryBackend,
-    namespaces,
-    options,
     runtime_modules,
     template_context,
 )
-from lichc.engines.celery import view as model
 from lichc.plan.ir import Plan
 from lichc.render.renderer import environment, header, render
 from tests.snapshots import render_case_into

@@ -8,14 +8,8 @@ binary was tried and what it printed.
 
 from __future__ import annotations
 
-from lichc.devstack.servers import (
-    RedisServer,
-    StackError,
-    free_port,
-    port_is_free,
-    redis_server,
-    wait_until,
-)
+from lichc.devstack.servers import StackError, free_port, port_is_free, wait_until
+from lichc.engines.celery.servers import RedisServer, redis_server
 
 __all__ = [
     "RedisServer",

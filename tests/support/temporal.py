@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from harness import ROOT
 from harness.temporal import Server, dev_server, import_project, temporal_server
-from lichc.devstack.servers import temporal_binary
+from lichc.engines.temporal.servers import temporal_binary
 
 # ROOT, Server, dev_server and import_project come from harness/: re-exported
 __all__ = [

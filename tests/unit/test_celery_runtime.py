@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from lichc.engines.celery import CeleryBackend
+from lichc.engines.celery.backend import CeleryBackend
 from lichc.render.renderer import environment
 from tests.support.plans import plan_of
 from tests.support.servers import RedisServer, redis_server

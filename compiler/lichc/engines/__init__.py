@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lichc.diagnostics import Diagnostic
     from lichc.plan.features import Capabilities
     from lichc.plan.ir import Job, Plan, RunStep
+    from lichc.render.base import Backend
     from lichc.render.compose.stack import Endpoint, EngineServices
 
 
@@ -41,6 +42,7 @@ class EngineInfo:
     explain_job: Callable[[Plan, Job], Mapping[str, str]]
     explain_step: Callable[[Plan, Job, RunStep], list[tuple[str, str]]]
     client_exports: Callable[[Plan], list[str]]  # what `<project>.client` re-exports
+    backend: Callable[[], Backend]  # renders its files (imported only to render)
     # its part of a stack (compose's, or `lichc dev`'s with its own servers and
     # state folder): engines/<e>/services.py
     compose_services: Callable[[Plan, Mapping[str, Endpoint], str], EngineServices]

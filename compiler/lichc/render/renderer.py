@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from lichc.engines.celery import CeleryBackend
-from lichc.engines.temporal import TemporalBackend
+from lichc.engines.registry import ENGINES
 from lichc.render import imports, pyformat, pysource, yamlsource
 from lichc.render.base import Backend, Files
 from lichc.render.compose import ComposeBackend
@@ -22,10 +21,10 @@ from lichc.render.package import PackageBackend
 if TYPE_CHECKING:
     from lichc.plan.ir import Plan
 
+# the package first, the engines in the registry's order, the stack last
 BACKENDS: tuple[Backend, ...] = (
     PackageBackend(),
-    CeleryBackend(),
-    TemporalBackend(),
+    *(engine.backend() for engine in ENGINES),
     ComposeBackend(),
 )
 

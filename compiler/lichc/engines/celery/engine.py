@@ -17,6 +17,7 @@ from lichc.plan.ir import Plan
 if TYPE_CHECKING:
     from lichc.devstack.services import Ports
     from lichc.devstack.services import Service as DevService
+    from lichc.render.base import Backend
     from lichc.render.compose.stack import Endpoint, EngineServices
 
 
@@ -42,6 +43,12 @@ def _dev_server(
     return services.dev_server(plan, env, ports, state_dir)
 
 
+def _backend() -> Backend:
+    from lichc.engines.celery.backend import CeleryBackend
+
+    return CeleryBackend()
+
+
 CELERY = EngineInfo(
     name="celery",
     title="Celery",
@@ -54,6 +61,7 @@ CELERY = EngineInfo(
     # options is imported by the package itself (lichc.engines.celery)
     explain_job=options.explain_job,
     explain_step=options.explain,
+    backend=_backend,
     client_exports=options.client_exports,
     compose_services=_compose_services,
     dev_endpoint=_dev_endpoint,

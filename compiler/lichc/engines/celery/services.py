@@ -134,9 +134,9 @@ def dev_server(
     plan: Plan, env: Mapping[str, str], ports: Ports, state_dir: Path
 ) -> DevService:
     """Redis for `lichc dev`, once the settings are known to reach it."""
-    from lichc.devstack import servers
     from lichc.devstack.servers import HOST
     from lichc.devstack.services import Service, elsewhere, resolve
+    from lichc.engines.celery import servers
 
     for key, setting in (
         ("celery.broker", plan.celery.broker),

@@ -17,6 +17,7 @@ from lichc.plan.ir import Job, Plan, RunStep
 if TYPE_CHECKING:
     from lichc.devstack.services import Ports
     from lichc.devstack.services import Service as DevService
+    from lichc.render.base import Backend
     from lichc.render.compose.stack import Endpoint, EngineServices
 
 
@@ -60,6 +61,12 @@ def _dev_server(
     return services.dev_server(plan, env, ports, state_dir)
 
 
+def _backend() -> Backend:
+    from lichc.engines.temporal.backend import TemporalBackend
+
+    return TemporalBackend()
+
+
 TEMPORAL = EngineInfo(
     name="temporal",
     title="Temporal",
@@ -70,6 +77,7 @@ TEMPORAL = EngineInfo(
     generated_names=(("workflow class", "workflow_class"),),
     explain_job=_explain_job,
     explain_step=_explain_step,
+    backend=_backend,
     client_exports=_client_exports,
     compose_services=_compose_services,
     dev_endpoint=_dev_endpoint,

@@ -110,9 +110,9 @@ def dev_server(
     plan: Plan, env: Mapping[str, str], ports: Ports, state_dir: Path
 ) -> DevService:
     """The Temporal dev server, once the settings are known to reach it."""
-    from lichc.devstack import servers
     from lichc.devstack.servers import HOST
     from lichc.devstack.services import Service
+    from lichc.engines.temporal import servers
 
     name = _check(plan, env, ports)
     binary = servers.temporal_binary()

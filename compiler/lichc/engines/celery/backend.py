@@ -1,0 +1,183 @@
+"""The celery backend: `celery_app.py`, `celery_tasks.py`, `celery_client.py`,
+`celery_handlers.py` and the `celery_runtime` package in the project package,
+when the plan has Celery jobs.
+
+The runtime is ordinary Python (`runtime/`, linted, type-checked and tested
+in this tree) copied as it is; only its `spec` module is rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lichc.engines.celery import namespaces, options
+from lichc.engines.celery import view as model
+from lichc.fileformat.models import DEAD_LETTER_RETENTION
+from lichc.plan.ir import DEFAULT_QUEUE, handler_calls
+from lichc.render.base import Backend, Files
+from lichc.render.imports import Imports
+from lichc.render.names import PYTHON_NAMES, Names
+from lichc.render.pysource import py_seconds, py_str, py_tuple
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from lichc.plan.ir import Plan
+
+TEMPLATES = (
+    "celery_app",
+    "celery_tasks",
+    "celery_client",
+    "celery_handlers",
+)
+RUNTIME = Path(__file__).parent / "runtime"  # copied into <project>/celery_runtime/
+
+
+class CeleryBackend(Backend):
+    name = "celery"
+
+    def render(self, plan: Plan, env: jinja2.Environment) -> Files:
+        if not plan.jobs_on("celery"):
+            return {}
+        context = template_context(plan)
+        files = {
+            f"{plan.project}/{name}.py": env.get_template(
+                f"celery/{name}.py.jinja"
+            ).render(context)
+            for name in TEMPLATES
+        }
+        package = f"{plan.project}/celery_runtime"
+        spec = env.get_template("celery/celery_runtime_spec.py.jinja")
+        files[f"{package}/spec.py"] = spec.render(context)
+        from lichc.render.renderer import header  # renderer imports this module
+
+        for module in runtime_modules():
+            text = module.read_text(encoding="utf-8")
+            files[f"{package}/{module.name}"] = f"{header(plan.source)}\n{text}"
+        return files
+
+
+def runtime_modules() -> list[Path]:
+    """The runtime's modules, copied verbatim after the do-not-edit line."""
+    return sorted(RUNTIME.glob("*.py"))
+
+
+def template_context(plan: Plan) -> dict[str, Any]:
+    module = model.build(plan)
+    client_names, g = namespaces.client_names(plan.jobs_on("celery"))
+    beat = model.beat_entries(plan)
+    wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
+    return {
+        "plan": plan,
+        "module": module,
+        "assign": model.assign,
+        "params": {view.job.name: view.params for view in module.jobs},
+        "g": g,
+        "client_names": client_names,
+        **_imports(module, g),
+        "result_expires": py_seconds(options.RESULT_EXPIRES),
+        "claim_pending_ttl": py_seconds(options.CLAIM_PENDING_TTL),
+        "soft_limit_margin": py_seconds(options.SOFT_LIMIT_MARGIN),
+        "retention": options.dead_letter_retention(plan),
+        "default_retention": py_seconds(DEAD_LETTER_RETENTION),
+        # an f-string over the PROJECT constant of celery_runtime/spec.py
+        "key_prefix": "f" + py_str(options.key_prefix("{PROJECT}")),
+        "longest_wait": py_seconds(wait),
+        "longest_attempt": py_seconds(attempt),
+        "visibility_timeout": py_seconds(options.visibility_timeout(wait, attempt)),
+        "default_queue": DEFAULT_QUEUE,
+        "queues": sorted({DEFAULT_QUEUE, *plan.queues_on("celery")}),
+        "routes": _routes(plan, module),
+        "beat": beat,
+        "uses_crontab": any(e.timezone == "UTC" for e in beat),
+        "uses_zoned": any(e.timezone != "UTC" for e in beat),
+        "checks": handler_checks(plan),
+    }
+
+
+@dataclass(frozen=True)
+class HandlerChecks:
+    """celery_handlers.py: its imports, each Handler(...)'s arguments, and the
+    names its imports bind."""
+
+    imports: list[str]
+    entries: list[list[str]]
+    names: Names
+
+
+def handler_checks(plan: Plan) -> HandlerChecks:
+    """Each handler by its dotted path (`import a.b`, then `a.b.f`), so no alias
+    is needed unless `a` is a name of the module (`import check.b as check_b`);
+    one entry per distinct call."""
+    imports = Imports()
+    names = Names(namespaces.HANDLERS_RESERVED | PYTHON_NAMES)
+    packages: set[str] = set()  # the top-level packages `import a.b` binds
+    refer: dict[str, str] = {"builtins": ""}  # module -> how the module calls it
+    entries: list[list[str]] = []
+    for job in plan.jobs_on("celery"):
+        for call in handler_calls(job):
+            ref = call.handler
+            if ref.module not in refer:
+                top = ref.module.split(".")[0]
+                if top in packages or names.free(top):
+                    packages.add(names.take(top))
+                    imports.add_module(ref.module)
+                    refer[ref.module] = ref.module
+                else:
+                    alias = names.take(ref.module.replace(".", "_"))
+                    imports.add_module(ref.module, alias)
+                    refer[ref.module] = alias
+            function = ".".join(filter(None, (refer[ref.module], ref.name)))
+            # an argument of Handler(...) in HANDLERS, at indent 8 when exploded
+            keywords = py_tuple([py_str(k) for k in call.keywords])
+            entry = [py_str(str(ref)), function, keywords]
+            if entry not in entries:
+                entries.append(entry)
+    return HandlerChecks(imports.lines(), entries, names)
+
+
+def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
+    routes = []
+    for view in module.jobs:
+        if view.launcher is not None:
+            routes.append((view.task_name, view.job.queue))
+        routes += [(t.name, t.step.queue) for t in view.tasks]
+        routes += [(j.name, j.queue) for j in view.joins]
+    return routes
+
+
+def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str]]:
+    """The imports of celery_tasks.py and celery_client.py; `g` aliases the client's."""
+    tasks, client, celery = Imports(), Imports(), Imports()
+    tasks.add(".celery_app", "app")
+    client.add(".celery_app", "app", g["app"])
+    celery.add("celery.result", "AsyncResult")
+    for name in ("JobTask", "Policy", "RetryPolicy"):
+        tasks.add(".celery_runtime", name)
+    tasks.add(".celery_runtime", "call", module.aliases["call"])
+    for view in module.jobs:
+        client.add(".inputs", view.model)
+        if view.job.single:
+            tasks.add(".inputs", view.model)
+        else:
+            tasks.add(".celery_client", view.start, module.aliases[view.start])
+            tasks.add(".celery_runtime", "Context")
+            if any(not task.last for task in view.tasks):
+                tasks.add(".celery_runtime", "with_result")
+            if any(model.reads_step_field(task.step) for task in view.tasks):
+                tasks.add(".celery_runtime", "step_field")
+            client.add(".celery_runtime", "new_context", g["new_context"])
+            if view.job.schedules:
+                client.add(".celery_runtime", "scheduled_id", g["scheduled_id"])
+            celery.add("celery", "chain", g["chain"])
+        if view.joins:
+            tasks.add(".celery_runtime", "merge")
+            celery.add("celery", "chord", g["chord"])
+        if view.task_id is not None:
+            client.add(".celery_runtime", "send_once", g["send_once"])
+    return {
+        "tasks_local": tasks.lines(),
+        "client_local": client.lines(),
+        "client_celery": celery.lines(),
+    }

@@ -1,0 +1,58 @@
+"""The temporal backend: workflows, activities, worker, client and schedules,
+rendered from templates, beside the runtime modules (runtime/) they import,
+copied as they are."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lichc.engines.temporal import runtime
+from lichc.render.base import Backend, Files
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from lichc.plan.ir import Plan
+
+# output file -> template, in the order a reader meets them
+_FILES = (
+    ("temporal_activities.py", "activities.py.jinja"),
+    ("temporal_workflows.py", "workflows.py.jinja"),
+    ("temporal_worker.py", "worker.py.jinja"),
+    ("temporal_client.py", "client.py.jinja"),
+)
+
+
+class TemporalBackend(Backend):
+    name = "temporal"
+
+    def render(self, plan: Plan, env: jinja2.Environment) -> Files:
+        if not plan.jobs_on("temporal"):
+            return {}
+        from lichc.engines.temporal import options
+        from lichc.engines.temporal import view as model
+        from lichc.render import renderer  # which imports this module
+
+        view = model.build(plan)
+        context = {
+            "plan": plan,
+            "v": view,
+            "options": options,
+            # the modules temporal_client.py's job functions use
+            "g": view.client_modules,
+        }
+        files = list(_FILES)
+        if view.schedules:
+            files.append(("temporal_schedules.py", "schedules.py.jinja"))
+        rendered = {
+            f"{plan.project}/{name}": env.get_template(f"temporal/{template}").render(
+                context
+            )
+            for name, template in files
+        }
+        header = renderer.header(plan.source)
+        for name, source_name in runtime.FILES:
+            rendered[f"{plan.project}/{name}"] = (
+                f"{header}\n{runtime.source(source_name)}"
+            )
+        return rendered
