@@ -17,6 +17,11 @@ from hypothesis import strategies as st
 from lichc.fileformat.names import input_name, project_name
 from lichc.fileformat.values import SpecValueError
 
+# from_regex imports its module lazily, on the first draw: deep inside a draw
+# that import has hit CPython 3.11's "AST constructor recursion depth
+# mismatch" SystemError (a flaky failure). Import it here, at the top.
+st.from_regex("a", fullmatch=True).validate()
+
 CANARY = "Zq9canary"
 
 PIECES = [

@@ -114,7 +114,7 @@ def test_the_checks_catch_a_pasted_string() -> None:
 
 def test_the_checks_follow_a_renamed_runtime_call() -> None:
     """An input field named `call` makes the tasks import the runtime's `call`
-    as `_call`; the checks still find each handler call (a draw found it)."""
+    as `call_2`; the checks still find each handler call (a draw found it)."""
     spec = {
         "version": 1,
         "project": "a",
@@ -130,5 +130,30 @@ def test_the_checks_follow_a_renamed_runtime_call() -> None:
         },
     }
     loaded, files = compile_spec(spec)
-    assert b"import call as _call" in files["a/celery_tasks.py"]
+    assert b"import call as call_2" in files["a/celery_tasks.py"]
+    check_everything(loaded, files)
+
+
+def test_a_parameter_never_takes_a_later_imports_name() -> None:
+    """Two handler modules named `orders` and an input field `orders`: the
+    second module is imported as `orders_2`, so the field's parameter cannot
+    be `orders_2` too (every import is allocated before any parameter)."""
+    spec = {
+        "version": 1,
+        "project": "a",
+        "jobs": {
+            "G": {
+                "engine": "temporal",
+                "input": {"orders": {"type": "int"}},
+                "steps": [
+                    {"name": "a", "run": "examples.inj.orders:a"},
+                    {"name": "b", "run": "orders.orders:b"},
+                ],
+            }
+        },
+    }
+    loaded, files = compile_spec(spec)
+    activities = files["a/temporal_activities.py"]
+    assert b"from orders import orders as orders_2" in activities
+    assert b"orders_3: int" in activities
     check_everything(loaded, files)

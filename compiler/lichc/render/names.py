@@ -5,10 +5,6 @@ from __future__ import annotations
 import builtins
 import keyword
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from lichc.plan.ir import Engine, Plan
 
 # What Python binds itself: a job `Import` cannot name a function `import`, and
 # a job `Str` must not hide the `str` the generated module calls.
@@ -37,10 +33,3 @@ class Names:
             number += 1
         self.taken.add(f"{base}_{number}")
         return f"{base}_{number}"
-
-
-def client_aliases(plan: Plan, engine: Engine, names: Iterable[str]) -> dict[str, str]:
-    """What an engine's client module calls the names its start functions use:
-    `_name` when an input field (a parameter there) has that name."""
-    fields = {f.name for job in plan.jobs_on(engine) for f in job.inputs}
-    return {name: f"_{name}" if name in fields else name for name in names}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lichc.engines.temporal import options, template_names
+from lichc.engines.temporal import namespaces, options
 from lichc.engines.temporal.handler_imports import HandlerModules
 from lichc.fileformat.values import InputRef, Literal_, PyRef
 from lichc.plan.ir import InputField, Job, RunStep
@@ -121,9 +121,9 @@ def build_activity(
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
     retry_on = tuple(modules.expr(e) for e in step.retry.retry_on)
     # Temporal passes activity arguments by position, so a parameter that
-    # would hide a module or helper the body uses can take another name.
-    used = {e.split(".")[0] for e in (handler_expr, *non_retryable, *retry_on)}
-    locals_ = Names(used | template_names.ACTIVITY_BODY)
+    # would hide a module-level name (an import, a helper the body uses) can
+    # take another name; every import is allocated before any parameter.
+    locals_ = Names(modules.bound() | namespaces.ACTIVITY_BODY)
     params = [
         Param(name, _annotation(job, value), locals_.take(name))
         for name, value in named
@@ -145,6 +145,16 @@ def build_activity(
         retry_on=retry_on,
         heartbeat_every=py_seconds(interval) if interval is not None else None,
     )
+
+
+def module_refs(step: RunStep, compensation: bool) -> tuple[PyRef, ...]:
+    """The handler and exception classes an activity names, in the order its
+    code names them (the order their imports are allocated in)."""
+    handler = step.handler
+    if compensation:
+        assert step.compensate is not None
+        handler = step.compensate.handler
+    return (handler, *step.retry.non_retryable, *step.retry.retry_on)
 
 
 def _annotation(job: Job, value: object) -> str:

@@ -4,7 +4,7 @@ Templates only lay out what this module (with activities_view.py and
 workflows_view.py) computes, so every name that reaches generated code is
 derived here from validated plan values, and each choice (what an activity is
 called, which module alias a handler gets) is made in one place. Every name a
-generated module binds is either its template's own (template_names.py) or
+generated module binds is either its template's own (namespaces.py) or
 handed out by that module's `Names`.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lichc.engines.temporal import activities_view as activities_
-from lichc.engines.temporal import options, template_names
+from lichc.engines.temporal import namespaces, options
 from lichc.engines.temporal import workflows_view as workflows_
 from lichc.engines.temporal.activities_view import Activity
 from lichc.engines.temporal.handler_imports import HandlerModules
@@ -23,11 +23,11 @@ from lichc.render.names import PYTHON_NAMES, Names
 
 # generated module -> the names its template binds itself
 RESERVED = {
-    "temporal_activities": template_names.ACTIVITIES,
-    "temporal_workflows": template_names.WORKFLOWS,
-    "temporal_worker": template_names.WORKER,
-    "temporal_client": template_names.CLIENT,
-    "temporal_schedules": template_names.SCHEDULES,
+    "temporal_activities": namespaces.ACTIVITIES,
+    "temporal_workflows": namespaces.WORKFLOWS,
+    "temporal_worker": namespaces.WORKER,
+    "temporal_client": namespaces.CLIENT,
+    "temporal_schedules": namespaces.SCHEDULES,
 }
 
 
@@ -97,6 +97,9 @@ def build(plan: Plan) -> TemporalView:
                 names = activities_.activity_names(functions, type_name)
                 pending.append((job, step, compensation, type_name, names))
     modules = HandlerModules(functions)
+    for _, step, compensation, _, _ in pending:  # imports before any parameter
+        for ref in activities_.module_refs(step, compensation):
+            modules.expr(ref)
     activities: list[Activity] = []
     made: dict[tuple[str, str, bool], Activity] = {}
     for job, step, compensation, type_name, names in pending:
