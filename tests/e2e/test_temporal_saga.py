@@ -348,12 +348,8 @@ def test_cancel_while_a_step_runs_whose_undo_needs_its_result_undoes_it(
             return failed.value, status, await handle.describe()
 
     error, status, described = temporal.run(scenario())
-    assert isinstance(error.cause, CancelledError)
-    assert described.status == WorkflowExecutionStatus.CANCELED
-    assert status.state == "cancelled"
+    assert_cancelled_and_undone(error, status, described, ["book"])
     assert status.completed == ["book"]
-    assert status.compensated == ["book"]
-    assert status.problems == []
     assert CALLS[order] == ["book", "unbook"]
 
 
@@ -407,11 +403,7 @@ def test_step_completed_in_the_activation_of_the_cancel_is_compensated(
                 return failed.value, status, await handle.describe()
 
     error, status, described = temporal.run(scenario())
-    assert isinstance(error.cause, CancelledError)
-    assert described.status == WorkflowExecutionStatus.CANCELED
-    assert status.state == "cancelled"
-    assert status.compensated == ["held"]
-    assert status.problems == []
+    assert_cancelled_and_undone(error, status, described, ["held"])
     assert CALLS[order] == ["hold", "unhold"]
 
 
@@ -459,3 +451,16 @@ def test_cancel_during_compensation_lets_the_undo_finish(
 
 async def _async(condition: Any) -> bool:
     return bool(condition())
+
+
+def assert_cancelled_and_undone(
+    error: BaseException, status: Any, described: Any, compensated: list[str]
+) -> None:
+    """A run cancelled through its handle: cancelled in Temporal and in its own
+    status, with exactly `compensated` undone and no problem left."""
+    assert isinstance(error, WorkflowFailureError)
+    assert isinstance(error.cause, CancelledError)
+    assert described.status == WorkflowExecutionStatus.CANCELED
+    assert status.state == "cancelled"
+    assert status.compensated == compensated
+    assert status.problems == []

@@ -9,9 +9,10 @@ descriptor instead of naming the engine.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -49,3 +50,13 @@ class EngineInfo:
     # `lichc dev`: where its server runs, and the server, its settings checked
     dev_endpoint: Callable[[Ports], tuple[str, Endpoint]]
     dev_server: Callable[[Plan, Mapping[str, str], Ports, Path], DevService]
+
+
+def lazy(module: str, name: str) -> Callable[..., Any]:
+    """`module.name`, imported when first called: checking a spec loads only
+    an engine's capabilities and rules, never its views, templates or services."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    return call

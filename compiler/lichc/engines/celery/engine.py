@@ -6,48 +6,11 @@ imported when rendered or run (validation stays fast).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING
+from lichc.engines import EngineInfo, lazy
+from lichc.engines.celery import capabilities, rules
 
-from lichc.engines import EngineInfo
-from lichc.engines.celery import capabilities, options, rules
-from lichc.plan.ir import Plan
-
-if TYPE_CHECKING:
-    from lichc.devstack.services import Ports
-    from lichc.devstack.services import Service as DevService
-    from lichc.render.base import Backend
-    from lichc.render.compose.stack import Endpoint, EngineServices
-
-
-def _compose_services(
-    plan: Plan, servers: Mapping[str, Endpoint], state: str
-) -> EngineServices:
-    from lichc.engines.celery import services
-
-    return services.compose_services(plan, servers, state)
-
-
-def _dev_endpoint(ports: Ports) -> tuple[str, Endpoint]:
-    from lichc.engines.celery import services
-
-    return services.dev_endpoint(ports)
-
-
-def _dev_server(
-    plan: Plan, env: Mapping[str, str], ports: Ports, state_dir: Path
-) -> DevService:
-    from lichc.engines.celery import services
-
-    return services.dev_server(plan, env, ports, state_dir)
-
-
-def _backend() -> Backend:
-    from lichc.engines.celery.backend import CeleryBackend
-
-    return CeleryBackend()
-
+PACKAGE = "lichc.engines.celery"
+OPTIONS, SERVICES = f"{PACKAGE}.options", f"{PACKAGE}.services"
 
 CELERY = EngineInfo(
     name="celery",
@@ -58,12 +21,11 @@ CELERY = EngineInfo(
     plan_rules=rules.check_plan,
     job_rules=rules.check_job,
     generated_names=(),
-    # options is imported by the package itself (lichc.engines.celery)
-    explain_job=options.explain_job,
-    explain_step=options.explain,
-    backend=_backend,
-    client_exports=options.client_exports,
-    compose_services=_compose_services,
-    dev_endpoint=_dev_endpoint,
-    dev_server=_dev_server,
+    explain_job=lazy(OPTIONS, "explain_job"),
+    explain_step=lazy(OPTIONS, "explain"),
+    backend=lazy(f"{PACKAGE}.backend", "CeleryBackend"),
+    client_exports=lazy(OPTIONS, "client_exports"),
+    compose_services=lazy(SERVICES, "compose_services"),
+    dev_endpoint=lazy(SERVICES, "dev_endpoint"),
+    dev_server=lazy(SERVICES, "dev_server"),
 )

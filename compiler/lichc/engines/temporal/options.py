@@ -146,7 +146,7 @@ def schedule_id(plan: Plan, job: Job, index: int) -> str:
     return f"{plan.project}.{job.snake}.{index}"
 
 
-def explain(job: Job, step: RunStep) -> list[tuple[str, str]]:
+def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
     """(setting, Temporal option) rows for `lichc explain`."""
     r = step.retry
     policy = ", ".join(f"{k}={v}" for k, v in retry_policy(step).items())
