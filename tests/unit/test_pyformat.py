@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ast
+import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from lichc.fileformat.templated import parse_env_string
+from lichc.render.imports import Imports
 from lichc.render.pyformat import format_python
 from lichc.render.pysource import py_call, py_env
 
@@ -69,3 +73,48 @@ def test_a_users_ruff_configuration_changes_nothing(
 def test_code_ruff_cannot_parse_is_an_internal_error() -> None:
     with pytest.raises(RuntimeError, match="ruff format failed"):
         format_python({"broken.py": "def f(:\n"})
+
+
+def test_long_from_imports_are_wrapped_as_isort_wants_them(tmp_path: Path) -> None:
+    """ruff format alone would put the names on one continuation line; ruff's
+    isort (I001) wants one a line: Imports writes them so, and the pass keeps it."""
+    imports = Imports()
+    names = ["alpha_handler", "beta_handler", "gamma_handler", "delta_handler"]
+    for name in names:
+        imports.add("examples.inj.a_rather_long_module_name", name)
+    source = "\n".join(imports.lines()) + f"\n\nprint({', '.join(names)})\n"
+    (tmp_path / "m.py").write_text(format_python({"m.py": source})["m.py"])
+    linted = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I", "m.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert linted.returncode == 0, linted.stdout
+
+
+def test_import_order_is_ruffs_natural_order(tmp_path: Path) -> None:
+    """Names and modules with digit runs, leading zeros and dots, sorted by
+    Imports and by ruff's isort: the same order (a0s000 before a0000...)."""
+    rng = random.Random(7)
+    names = {"a0s000", "a0000000000000000", "job2", "job10", "x_1", "x1_"}
+    while len(names) < 200:
+        names.add(
+            "x" + "".join(rng.choice("a0s19_B") for _ in range(rng.randint(1, 7)))
+        )
+    imports = Imports()
+    for name in names:
+        imports.add("somepkg", name)
+    for module in ("x.a0s", "x.a00", "x1.b", "x_1", "x.b", "xa"):
+        imports.add_module(module)
+    source = "\n".join(imports.lines()) + "\n"
+    (tmp_path / "m.py").write_text(format_python({"m.py": source})["m.py"])
+    linted = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I", "m.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert linted.returncode == 0, linted.stdout

@@ -47,19 +47,27 @@ Natural = tuple[tuple[int, int, str], ...]
 
 
 def natural(text: str) -> Natural:
-    """ruff's natural order: runs of digits compare as numbers (job2 < job10).
+    """ruff's natural order (the natord crate, after strnatcmp), as a key.
 
-    A run of digits sorts before any other character, as in ruff; runs of other
-    characters compare as strings, which orders them as character by character
-    would (a run that is a prefix of another is followed by digits or nothing).
+    A run of digits compares as a number (job2 < job10), except that a run
+    with a leading zero compares digit by digit (a0s0 < a00): strnatcmp's
+    "fractional" rule. Other characters compare by code point, so a digit
+    sorts after `.` or `-` and before letters and `_`; a run of those is one
+    string, which orders as character by character would.
     """
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in _RUNS.findall(text)
-    )
+    key = []
+    for digits, low, rest in _RUNS.findall(text):
+        if digits:
+            key.append((1, 0 if digits[0] == "0" else len(digits), digits))
+        elif low:
+            key.append((0, 0, low))
+        else:
+            key.append((2, 0, rest))
+    return tuple(key)
 
 
-_RUNS = re.compile(r"\d+|\D+")
+# a digit run, one character below "0" (".", "-"), or a run of characters above "9"
+_RUNS = re.compile(r"(\d+)|([\x00-/])|([^\x00-9]+)")
 
 
 @cache
