@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -30,5 +31,8 @@ class Backend:
         assert module is not None
         return Path(module).parent / "templates"
 
-    def render(self, plan: Plan, env: jinja2.Environment) -> Files:
+    def render(
+        self, plan: Plan, env: jinja2.Environment
+    ) -> Files | Iterator[tuple[str, str]]:
+        """Its files: a mapping, or (path, text) pairs as each is rendered."""
         raise NotImplementedError

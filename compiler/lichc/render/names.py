@@ -13,13 +13,17 @@ PYTHON_NAMES = frozenset(dir(builtins)) | frozenset(keyword.kwlist)
 
 class Names:
     """Allocates the names of one namespace: first come, first served, then
-    suffixed (`x_2`, `x_3`...), never a reserved one."""
+    suffixed (`x_2`, `x_3`...), never a reserved one, and never one that the
+    enclosing namespace `outer` (a function's module) has handed out."""
 
-    def __init__(self, reserved: Iterable[str]) -> None:
+    def __init__(self, reserved: Iterable[str], outer: Names | None = None) -> None:
         self.reserved = frozenset(reserved)
         self.taken: set[str] = set()  # the names handed out
+        self.outer = outer
 
     def free(self, name: str) -> bool:
+        if self.outer is not None and name in self.outer.taken:
+            return False
         return name not in self.taken and name not in self.reserved
 
     def take(self, *choices: str) -> str:

@@ -73,12 +73,15 @@ def environment() -> jinja2.Environment:
 
 def render(plan: Plan) -> Files:
     env = environment()
-    files: Files = {}
+    formatting = pyformat.FormattingPass()
+    seen: dict[str, str] = {}
     for backend in BACKENDS:
-        for path, text in backend.render(plan, env).items():
-            if path in files:
+        rendered = backend.render(plan, env)
+        for path, text in rendered.items() if isinstance(rendered, dict) else rendered:
+            if path in seen:
                 raise RuntimeError(
-                    f"backends {backend.name} and another both render {path}"
+                    f"backends {backend.name} and {seen[path]} both render {path}"
                 )
-            files[path] = text
-    return dict(sorted(pyformat.format_python(files).items()))
+            seen[path] = backend.name
+            formatting.add(path, text)
+    return dict(sorted(formatting.finish().items()))

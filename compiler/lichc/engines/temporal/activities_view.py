@@ -123,7 +123,7 @@ def build_activity(
     # Temporal passes activity arguments by position, so a parameter that
     # would hide a module-level name (an import, a helper the body uses) can
     # take another name; every import is allocated before any parameter.
-    locals_ = Names(modules.bound() | namespaces.ACTIVITY_BODY)
+    locals_ = Names(namespaces.ACTIVITY_BODY, outer=modules.names)
     params = [
         Param(name, _annotation(job, value), locals_.take(name))
         for name, value in named

@@ -4,10 +4,11 @@ copied as they are."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lichc.engines.temporal import runtime
-from lichc.render.base import Backend, Files
+from lichc.render.base import Backend
 
 if TYPE_CHECKING:
     import jinja2
@@ -26,9 +27,11 @@ _FILES = (
 class TemporalBackend(Backend):
     name = "temporal"
 
-    def render(self, plan: Plan, env: jinja2.Environment) -> Files:
+    def render(self, plan: Plan, env: jinja2.Environment) -> Iterator[tuple[str, str]]:
+        """Each file as soon as it is rendered: the formatting pass starts on
+        a large one while the next renders."""
         if not plan.jobs_on("temporal"):
-            return {}
+            return
         from lichc.engines.temporal import options
         from lichc.engines.temporal import view as model
         from lichc.render import renderer  # which imports this module
@@ -44,15 +47,9 @@ class TemporalBackend(Backend):
         files = list(_FILES)
         if view.schedules:
             files.append(("temporal_schedules.py", "schedules.py.jinja"))
-        rendered = {
-            f"{plan.project}/{name}": env.get_template(f"temporal/{template}").render(
-                context
-            )
-            for name, template in files
-        }
+        for name, template in files:
+            template_ = env.get_template(f"temporal/{template}")
+            yield f"{plan.project}/{name}", template_.render(context)
         header = renderer.header(plan.source)
         for name, source_name in runtime.FILES:
-            rendered[f"{plan.project}/{name}"] = (
-                f"{header}\n{runtime.source(source_name)}"
-            )
-        return rendered
+            yield f"{plan.project}/{name}", f"{header}\n{runtime.source(source_name)}"

@@ -31,9 +31,10 @@ class HandlerModules:
         alias = self._alias[ref.module]
         return f"{alias or ref.module}.{ref.name}"
 
-    def bound(self) -> frozenset[str]:
-        """Every name the activities module binds so far (imports included)."""
-        return frozenset(self._names.taken)
+    @property
+    def names(self) -> Names:
+        """The activities module's namespace (imports included)."""
+        return self._names
 
     def _choose(self, module: str) -> str | None:
         last, top = module.rsplit(".", 1)[-1], module.split(".", 1)[0]
