@@ -169,36 +169,6 @@ def py_call(
     return f"{lead}{function}{opening}\n{body}{closing}{tail}"
 
 
-def py_assign_call(name: str, call: str) -> str:
-    """`name = call(...)` at the top level."""
-    return f"{name} = {call}"
-
-
-def py_subscript_assign(target: str, key: str, value: str) -> str:
-    """`target[key] = value`."""
-    return f"{target}[{key}] = {value}"
-
-
-def py_keyword(name: str, value: str, sep: str = "=") -> str:
-    """`name=value`, an argument (or with `sep=": "` a dict entry)."""
-    return f"{name}{sep}{value}"
-
-
-def py_annassign(name: str, annotation: str, value: str) -> str:
-    """`name: annotation = value`."""
-    return f"{name}: {annotation} = {value}"
-
-
-def py_assign(target: str, value: str) -> str:
-    """`target = value`."""
-    return f"{target} = {value}"
-
-
-def py_param(name: str, annotation: str, default: str | None) -> str:
-    """A parameter, `name: annotation[ = default]`, before its comma."""
-    return f"{name}: {annotation}" + (f" = {default}" if default is not None else "")
-
-
 def py_env(value: EnvString) -> str:
     """An expression reading ${NAME:-default} settings when the code runs:
     `"redis://" + env("HOST", "localhost") + ":6379"`."""

@@ -61,13 +61,7 @@ def environment() -> jinja2.Environment:
         isort=imports.isort,
     )
     env.globals["header"] = header
-    env.globals["annassign"] = pysource.py_annassign
-    env.globals["assign_value"] = pysource.py_assign
     env.globals["call"] = pysource.py_call
-    env.globals["assign_call"] = pysource.py_assign_call
-    env.globals["subscript_assign"] = pysource.py_subscript_assign
-    env.globals["keyword"] = pysource.py_keyword
-    env.globals["param"] = pysource.py_param
     return env
 
 

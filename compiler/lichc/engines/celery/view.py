@@ -18,11 +18,8 @@ from lichc.plan.ir import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepSt
 from lichc.render.imports import Imports
 from lichc.render.names import Names
 from lichc.render.pysource import (
-    py_assign,
     py_call,
-    py_keyword,
     py_literal,
-    py_param,
     py_seconds,
     py_str,
     py_tuple,
@@ -146,7 +143,7 @@ def _call(
         ]
     else:
         pairs = [(a.name, arg_expression(a.value)) for a in step.args]
-    parts = [handler, *(py_keyword(k, v) for k, v in pairs)]
+    parts = [handler, *(f"{k}={v}" for k, v in pairs)]
     return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
 
 
@@ -376,7 +373,10 @@ def param_lines(job: Job) -> list[str]:
             default = py_literal(f.default)
         elif f.type.optional:
             default = "None"
-        parts = ("    " + py_param(f.name, f.type.python(), default) + ",").split("\n")
+        param = f"{f.name}: {f.type.python()}"
+        if default is not None:
+            param += f" = {default}"
+        parts = f"    {param},".split("\n")
         if isinstance(f.default, list | dict):  # never mutated: passed to the model
             at = next(i for i, part in enumerate(parts) if " = " in part)
             parts[at] += "  # noqa: B006"
@@ -386,4 +386,4 @@ def param_lines(job: Job) -> list[str]:
 
 def assign(name: str, terms: list[str]) -> str:
     """`name = a + b + c` (the formatting pass wraps it when it is too long)."""
-    return py_assign(name, " + ".join(terms))
+    return f"{name} = {' + '.join(terms)}"
