@@ -157,3 +157,24 @@ def test_a_parameter_never_takes_a_later_imports_name() -> None:
     assert b"from orders import orders as orders_2" in activities
     assert b"orders_3: int" in activities
     check_everything(loaded, files)
+
+
+def test_a_job_of_signals_alone_imports_no_timedelta(tmp_path: Path) -> None:
+    """No activity, no timeout, no sleep: temporal_workflows.py writes no
+    duration, so it must not import timedelta (ruff's F401; a draw found it)."""
+    spec = {
+        "version": 1,
+        "project": "a",
+        "jobs": {
+            "W": {
+                "engine": "temporal",
+                "steps": [{"name": "w", "wait_for": {"signal": "go"}}],
+            }
+        },
+    }
+    loaded, files = compile_spec(spec)
+    assert b"timedelta" not in files["a/temporal_workflows.py"]
+    check_everything(loaded, files)
+    write_tree(tmp_path / "tree", files)
+    linted = ruff(*RUFF_CHECK, cwd=tmp_path / "tree")
+    assert linted.returncode == 0, linted.stdout

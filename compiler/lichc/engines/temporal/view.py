@@ -18,7 +18,7 @@ from lichc.engines.temporal import workflows_view as workflows_
 from lichc.engines.temporal.activities_view import Activity
 from lichc.engines.temporal.handler_imports import HandlerModules
 from lichc.engines.temporal.workflows_view import Config, WorkflowView
-from lichc.plan.ir import Job, Plan, RunStep
+from lichc.plan.ir import Job, Plan, RunStep, SleepStep
 from lichc.render.names import PYTHON_NAMES, Names
 
 # generated module -> the names its template binds itself
@@ -67,6 +67,19 @@ class TemporalView:
     @property
     def classified(self) -> bool:
         return any(a.non_retryable or a.retry_on for a in self.activities)
+
+    @property
+    def workflows_use_timedelta(self) -> bool:
+        """Whether temporal_workflows.py writes a duration: an activity's
+        timeouts, a job timeout, a sleep or a wait_for timeout (a job of
+        signals alone writes none)."""
+        jobs = [w.job for w in self.workflows]
+        return bool(self.configs) or any(
+            job.deadline is not None
+            or any(isinstance(s, SleepStep) for s in job.steps)
+            or any(w.timeout is not None for w in job.signals)
+            for job in jobs
+        )
 
 
 def namespace(module: str) -> Names:
