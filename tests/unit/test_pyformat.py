@@ -76,22 +76,14 @@ def test_code_ruff_cannot_parse_is_an_internal_error() -> None:
 
 
 def test_long_from_imports_are_wrapped_as_isort_wants_them(tmp_path: Path) -> None:
-    """ruff format alone would put the names on one continuation line; ruff's
-    isort (I001) wants one a line: Imports writes them so, and the pass keeps it."""
+    """A from-import too long for one line, after the pass: one name a line,
+    as ruff's isort (I001) wants it."""
     imports = Imports()
     names = ["alpha_handler", "beta_handler", "gamma_handler", "delta_handler"]
     for name in names:
         imports.add("examples.inj.a_rather_long_module_name", name)
     source = "\n".join(imports.lines()) + f"\n\nprint({', '.join(names)})\n"
-    (tmp_path / "m.py").write_text(format_python({"m.py": source})["m.py"])
-    linted = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I", "m.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert linted.returncode == 0, linted.stdout
+    assert isort_problems(format_python({"m.py": source})["m.py"], tmp_path) == ""
 
 
 def test_import_order_is_ruffs_natural_order(tmp_path: Path) -> None:
@@ -109,12 +101,17 @@ def test_import_order_is_ruffs_natural_order(tmp_path: Path) -> None:
     for module in ("x.a0s", "x.a00", "x1.b", "x_1", "x.b", "xa"):
         imports.add_module(module)
     source = "\n".join(imports.lines()) + "\n"
-    (tmp_path / "m.py").write_text(format_python({"m.py": source})["m.py"])
+    assert isort_problems(format_python({"m.py": source})["m.py"], tmp_path) == ""
+
+
+def isort_problems(source: str, folder: Path) -> str:
+    """What ruff's isort (I001) says of `source`, isolated: "" when it agrees."""
+    (folder / "m.py").write_text(source)
     linted = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "I", "m.py"],
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         check=False,
     )
-    assert linted.returncode == 0, linted.stdout
+    return "" if linted.returncode == 0 else linted.stdout
