@@ -19,7 +19,8 @@ from lichc.engines.celery.backend import (
     template_context,
 )
 from lichc.plan.ir import Plan
-from lichc.render.renderer import environment, header, render
+from lichc.render.base import header
+from lichc.render.renderer import environment, render
 from tests.snapshots import render_case_into
 from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text

@@ -15,7 +15,7 @@ from lichc.engines.celery import namespaces, options
 from lichc.engines.celery import view as model
 from lichc.fileformat.models import DEAD_LETTER_RETENTION
 from lichc.plan.ir import DEFAULT_QUEUE, handler_calls
-from lichc.render.base import Backend, Files
+from lichc.render.base import Backend, Files, copied
 from lichc.render.imports import Imports
 from lichc.render.names import PYTHON_NAMES, Names
 from lichc.render.pysource import py_seconds, py_str, py_tuple
@@ -50,11 +50,9 @@ class CeleryBackend(Backend):
         package = f"{plan.project}/celery_runtime"
         spec = env.get_template("celery/celery_runtime_spec.py.jinja")
         files[f"{package}/spec.py"] = spec.render(context)
-        from lichc.render.renderer import header  # renderer imports this module
-
         for module in runtime_modules():
             text = module.read_text(encoding="utf-8")
-            files[f"{package}/{module.name}"] = f"{header(plan.source)}\n{text}"
+            files[f"{package}/{module.name}"] = copied(plan.source, text)
         return files
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lichc.engines.temporal import runtime
-from lichc.render.base import Backend
+from lichc.render.base import Backend, copied
 
 if TYPE_CHECKING:
     import jinja2
@@ -34,7 +34,6 @@ class TemporalBackend(Backend):
             return
         from lichc.engines.temporal import options
         from lichc.engines.temporal import view as model
-        from lichc.render import renderer  # which imports this module
 
         view = model.build(plan)
         context = {
@@ -50,6 +49,8 @@ class TemporalBackend(Backend):
         for name, template in files:
             template_ = env.get_template(f"temporal/{template}")
             yield f"{plan.project}/{name}", template_.render(context)
-        header = renderer.header(plan.source)
         for name, source_name in runtime.FILES:
-            yield f"{plan.project}/{name}", f"{header}\n{runtime.source(source_name)}"
+            yield (
+                f"{plan.project}/{name}",
+                copied(plan.source, runtime.source(source_name)),
+            )
