@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import run_lichc
 from lichc.build import Source, compile_plan
 from lichc.engines.celery import namespaces, options
 from lichc.engines.celery import view as model
@@ -22,7 +23,6 @@ from lichc.plan.ir import Plan
 from lichc.render.base import header
 from lichc.render.renderer import environment, render
 from tests.snapshots import render_case_into
-from tests.support.cli import run_lichc
 from tests.support.plans import plan_of as plan_of_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,11 +17,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harness.cli import run_lichc
 from lichc.build import render_files
 from lichc.diagnostics import SpecError
 from lichc.load.loader import parse
 from lichc.plan.check import checked_plan
-from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = yaml.safe_load((ROOT / "jobs.yaml").read_text(encoding="utf-8"))

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import binary, build
 from tests.snapshots import golden_cases, render_case_into
-from tests.support.cli import binary, build
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "pyproject.toml"

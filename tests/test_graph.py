@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.cli import run_lichc
 from lichc.mermaid import label
 from tests.snapshots import EXAMPLE_SPEC, GRAPH, graph_cases, graph_output
-from tests.support.cli import run_lichc
 
 REGEN = "regenerate with `python -m tests.regen` and review the diff"
 NODE = re.compile(r"^\s+([a-z0-9_]+)[\[\(\{>]")

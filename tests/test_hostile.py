@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness import hostile_inputs as hostile
-from tests.support.cli import run_lichc
+from harness.cli import run_lichc
 
 CASES: list[tuple[Callable[[], bytes], str]] = [
     (hostile.alias_bomb, "YAML aliases expand to more than 10000 values"),

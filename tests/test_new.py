@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.cli import run_lichc
 from lichc.fileformat import names
 from lichc.fileformat.values import SpecValueError
-from tests.support.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = (ROOT / "jobs.yaml").read_text(encoding="utf-8")

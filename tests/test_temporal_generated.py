@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import build, run_lichc
 from lichc.build import Source, compile_plan, render_files
 from tests.snapshots import GOLDEN, golden_cases, render_case, render_case_into
-from tests.support.cli import build, run_lichc
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "pyproject.toml")

@@ -19,7 +19,7 @@ from typing import Any
 
 import psutil
 
-from tests.support.servers import StackError, port_is_free, wait_until
+from lichc.devstack.servers import StackError, port_is_free, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 DEADLINE = 90.0  # seconds for the stack to start or stop on a busy 2-core machine

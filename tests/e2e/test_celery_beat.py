@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from celery.utils.imports import symbol_by_name
 
+from lichc.devstack.servers import wait_until
+from lichc.engines.celery.servers import RedisServer
 from tests.e2e import celery_support as cs
 from tests.e2e.handlers import celery_jobs as handlers
-from tests.support.servers import RedisServer, wait_until
 
 pytestmark = pytest.mark.e2e
 

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
+from harness.cli import run_lichc
+from lichc.devstack.servers import wait_until
+from lichc.engines.celery.servers import RedisServer
 from tests.e2e import celery_support as cs
 from tests.e2e.handlers import celery_jobs as handlers
-from tests.support.cli import run_lichc
-from tests.support.servers import RedisServer, wait_until
 
 pytestmark = pytest.mark.e2e
 

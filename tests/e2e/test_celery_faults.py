@@ -23,9 +23,10 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLo
 from celery.result import AsyncResult
 
 from harness import workers
+from lichc.devstack.servers import wait_until
+from lichc.engines.celery.servers import RedisServer
 from tests.e2e import celery_support as cs
 from tests.e2e.handlers import celery_jobs as handlers
-from tests.support.servers import RedisServer, wait_until
 
 pytestmark = pytest.mark.e2e
 

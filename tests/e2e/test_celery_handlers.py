@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import binary, build
 from harness.workers import pythonpath, start
-from tests.support.cli import binary, build
-from tests.support.servers import RedisServer
+from lichc.engines.celery.servers import RedisServer
 
 pytestmark = pytest.mark.e2e
 

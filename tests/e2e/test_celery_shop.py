@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from examples.shop.images import UnsupportedImage, make_sample_image
+from lichc.engines.celery.servers import RedisServer
 from tests.e2e import celery_support as cs
-from tests.support.servers import RedisServer
 
 pytestmark = pytest.mark.e2e
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import build, run_lichc, write_spec
+from lichc.devstack.servers import free_port, wait_until
 from lichc.devstack.services import Ports
 from tests.e2e.dev_support import (
     ROOT,
@@ -20,8 +22,6 @@ from tests.e2e.dev_support import (
     lichc_json,
     ports_free,
 )
-from tests.support.cli import build, run_lichc, write_spec
-from tests.support.servers import free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 

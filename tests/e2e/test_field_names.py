@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
+from harness.cli import build
+from lichc.engines.celery.servers import RedisServer
 from tests.e2e import celery_support as cs
-from tests.support.cli import build
-from tests.support.servers import RedisServer
 from tests.support.temporal import Server, import_project
 
 pytestmark = pytest.mark.e2e

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from harness.soak import CELERY_SPEC, celery_soak, temporal_soak
+from lichc.engines.celery.servers import redis_server
 from tests.e2e import celery_support as cs
-from tests.support.servers import redis_server
 from tests.support.temporal import Server
 
 pytestmark = pytest.mark.e2e

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from harness.cli import build, run_lichc
 from harness.workers import temporal_worker
-from tests.support.cli import build, run_lichc
 from tests.support.temporal import Server
 
 pytestmark = pytest.mark.e2e

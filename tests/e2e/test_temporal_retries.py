@@ -16,8 +16,8 @@ from temporalio.client import WorkflowFailureError
 from temporalio.exceptions import ApplicationError, CancelledError
 
 from harness.workers import temporal_worker
+from lichc.devstack.servers import wait_until
 from tests.e2e.handlers.flaky import ATTEMPTS
-from tests.support.servers import wait_until
 from tests.support.temporal import (
     ActivityOutcomes,
     Server,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.cli import run_lichc
 from lichc import build as pipeline
-from tests.support.cli import run_lichc
 
 SPEC = """version: 1
 project: demo

@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 
 from lichc.engines.celery.backend import CeleryBackend
+from lichc.engines.celery.servers import RedisServer, redis_server
 from lichc.render.renderer import environment
 from tests.support.plans import plan_of
-from tests.support.servers import RedisServer, redis_server
 
 RUNTIME = Path(__file__).resolve().parents[2] / "compiler/lichc/engines/celery/runtime"
 PACKAGE = "lichc.engines.celery.runtime"

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from tests.support.cli import run_lichc
+from harness.cli import run_lichc
 
 ROOT = Path(__file__).resolve().parents[2]
 
