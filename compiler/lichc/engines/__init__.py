@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -60,3 +61,37 @@ def lazy(module: str, name: str) -> Callable[..., Any]:
         return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
     return call
+
+
+def conventional(
+    package: str,
+    *,
+    name: str,
+    title: str,
+    capabilities: Capabilities,
+    auto_reason: str,
+    rules: ModuleType,
+    backend_class: str,
+    generated_names: tuple[tuple[str, str], ...] = (),
+) -> EngineInfo:
+    """The descriptor of an engine folder laid out as docs/architecture.md
+    says: `rules.check_plan` / `check_job`, `options.explain_job` / `explain` /
+    `client_exports`, `services.compose_services` / `dev_endpoint` /
+    `dev_server` and `backend.<backend_class>`, the last three imported late."""
+    options, services = f"{package}.options", f"{package}.services"
+    return EngineInfo(
+        name=name,
+        title=title,
+        capabilities=capabilities,
+        auto_reason=auto_reason,
+        plan_rules=rules.check_plan,
+        job_rules=rules.check_job,
+        generated_names=generated_names,
+        explain_job=lazy(options, "explain_job"),
+        explain_step=lazy(options, "explain"),
+        backend=lazy(f"{package}.backend", backend_class),
+        client_exports=lazy(options, "client_exports"),
+        compose_services=lazy(services, "compose_services"),
+        dev_endpoint=lazy(services, "dev_endpoint"),
+        dev_server=lazy(services, "dev_server"),
+    )

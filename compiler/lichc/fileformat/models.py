@@ -7,6 +7,9 @@ the plan. `lichc schema` is the JSON Schema of `Spec`.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -16,11 +19,12 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
-    PlainSerializer,
-    PlainValidator,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     Tag,
-    WithJsonSchema,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from lichc.fileformat import names, templated, values
 from lichc.fileformat.templated import EnvString, IdTemplate
@@ -51,144 +55,111 @@ _DURATION_SCHEMA = {
 }
 
 
-def _name_schema(pattern: str, description: str) -> WithJsonSchema:
-    return WithJsonSchema(
+@dataclass(frozen=True, eq=False)  # pydantic hashes annotations; schemas are dicts
+class _Parsed:
+    """A value jobs.yaml spells as text, as one annotation: `parse` validates
+    it, `schema` is its JSON Schema, and `text` (when given) writes it back in
+    its jobs.yaml spelling (schema defaults, dumps)."""
+
+    parse: Callable[[Any], Any]
+    schema: JsonSchemaValue
+    text: Callable[[Any], str] | None = None
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        serialization = (
+            core_schema.plain_serializer_function_ser_schema(
+                self.text, return_schema=core_schema.str_schema()
+            )
+            if self.text is not None
+            else None
+        )
+        return core_schema.no_info_plain_validator_function(
+            self.parse, serialization=serialization
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return copy.deepcopy(self.schema)  # the generator writes defaults into it
+
+
+def _text(description: str, pattern: str | None = None) -> JsonSchemaValue:
+    if pattern is None:
+        return {"type": "string", "description": description}
+    return {"type": "string", "pattern": pattern, "description": description}
+
+
+def _name(form: names.NameForm) -> _Parsed:
+    return _Parsed(
+        form.check,
         {
             "type": "string",
-            "pattern": pattern,
+            "pattern": f"^{form.regex.pattern}$",
             "maxLength": names.MAX_NAME,
-            "description": description,
-        }
+            "description": form.description,
+        },
     )
 
 
-# Parsed values serialise back to their jobs.yaml spelling (schema defaults, dumps).
-_AS_TEXT = PlainSerializer(str, return_type=str)
-_DURATION_TEXT = PlainSerializer(values.format_duration, return_type=str)
+_HANDLER_PATTERN = (
+    r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
+)
+_TYPE_PATTERN = r"^((list\[)*(str|int|float|bool|dict)\??(\]\??)*)$"
+_TYPE_HELP = "str, int, float, bool, dict, list[T]; T? for optional"
+_ARG_HELP = "a literal, or ${input.FIELD} / ${steps.NAME} / ${steps.NAME.FIELD}"
+_ENV_HELP = "text; ${NAME} or ${NAME:-default} read at run time"
+_DURATION = _Parsed(values.parse_duration, _DURATION_SCHEMA, values.format_duration)
 
-Duration = Annotated[
-    timedelta,
-    PlainValidator(values.parse_duration),
-    _DURATION_TEXT,
-    WithJsonSchema(_DURATION_SCHEMA),
-]
-PositiveDuration = Annotated[
-    timedelta,
-    PlainValidator(_positive_duration),
-    _DURATION_TEXT,
-    WithJsonSchema(_DURATION_SCHEMA),
-]
+Duration = Annotated[timedelta, _DURATION]
+PositiveDuration = Annotated[timedelta, replace(_DURATION, parse=_positive_duration)]
 Handler = Annotated[
     PyRef,
-    PlainValidator(values.parse_handler),
-    _AS_TEXT,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$",
-            "description": "module.path:function",
-        }
-    ),
+    _Parsed(values.parse_handler, _text("module.path:function", _HANDLER_PATTERN), str),
 ]
 ExceptionType = Annotated[
     PyRef,
-    PlainValidator(values.parse_exception),
-    _AS_TEXT,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "module.path:ExceptionName, or a built-in name",
-        }
+    _Parsed(
+        values.parse_exception,
+        _text("module.path:ExceptionName, or a built-in name"),
+        str,
     ),
 ]
 RateLimit = Annotated[
     Rate,
-    PlainValidator(values.parse_rate),
-    _AS_TEXT,
-    WithJsonSchema({"type": "string", "pattern": RATE_PATTERN}),
+    _Parsed(values.parse_rate, {"type": "string", "pattern": RATE_PATTERN}, str),
 ]
 Cron = Annotated[
-    str,
-    PlainValidator(values.parse_cron),
-    WithJsonSchema(
-        {"type": "string", "description": "five-field cron, e.g. '0 3 * * *'"}
-    ),
+    str, _Parsed(values.parse_cron, _text("five-field cron, e.g. '0 3 * * *'"))
 ]
 InputType = Annotated[
-    TypeExpr,
-    PlainValidator(values.parse_type),
-    _AS_TEXT,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": r"^((list\[)*(str|int|float|bool|dict)\??(\]\??)*)$",
-            "description": "str, int, float, bool, dict, list[T]; T? for optional",
-        }
-    ),
+    TypeExpr, _Parsed(values.parse_type, _text(_TYPE_HELP, _TYPE_PATTERN), str)
 ]
 IdTemplateText = Annotated[
     IdTemplate,
-    PlainValidator(templated.parse_id_template),
-    _AS_TEXT,
-    WithJsonSchema(
-        {"type": "string", "description": "text with {input_field} placeholders"}
+    _Parsed(
+        templated.parse_id_template,
+        _text("text with {input_field} placeholders"),
+        str,
     ),
 ]
 EnvText = Annotated[
-    EnvString,
-    PlainValidator(templated.parse_env_string),
-    _AS_TEXT,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "description": "text; ${NAME} or ${NAME:-default} read at run time",
-        }
-    ),
+    EnvString, _Parsed(templated.parse_env_string, _text(_ENV_HELP), str)
 ]
 ArgValue = Annotated[
     values.InputRef | values.StepRef | values.Literal_,
-    PlainValidator(values.parse_arg),
-    WithJsonSchema(
-        {
-            "description": "a literal, or ${input.FIELD} / ${steps.NAME} / ${steps.NAME.FIELD}"
-        }
-    ),
+    _Parsed(values.parse_arg, {"description": _ARG_HELP}),
 ]
 
-JobName = Annotated[
-    str,
-    PlainValidator(names.job_name),
-    _name_schema("^[A-Z][A-Za-z0-9]*$", "PascalCase job name"),
-]
-StepName = Annotated[
-    str,
-    PlainValidator(names.step_name),
-    _name_schema("^[a-z][a-z0-9_]*$", "snake_case step name"),
-]
-SignalName = Annotated[
-    str,
-    PlainValidator(names.signal_name),
-    _name_schema("^[a-z][a-z0-9_]*$", "snake_case signal name"),
-]
-InputName = Annotated[
-    str,
-    PlainValidator(names.input_name),
-    _name_schema("^[A-Za-z][A-Za-z0-9_]*$", "Python identifier"),
-]
-QueueName = Annotated[
-    str,
-    PlainValidator(names.queue_name),
-    _name_schema("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "queue name"),
-]
-ProjectName = Annotated[
-    str,
-    PlainValidator(names.project_name),
-    _name_schema("^[a-z][a-z0-9_]*$", "Python package name"),
-]
+JobName = Annotated[str, _name(names.JOB)]
+StepName = Annotated[str, _name(names.STEP)]
+SignalName = Annotated[str, _name(names.SIGNAL)]
+InputName = Annotated[str, _name(names.INPUT)]
+QueueName = Annotated[str, _name(names.QUEUE)]
+ProjectName = Annotated[str, _name(names.PROJECT)]
 OutputDir = Annotated[
-    str,
-    PlainValidator(names.output_dir),
-    WithJsonSchema({"type": "string", "default": "generated"}),
+    str, _Parsed(names.output_dir, {"type": "string", "default": "generated"})
 ]
 
 
@@ -214,9 +185,9 @@ def _attempts(value: Any) -> int | Literal["unlimited"]:
 
 Attempts = Annotated[
     int | Literal["unlimited"],
-    PlainValidator(_attempts),
-    WithJsonSchema(
-        {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "unlimited"}]}
+    _Parsed(
+        _attempts,
+        {"anyOf": [{"type": "integer", "minimum": 1}, {"const": "unlimited"}]},
     ),
 ]
 
@@ -266,8 +237,7 @@ class TemporalSettings(Model):
     namespace: EnvText = Field(default="default", validate_default=True)
     tls: Annotated[
         bool | EnvString,
-        PlainValidator(_tls),
-        WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "string"}]}),
+        _Parsed(_tls, {"anyOf": [{"type": "boolean"}, {"type": "string"}]}),
     ] = False
     api_key: EnvText | None = None
 
@@ -323,9 +293,14 @@ class RunStep(Model):
     ) = None
 
 
-class SleepStep(Model):
+class _NamedStep(Model):
+    """A step other than `run`: its name is required (nothing to name it after)."""
+
     name: StepName
     description: str | None = None
+
+
+class SleepStep(_NamedStep):
     sleep: PositiveDuration
 
 
@@ -335,15 +310,11 @@ class WaitFor(Model):
     on_timeout: Literal["fail", "continue", "compensate"] | None = None
 
 
-class WaitStep(Model):
-    name: StepName
-    description: str | None = None
+class WaitStep(_NamedStep):
     wait_for: WaitFor
 
 
-class ParallelStep(Model):
-    name: StepName
-    description: str | None = None
+class ParallelStep(_NamedStep):
     parallel: Annotated[tuple[RunStep, ...], Field(min_length=1)]
 
 

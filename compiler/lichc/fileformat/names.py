@@ -9,6 +9,8 @@ from __future__ import annotations
 import keyword
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -88,6 +90,15 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
+def _text_matching(
+    value: Any, what: str, pattern: re.Pattern[str], may: str, hint: str
+) -> str:
+    text = _text(value, what)
+    if not pattern.fullmatch(text):
+        raise SpecValueError(f"{what} '{text}' {may}", hint)
+    return text
+
+
 def job_name(value: Any) -> str:
     text = _text(value, "job name")
     if not _JOB_RE.fullmatch(text):
@@ -99,11 +110,14 @@ def job_name(value: Any) -> str:
             f"job name '{text}' must be PascalCase (letters and digits, starting upper-case)",
             hint or "e.g. SendWelcomeEmail",
         )
-    if to_snake(text) in AMBIGUOUS:  # its snake_case name names functions
-        raise SpecValueError(
-            f"job name '{text}' reads like a digit", "pick a longer name"
-        )
+    # its snake_case name names functions
+    _refuse_ambiguous(to_snake(text), f"job name '{text}'")
     return text
+
+
+def _refuse_ambiguous(name: str, what: str, detail: str = "") -> None:
+    if name in AMBIGUOUS:
+        raise SpecValueError(f"{what} reads like a digit{detail}", "pick a longer name")
 
 
 def snake_name(value: Any, what: str = "step name") -> str:
@@ -128,20 +142,18 @@ def step_name(value: Any) -> str:
 
 def signal_name(value: Any) -> str:
     text = snake_name(value, "signal name")
-    if text in AMBIGUOUS:  # it names a method of the workflow
-        raise SpecValueError(
-            f"signal name '{text}' reads like a digit", "pick a longer name"
-        )
+    _refuse_ambiguous(text, f"signal name '{text}'")  # it names a workflow method
     return text
 
 
 def input_name(value: Any) -> str:
-    text = _text(value, "field name")
-    if not _INPUT_RE.fullmatch(text):
-        raise SpecValueError(
-            f"field name '{text}' is not a Python identifier",
-            "use letters, digits and _, starting with a letter",
-        )
+    text = _text_matching(
+        value,
+        "field name",
+        _INPUT_RE,
+        "is not a Python identifier",
+        "use letters, digits and _, starting with a letter",
+    )
     if keyword.iskeyword(text):
         raise SpecValueError(
             f"field name '{text}' is a Python keyword", f"try '{text}_'"
@@ -151,11 +163,7 @@ def input_name(value: Any) -> str:
             f"field name '{text}' would shadow a pydantic model attribute",
             "pick another name",
         )
-    if text in AMBIGUOUS:
-        raise SpecValueError(
-            f"field name '{text}' reads like a digit (l, I and O are refused)",
-            "pick a longer name",
-        )
+    _refuse_ambiguous(text, f"field name '{text}'", " (l, I and O are refused)")
     if text in _MODEL_BODY_NAMES:
         raise SpecValueError(
             f"field name '{text}' would shadow '{text}' in the generated input model",
@@ -165,13 +173,13 @@ def input_name(value: Any) -> str:
 
 
 def queue_name(value: Any) -> str:
-    text = _text(value, "queue name")
-    if not _QUEUE_RE.fullmatch(text):
-        raise SpecValueError(
-            f"queue name '{text}' may use only letters, digits, '.', '_' and '-'",
-            "e.g. emails or orders.high",
-        )
-    return text
+    return _text_matching(
+        value,
+        "queue name",
+        _QUEUE_RE,
+        "may use only letters, digits, '.', '_' and '-'",
+        "e.g. emails or orders.high",
+    )
 
 
 def project_name(value: Any) -> str:
@@ -198,3 +206,21 @@ def output_dir(value: Any) -> str:
     if ".." in path.parts:
         raise SpecValueError(f"output '{value}' goes outside the project", hint)
     return path.as_posix()
+
+
+@dataclass(frozen=True)
+class NameForm:
+    """A kind of name: its check, and the pattern and description its JSON
+    Schema shows (the check refuses more than the pattern says)."""
+
+    check: Callable[[Any], str]
+    regex: re.Pattern[str]
+    description: str
+
+
+JOB = NameForm(job_name, _JOB_RE, "PascalCase job name")
+STEP = NameForm(step_name, _SNAKE_RE, "snake_case step name")
+SIGNAL = NameForm(signal_name, _SNAKE_RE, "snake_case signal name")
+INPUT = NameForm(input_name, _INPUT_RE, "Python identifier")
+QUEUE = NameForm(queue_name, _QUEUE_RE, "queue name")
+PROJECT = NameForm(project_name, _SNAKE_RE, "Python package name")
