@@ -49,6 +49,7 @@ from harness.injection_spec import (
 from lichc.diagnostics import SpecError
 from lichc.fileformat.names import to_snake
 from lichc.fileformat.templated import parse_env_string
+from lichc.render.imports import isort
 
 # -- the checks ---------------------------------------------------------------------------
 
@@ -204,7 +205,8 @@ def check_client(out: Output) -> None:
         == "__all__"
         and n.value is not None
     )
-    assert found == sorted(exports)
+    # ruff's isort order (natural: a0_a before a00), as every import list
+    assert found == isort(exports)
 
 
 def _default_expected(entry: Any) -> Any:
