@@ -13,7 +13,7 @@ from pathlib import Path
 
 from harness.cli import run_lichc
 from harness.trees import read_tree, write_tree
-from lichc.build import Source, compile_plan, render_files
+from lichc.build import Source, compile_plan, output_files
 
 __all__ = ["read_tree"]  # re-exported for tests/test_snapshots.py
 
@@ -33,8 +33,11 @@ def invalid_cases() -> list[Path]:
 
 
 def render_case(case: Path) -> dict[str, bytes]:
+    """The case's output, the version record included: a case that holds a
+    lichc.versions.json was built before, and that record is read."""
     source = Source.read(case / "jobs.yaml", "jobs.yaml")
-    return render_files(compile_plan(source))
+    files, _ = output_files(compile_plan(source), case)
+    return files
 
 
 def render_case_into(folder: Path, case: Path) -> Path:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import build, run_lichc
-from lichc.build import Source, compile_plan, render_files
+from lichc.build import Source, compile_plan, evolved, render_files
 from tests.snapshots import GOLDEN, golden_cases, render_case, render_case_into
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def test_building_does_not_import_temporalio() -> None:
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from lichc.build import Source, compile_plan, render_files\n"
+        "from lichc.build import Source, compile_plan, evolved, render_files\n"
         f"files = render_files(compile_plan(Source.read(Path({str(GOLDEN / 'temporal-saga' / 'jobs.yaml')!r}))))\n"
         "assert any(name.endswith('temporal_workflows.py') for name in files)\n"
         "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('temporalio', 'celery'))\n"
@@ -329,7 +329,7 @@ def test_every_generated_name_is_the_templates_own_or_handed_out_by_names(
     (tmp_path / "jobs.yaml").write_text(COLLIDING_SPEC)
     bound_anywhere: dict[str, set[str]] = {m: set() for m in temporal_view.RESERVED}
     for spec in [*NAMED_SPECS, tmp_path / "jobs.yaml"]:
-        plan = compile_plan(Source.read(spec))
+        plan, _ = evolved(compile_plan(Source.read(spec)), spec.parent)
         if not plan.jobs_on("temporal"):
             continue
         view = temporal_view.build(plan)

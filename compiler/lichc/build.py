@@ -20,6 +20,7 @@ from lichc.diagnostics import MAX_BYTES, Diagnostic, SpecError
 from lichc.write import writer
 
 if TYPE_CHECKING:
+    from lichc.evolution.history import Evolution
     from lichc.plan.ir import Plan
 
 
@@ -108,6 +109,34 @@ def render_files(plan: Plan) -> dict[str, bytes]:
     return {path: text.encode("utf-8") for path, text in render(plan).items()}
 
 
+def evolved(
+    plan: Plan, out_dir: Path, *, new_baseline: bool = False
+) -> tuple[Plan, Evolution]:
+    """The plan with each versioned job's live versions (lichc.evolution), read
+    from the record in out_dir, and the record as this build leaves it."""
+    from dataclasses import replace
+
+    from lichc.engines.registry import engine
+    from lichc.evolution import history
+    from lichc.evolution.store import read_record
+
+    old = read_record(out_dir, new_baseline=new_baseline)
+    evolution = history.evolve(plan, old, lambda job: engine(job.engine).recorded_steps)
+    return replace(plan, versions=evolution.jobs), evolution
+
+
+def output_files(
+    plan: Plan, out_dir: Path, *, new_baseline: bool = False
+) -> tuple[dict[str, bytes], Evolution]:
+    """Everything a build writes: the rendered files and the version record."""
+    from lichc.evolution.record import RECORD
+
+    plan, evolution = evolved(plan, out_dir, new_baseline=new_baseline)
+    files = render_files(plan)
+    files[RECORD] = evolution.record.dumps().encode("utf-8")
+    return dict(sorted(files.items())), evolution
+
+
 def output_of(source: Source, plan: Plan) -> Path:
     return writer.output_dir(source.root, plan.output)
 
@@ -119,6 +148,7 @@ class Outcome:
     fresh: bool = False
     diff: str = ""
     plan: Plan | None = None  # the compiled spec, when it had to be compiled
+    evolution: list[str] = field(default_factory=list)  # a line per changed job
 
 
 def _built_from(out_dir: Path, source: Source) -> writer.Manifest | None:
@@ -167,16 +197,21 @@ def guess_output(source: Source) -> Path | None:
         return None
 
 
-def build(source: Source, *, force: bool = False) -> Outcome:
+def build(
+    source: Source, *, force: bool = False, new_baseline: bool = False
+) -> Outcome:
     guess = guess_output(source)
-    if guess is not None and not force and _fast_fresh(guess, source):
+    fast = not force and not new_baseline
+    if guess is not None and fast and _fast_fresh(guess, source):
         return Outcome(guess, fresh=True)
     plan = compile_plan(source, check_handlers=True)
     out_dir = output_of(source, plan)
-    files = render_files(plan)
+    files, evolution = output_files(plan, out_dir, new_baseline=new_baseline)
     manifest = writer.Manifest(GENERATOR, input_key(source))
     changes = writer.write(out_dir, files, manifest, force=force)
-    return Outcome(out_dir, changes, fresh=changes.empty, plan=plan)
+    return Outcome(
+        out_dir, changes, fresh=changes.empty, plan=plan, evolution=evolution.changes
+    )
 
 
 def check(source: Source) -> Outcome:
@@ -199,7 +234,8 @@ def is_fresh(source: Source, plan: Plan, out_dir: Path) -> bool:
 
 def _compare(out_dir: Path, plan: Plan) -> writer.Changes:
     """What building `plan` into out_dir would change."""
-    return writer.compare(out_dir, render_files(plan), writer.Manifest.read(out_dir))
+    files, _ = output_files(plan, out_dir)
+    return writer.compare(out_dir, files, writer.Manifest.read(out_dir))
 
 
 def _diff(out_dir: Path, changes: writer.Changes) -> str:

@@ -113,16 +113,25 @@ def validate(spec_file: Path) -> None:
 @click.option(
     "--force", is_flag=True, help="Replace generated files that were edited by hand."
 )
-def build(spec_file: Path, force: bool) -> None:
+@click.option(
+    "--new-baseline",
+    is_flag=True,
+    help="Forget the versions kept in lichc.versions.json and record the spec as "
+    "version 1 of every job (only when no Temporal run is in flight).",
+)
+def build(spec_file: Path, force: bool, new_baseline: bool) -> None:
     """Generate code from jobs.yaml into the output folder."""
     from lichc import build as pipeline
 
-    show_build(pipeline.build(read_source(spec_file), force=force))
+    source = read_source(spec_file)
+    show_build(pipeline.build(source, force=force, new_baseline=new_baseline))
 
 
 def show_build(outcome: Outcome) -> None:
     """The line `lichc build` prints: what it wrote, or that nothing changed."""
     where = relative(outcome.out_dir)
+    for line in outcome.evolution:
+        click.echo(line)
     if outcome.fresh:
         click.echo(f"{where}: up to date")
         return

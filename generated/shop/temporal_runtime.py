@@ -51,6 +51,22 @@ class JobRun:
         self._undo: list[tuple[str, Undo]] = []
         self._compensate_on_failure = True
         self._stopped: str | None = None  # "timeout" or "cancelled", once stopped
+        self.version = 1  # of the job's steps this run follows (pin_version)
+
+    def pin_version(self, patches: tuple[tuple[int, str], ...], oldest: int) -> int:
+        """Pin the run to a version of the job, before its first command.
+
+        `patches` are (version, patch id), newest first. A new run records
+        the newest one's marker; a replayed run finds the marker it recorded
+        when it started, or none if it started before any of these versions
+        existed (it is then on `oldest`). Asked first thing, the answer never
+        depends on where in its history a run is."""
+        for version, patch in patches:
+            if workflow.patched(patch):
+                self.version = version
+                return version
+        self.version = oldest
+        return oldest
 
     def start(self, step: str) -> None:
         self.status.current = step

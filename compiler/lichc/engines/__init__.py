@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lichc.devstack.services import Ports
     from lichc.devstack.services import Service as DevService
     from lichc.diagnostics import Diagnostic
+    from lichc.evolution.record import Entry
     from lichc.plan.features import Capabilities
     from lichc.plan.ir import Job, Plan, RunStep
     from lichc.render.base import Backend
@@ -51,6 +52,9 @@ class EngineInfo:
     # `lichc dev`: where its server runs, and the server, its settings checked
     dev_endpoint: Callable[[Ports], tuple[str, Endpoint]]
     dev_server: Callable[[Plan, Mapping[str, str], Ports, Path], DevService]
+    # lichc.evolution: the commands a job of several steps issues, recorded
+    # per version so runs in flight keep replaying (None: nothing is replayed)
+    recorded_steps: Callable[[Job], tuple[Entry, ...]] | None = None
 
 
 def lazy(module: str, name: str) -> Callable[..., Any]:
@@ -73,11 +77,13 @@ def conventional(
     rules: ModuleType,
     backend_class: str,
     generated_names: tuple[tuple[str, str], ...] = (),
+    replayed: bool = False,
 ) -> EngineInfo:
     """The descriptor of an engine folder laid out as docs/architecture.md
-    says: `rules.check_plan` / `check_job`, `options.explain_job` / `explain` /
-    `client_exports`, `services.compose_services` / `dev_endpoint` /
-    `dev_server` and `backend.<backend_class>`, the last three imported late."""
+        says: `rules.check_plan` / `check_job`, `options.explain_job` / `explain` /
+        `client_exports`, `services.compose_services` / `dev_endpoint` /
+        `dev_server`, `backend.<backend_class>` and, for an engine that replays
+    workflows, `history.steps`; all but the rules imported late."""
     options, services = f"{package}.options", f"{package}.services"
     return EngineInfo(
         name=name,
@@ -94,4 +100,5 @@ def conventional(
         compose_services=lazy(services, "compose_services"),
         dev_endpoint=lazy(services, "dev_endpoint"),
         dev_server=lazy(services, "dev_server"),
+        recorded_steps=lazy(f"{package}.history", "steps") if replayed else None,
     )

@@ -8,14 +8,17 @@ raw YAML. Each object keeps the key path it came from, for error messages.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from lichc.diagnostics import KeyPath
 from lichc.fileformat.templated import EnvString, IdTemplate
 from lichc.fileformat.values import InputRef, Literal_, PyRef, Rate, StepRef, TypeExpr
+
+if TYPE_CHECKING:
+    from lichc.evolution.history import JobVersions
 
 # an engine's name, one of lichc.engines.registry.NAMES (the plan stage checks it)
 Engine = str
@@ -45,7 +48,10 @@ class RetryPolicy:
 
     def delay_before_retry(self, n: int) -> float:
         """Seconds before retry n (from 1): min(max_delay, delay * factor**(n-1))."""
-        raw = self.delay.total_seconds() * self.coefficient ** (n - 1)
+        try:
+            raw = self.delay.total_seconds() * self.coefficient ** (n - 1)
+        except OverflowError:  # thousands of attempts: the cap long since reached
+            return self.max_delay.total_seconds()
         return min(self.max_delay.total_seconds(), raw)
 
     def origin(self, key: str) -> KeyPath:
@@ -267,6 +273,9 @@ class Plan:
     celery: CeleryConfig
     temporal: TemporalConfig
     jobs: tuple[Job, ...]
+    # lichc.evolution's live versions of each versioned job, by job name: set
+    # by the build once the record is read (empty: one version each)
+    versions: Mapping[str, JobVersions] = field(default_factory=dict, compare=False)
 
     def jobs_on(self, engine: Engine) -> tuple[Job, ...]:
         return tuple(j for j in self.jobs if j.engine == engine)

@@ -23,3 +23,7 @@ def middle(key: str) -> dict[str, str]:
 
 def last(key: str) -> dict[str, str]:
     return {"ran": "last", "key": key}
+
+
+def undo_first(key: str) -> None:
+    """The compensation of `first` (the evolution golden case has one)."""

@@ -104,19 +104,7 @@ def build_activity(
     names: ActivityNames,
     modules: HandlerModules,
 ) -> Activity:
-    handler = step.handler
-    args = step.args
-    if compensation:
-        assert step.compensate is not None
-        handler = step.compensate.handler
-        if step.compensate.args is not None:
-            args = step.compensate.args
-    # without `args` the handler takes the job's inputs
-    named = (
-        [(f.name, InputRef(f.name)) for f in job.inputs]
-        if args is None
-        else [(a.name, a.value) for a in args]
-    )
+    handler, named = handler_call(job, step, compensation)
     handler_expr = modules.expr(handler)
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
     retry_on = tuple(modules.expr(e) for e in step.retry.retry_on)
@@ -145,6 +133,26 @@ def build_activity(
         retry_on=retry_on,
         heartbeat_every=py_seconds(interval) if interval is not None else None,
     )
+
+
+def handler_call(
+    job: Job, step: RunStep, compensation: bool
+) -> tuple[PyRef, list[tuple[str, object]]]:
+    """The handler a step's activity (or its compensation's) calls, and its
+    keyword arguments: the step's `args`, else the job's input fields."""
+    handler = step.handler
+    args = step.args
+    if compensation:
+        assert step.compensate is not None
+        handler = step.compensate.handler
+        if step.compensate.args is not None:
+            args = step.compensate.args
+    named: list[tuple[str, object]] = (
+        [(f.name, InputRef(f.name)) for f in job.inputs]
+        if args is None
+        else [(a.name, a.value) for a in args]
+    )
+    return handler, named
 
 
 def module_refs(step: RunStep, compensation: bool) -> tuple[PyRef, ...]:

@@ -19,4 +19,5 @@ TEMPORAL = conventional(
     rules=rules,
     backend_class="TemporalBackend",
     generated_names=(("workflow class", "workflow_class"),),
+    replayed=True,
 )

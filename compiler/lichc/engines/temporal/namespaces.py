@@ -20,6 +20,7 @@ ACTIVITIES = frozenset(
         "Heartbeat",
         "as_async",
         "non_retryable",
+        "removed_step",
         "shaped",
         "with_heartbeat",
         "HANDLERS",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lichc.engines.temporal import activities_view as activities_
-from lichc.engines.temporal import namespaces, options
+from lichc.engines.temporal import namespaces, options, versions_view
 from lichc.engines.temporal import workflows_view as workflows_
 from lichc.engines.temporal.activities_view import Activity
 from lichc.engines.temporal.handler_imports import HandlerModules
@@ -53,6 +53,8 @@ class ScheduleView:
 @dataclass(frozen=True)
 class TemporalView:
     activities: tuple[Activity, ...]
+    # steps gone from jobs.yaml that runs on an older version still run
+    removed_activities: tuple[versions_view.RemovedActivity, ...]
     imports: tuple[str, ...]  # import lines of handler modules, sorted like ruff
     configs: tuple[Config, ...]
     workflows: tuple[WorkflowView, ...]
@@ -124,6 +126,7 @@ def build(plan: Plan) -> TemporalView:
 
     configs: list[Config] = []
     workflows: list[WorkflowView] = []
+    removed = versions_view.Removed([], {}, {})
     for job in jobs:
         step_configs: dict[str, str] = {}
         for step in job.run_steps():
@@ -131,10 +134,29 @@ def build(plan: Plan) -> TemporalView:
             step_configs[step.name] = name
             configs.append(workflows_.build_config(name, step))
         cls = ns["temporal_workflows"].take(job.workflow_class)
-        workflows.append(workflows_.build_workflow(job, cls, made, step_configs))
+        live = plan.versions.get(job.name)
+        evolved = None
+        if live is not None and len(live.versions) > 1:
+            evolved = workflows_.Evolved(live, ns["temporal_workflows"], removed)
+        workflows.append(
+            workflows_.build_workflow(job, cls, made, step_configs, evolved)
+        )
+    configs += removed.configs
+    current_types = {a.type_name for a in activities}
+    removed_activities = tuple(
+        versions_view.RemovedActivity(
+            functions.take(type_name.replace(".", "_") + "_removed"),
+            type_name,
+            handler,
+            params,
+            queue,
+        )
+        for type_name, (handler, params, queue) in sorted(removed.handlers.items())
+        if type_name not in current_types
+    )
     _claim_imported(ns, workflows)
 
-    queues = _queues(plan, activities, workflows)
+    queues = _queues(plan, activities, workflows, removed_activities)
     by_job = {w.job.name: w for w in workflows}
     schedules = tuple(
         ScheduleView(
@@ -151,12 +173,14 @@ def build(plan: Plan) -> TemporalView:
     )
     return TemporalView(
         activities=tuple(activities),
+        removed_activities=removed_activities,
         imports=modules.import_lines(),
         configs=tuple(configs),
         workflows=tuple(workflows),
         queues=queues,
         schedules=schedules,
-        activity_runtime=activities_.runtime_names(activities),
+        activity_runtime=activities_.runtime_names(activities)
+        + (("removed_step",) if removed_activities else ()),
         workflow_runtime=workflows_.runtime_names(workflows),
         client_modules=_client_modules(ns["temporal_client"], workflows),
         allocated={module: frozenset(names.taken) for module, names in ns.items()},
@@ -194,15 +218,19 @@ def _client_modules(client: Names, workflows: list[WorkflowView]) -> dict[str, s
 
 
 def _queues(
-    plan: Plan, activities: list[Activity], workflows: list[WorkflowView]
+    plan: Plan,
+    activities: list[Activity],
+    workflows: list[WorkflowView],
+    removed: tuple[versions_view.RemovedActivity, ...],
 ) -> tuple[Queue, ...]:
     rates = options.activities_per_second(plan)
-    names = plan.queues_on("temporal")
+    names = sorted({*plan.queues_on("temporal"), *(r.queue for r in removed)})
     return tuple(
         Queue(
             name,
             tuple(w.cls for w in workflows if w.job.queue == name),
-            tuple(a.function for a in activities if a.step.queue == name),
+            tuple(a.function for a in activities if a.step.queue == name)
+            + tuple(r.function for r in removed if r.queue == name),
             rates.get(name),
         )
         for name in names

@@ -6,13 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import Activity
 from lichc.fileformat.values import InputRef, Literal_, StepRef
 from lichc.plan.ir import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
 from lichc.render.names import Names
+
+if TYPE_CHECKING:
+    from lichc.engines.temporal.versions_view import Removed
+    from lichc.evolution.history import JobVersions
 from lichc.render.pysource import py_call, py_literal, py_str, py_timedelta
 
 # What a workflow's `_steps` method binds itself: branch functions never take them
@@ -23,13 +27,10 @@ _STEPS_LOCALS = frozenset({"self", "input", "job", "results", "result"})
 class Call:
     """One activity call inside a workflow: what to call and with which values."""
 
-    activity: Activity
+    target: str  # `activities.f`, or a removed step's activity type as a string
     config: str  # the ActivityConfig constant holding its options
     waits: frozenset[str]  # steps whose results are signal payloads
-
-    @property
-    def values(self) -> tuple[object, ...]:
-        return self.activity.values
+    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
 
     def args(self, indent: int) -> list[str]:
         """Each argument as a Python expression evaluated in the workflow."""
@@ -39,7 +40,7 @@ class Call:
 @dataclass(frozen=True)
 class RunView:
     kind = "run"
-    step: RunStep
+    name: str
     call: Call
     undo: Call | None
 
@@ -50,15 +51,14 @@ class RunView:
         if self.undo is None:
             return False
         return any(
-            isinstance(v, StepRef) and v.step == self.step.name
-            for v in self.undo.values
+            isinstance(v, StepRef) and v.step == self.name for v in self.undo.values
         )
 
 
 @dataclass(frozen=True)
 class Config:
     name: str
-    step: RunStep
+    queue: str
     timeouts: tuple[tuple[str, str], ...]
     retry: tuple[tuple[str, str], ...]
     cancellation_type: str | None  # ActivityCancellationType member, if not the default
@@ -70,6 +70,11 @@ class WorkflowView:
     cls: str
     input_model: str
     steps: tuple[Any, ...]  # RunView | SleepStep | WaitStep | ParallelView
+    guarded: tuple[Any, ...]  # versions_view.Guarded: the steps with their versions
+    pins: str | None  # the (version, patch id) pairs JobRun.pin_version asks, if any
+    oldest: int  # the version a run without any marker is on
+    history: tuple[str, ...]  # comment lines: the live versions and their changes
+    deadline_expr: str | None  # the job timeout by version, when versions differ
     signal_methods: tuple[tuple[str, WaitStep], ...]
     returns: str
     execution_timeout: timedelta | None
@@ -105,7 +110,7 @@ def build_config(name: str, step: RunStep) -> Config:
     )
     return Config(
         name,
-        step,
+        step.queue,
         timeouts,
         tuple(options.retry_policy(step).items()),
         options.cancellation_type(step),
@@ -117,20 +122,44 @@ def build_workflow(
     cls: str,
     made: dict[tuple[str, str, bool], Activity],
     configs: dict[str, str],
+    evolution: Evolved | None = None,
 ) -> WorkflowView:
+    from lichc.engines.temporal import versions_view
+
+    live = evolution.versions if evolution else None
     waits = frozenset(w.name for w in job.signals)
+    if live is not None:
+        waits |= {m.entry.name for m in live.merged if m.entry.kind == "wait_for"}
+
+    def call(step: RunStep, compensation: bool) -> Call:
+        activity = made[(job.name, step.name, compensation)]
+        target = f"activities.{activity.function}"
+        return Call(target, configs[step.name], waits, activity.values)
 
     def run_view(step: RunStep) -> RunView:
-        call = Call(made[(job.name, step.name, False)], configs[step.name], waits)
-        undo = None
-        if step.compensate is not None:
-            undo = Call(made[(job.name, step.name, True)], configs[step.name], waits)
-        return RunView(step, call, undo)
+        undo = call(step, True) if step.compensate is not None else None
+        return RunView(step.name, call(step, False), undo)
 
     branches = Names(_STEPS_LOCALS)
     steps = tuple(_step_view(step, run_view, branches) for step in job.steps)
+    guarded: tuple[versions_view.Guarded, ...] = tuple(
+        versions_view.Guarded(s, None, None) for s in steps
+    )
+    waits_of = list(job.signals)
+    if evolution is not None and live is not None:
+        current = {_name(s): s for s in steps}
+        removed_view = versions_view.removed_builder(
+            job.snake, evolution.names, branches, waits, evolution.removed
+        )
+        guarded = versions_view.guarded(live, current, removed_view)
+        steps = tuple(g.view for g in guarded)
+        known = {w.signal for w in waits_of}
+        for g in guarded:
+            if isinstance(g.view, WaitStep) and g.view.signal not in known:
+                known.add(g.view.signal)
+                waits_of.append(g.view)
     methods = Names({"run", "status"})
-    signal_methods = tuple((methods.take(w.signal), w) for w in job.signals)
+    signal_methods = tuple((methods.take(w.signal), w) for w in waits_of)
     # parameters of the client functions, beside the input fields
     client_locals = Names(job.input_names)
     return WorkflowView(
@@ -138,6 +167,11 @@ def build_workflow(
         cls=cls,
         input_model=job.input_model,
         steps=steps,
+        guarded=guarded,
+        pins=versions_view.pins_expr(live) if live and live.pins else None,
+        oldest=live.oldest if live else 1,
+        history=versions_view.history_comment(live) if live and live.pins else (),
+        deadline_expr=versions_view.deadline_expr(live) if live else None,
         signal_methods=signal_methods,
         returns="Any" if job.single else "dict[str, Any]",
         execution_timeout=options.execution_timeout(job),
@@ -171,6 +205,20 @@ def _run_views(w: WorkflowView) -> list[RunView]:
         elif isinstance(step, RunView):
             runs.append(step)
     return runs
+
+
+def _name(view: Any) -> str:
+    """The step a view lays out (a SleepStep or WaitStep is its own view)."""
+    return str(view.step.name if isinstance(view, ParallelView) else view.name)
+
+
+@dataclass
+class Evolved:
+    """What build_workflow needs of a job with several live versions."""
+
+    versions: JobVersions
+    names: Names  # temporal_workflows.py's module names (for ActivityConfigs)
+    removed: Removed
 
 
 def _step_view(

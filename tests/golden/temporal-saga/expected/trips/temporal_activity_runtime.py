@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import importlib
 import inspect
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -93,3 +94,30 @@ def with_heartbeat(handler: Callable[..., T], heartbeat: Heartbeat) -> Callable[
     if "heartbeat" in inspect.signature(handler).parameters:
         return functools.partial(handler, heartbeat=heartbeat)
     return handler
+
+
+def removed_step(type_name: str, handler: str, params: tuple[str, ...]) -> Any:
+    """The activity of a step gone from jobs.yaml, registered under its old
+    type name for runs started on a version that still has it. Its handler is
+    imported when it runs: if the handler is gone too, that step fails at
+    once (not retried) and the run compensates, instead of waiting forever
+    on an activity no worker knows."""
+
+    async def run(*args: Any) -> Any:
+        module, _, function = handler.partition(":")
+        try:
+            target = getattr(importlib.import_module(module), function)
+        except (ImportError, AttributeError) as error:
+            raise ApplicationError(
+                f"activity {type_name}: its step was removed from jobs.yaml and "
+                f"its handler {handler} no longer exists; keep the handler until "
+                "no run started on an older version is open",
+                type="RemovedStepHandlerMissing",
+                non_retryable=True,
+            ) from error
+        kwargs = dict(zip(params, args, strict=False))
+        if inspect.iscoroutinefunction(target):
+            return await target(**kwargs)
+        return await asyncio.to_thread(functools.partial(target, **kwargs))
+
+    return activity.defn(name=type_name)(run)

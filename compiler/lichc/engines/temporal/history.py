@@ -1,0 +1,59 @@
+"""A Temporal job as lichc.evolution records it: the commands its workflow
+issues, step by step (activities by type name, timers, signal waits, parallel
+branches, compensations), with what scheduling each again needs."""
+
+from __future__ import annotations
+
+from lichc.engines.temporal import options
+from lichc.engines.temporal.activities_view import handler_call
+from lichc.evolution.record import Call, Entry, Value
+from lichc.fileformat.values import InputRef, Literal_, StepRef
+from lichc.plan.ir import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
+
+
+def steps(job: Job) -> tuple[Entry, ...]:
+    return tuple(_entry(job, step) for step in job.steps)
+
+
+def _entry(job: Job, step: Step) -> Entry:
+    if isinstance(step, RunStep):
+        undo = _call(job, step, True) if step.compensate is not None else None
+        return Entry(
+            kind="run", name=step.name, call=_call(job, step, False), undo=undo
+        )
+    if isinstance(step, SleepStep):
+        return Entry(kind="sleep", name=step.name, sleep=step.duration.total_seconds())
+    if isinstance(step, WaitStep):
+        timeout = step.timeout.total_seconds() if step.timeout is not None else None
+        return Entry(
+            kind="wait_for",
+            name=step.name,
+            signal=step.signal,
+            timeout=timeout,
+            on_timeout=step.on_timeout,
+        )
+    assert isinstance(step, ParallelStep)
+    branches = tuple(_entry(job, b) for b in step.branches)
+    return Entry(kind="parallel", name=step.name, branches=branches)
+
+
+def _call(job: Job, step: RunStep, compensation: bool) -> Call:
+    handler, named = handler_call(job, step, compensation)
+    return Call(
+        activity=options.activity_type(job, step, compensation=compensation),
+        handler=str(handler),
+        params=tuple(name for name, _ in named),
+        args=tuple(_value(value) for _, value in named),
+        queue=step.queue,
+        timeout=step.timeout.total_seconds(),
+        attempts=options.maximum_attempts(step),
+    )
+
+
+def _value(value: object) -> Value:
+    if isinstance(value, InputRef):
+        return Value(input=value.field)
+    if isinstance(value, StepRef):
+        return Value(step=value.step, field=value.field)
+    assert isinstance(value, Literal_)
+    return Value(literal=value.value)

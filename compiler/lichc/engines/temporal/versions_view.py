@@ -1,0 +1,197 @@
+"""The steps of a workflow whose job has several live versions
+(lichc.evolution): each step with the versions that run it, and the steps
+that left jobs.yaml, scheduled by their activity type's name from the record."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from lichc.engines.temporal.workflows_view import Call, Config, ParallelView, RunView
+from lichc.evolution.history import JobVersions, Merged
+from lichc.evolution.record import Entry, Value
+from lichc.fileformat.values import InputRef, Literal_, StepRef
+from lichc.plan.ir import ParallelStep, SleepStep, WaitStep
+from lichc.render.names import Names
+from lichc.render.pysource import py_str, py_timedelta, py_tuple
+
+COMPENSATED = "WAIT_CANCELLATION_COMPLETED"
+
+
+@dataclass(frozen=True)
+class Guarded:
+    view: Any  # RunView | SleepStep | WaitStep | ParallelView
+    guard: str | None  # the condition on `job.version`, None: every version
+    note: str | None  # which change it belongs to
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What a step no longer in jobs.yaml still needs: its ActivityConfig
+    constants and the activities the worker registers by type name."""
+
+    configs: list[Config]
+    activities: dict[str, Call]  # activity type -> a call of it (queue, handler)
+    handlers: dict[
+        str, tuple[str, tuple[str, ...], str]
+    ]  # type -> handler, params, queue
+
+
+@dataclass(frozen=True)
+class RemovedActivity:
+    """An activity registered by its type name for runs on an older version:
+    it imports its handler only when it runs, so a deleted handler fails that
+    step clearly instead of stopping the worker from starting."""
+
+    function: str
+    type_name: str
+    handler: str  # module:function, from the record
+    params: tuple[str, ...]
+    queue: str
+
+    @property
+    def expression(self) -> str:
+        params = py_tuple([py_str(p) for p in self.params])
+        return (
+            f"removed_step({py_str(self.type_name)}, {py_str(self.handler)}, {params})"
+        )
+
+
+def guarded(
+    versions: JobVersions,
+    current: dict[str, Any],
+    removed_view: Callable[[Entry, int], Any],
+) -> tuple[Guarded, ...]:
+    """Each merged step with its condition; `current` has the views of the
+    steps of the newest version, by name."""
+    changes = {v.version: v.change for v in versions.versions}
+    out = []
+    for m in versions.merged:
+        view = (
+            current[m.entry.name] if m.died is None else removed_view(m.entry, m.born)
+        )
+        out.append(Guarded(view, *_condition(m, versions.oldest, changes)))
+    return tuple(out)
+
+
+def _condition(
+    m: Merged, oldest: int, changes: dict[int, str]
+) -> tuple[str | None, str | None]:
+    low, high = m.condition(oldest)
+    if low is not None and high is not None:
+        note = f"added in version {low}, removed in version {high}"
+        return f"{low} <= job.version < {high}", note
+    if low is not None:
+        return f"job.version >= {low}", f"added in version {low}"
+    if high is not None:
+        note = f"removed in version {high}: runs on older versions still run it"
+        return f"job.version < {high}", note
+    return None, None
+
+
+def history_comment(versions: JobVersions) -> tuple[str, ...]:
+    """Comment lines above the workflow: its live versions and their changes."""
+    lines = ["Live versions of this job (lichc.versions.json):"]
+    for v in versions.versions:
+        text = f"v{v.version}: {v.change}" + (f" [{v.patch}]" if v.patch else "")
+        lines += textwrap.wrap(
+            text,
+            76,
+            initial_indent="  ",
+            subsequent_indent="    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return tuple(lines)
+
+
+def deadline_expr(versions: JobVersions) -> str | None:
+    """The job timeout of the run's version, when versions differ in it."""
+    deadlines = {v.version: v.deadline for v in versions.versions}
+    if len(set(deadlines.values())) == 1:
+        return None
+    items = ", ".join(
+        f"{number}: {_seconds(d) if d is not None else 'None'}"
+        for number, d in deadlines.items()
+    )
+    return "{" + items + "}[self._job.version]"
+
+
+def pins_expr(versions: JobVersions) -> str:
+    items = "".join(f"({n}, {py_str(patch)}), " for n, patch in versions.pins)
+    return f"({items})"
+
+
+def _seconds(seconds: float) -> str:
+    return py_timedelta(timedelta(seconds=seconds))
+
+
+def removed_builder(
+    job_snake: str,
+    names: Names,
+    branch_names: Names,
+    waits: frozenset[str],
+    removed: Removed,
+) -> Callable[[Entry, int], Any]:
+    """Views of steps the newest version no longer has, from the record."""
+
+    def call(entry: Entry, born: int, undo: bool) -> Call:
+        recorded = entry.undo if undo else entry.call
+        assert recorded is not None
+        suffix = "_COMPENSATE" if undo else ""
+        name = names.take(f"{job_snake}_{entry.name}_v{born}{suffix}".upper())
+        removed.configs.append(
+            Config(
+                name,
+                recorded.queue,
+                (("start_to_close_timeout", _seconds(recorded.timeout)),),
+                (("maximum_attempts", str(recorded.attempts)),),
+                COMPENSATED if entry.undo is not None else None,
+            )
+        )
+        made = Call(
+            py_str(recorded.activity),
+            name,
+            waits,
+            tuple(_value(v) for v in recorded.args),
+        )
+        removed.activities.setdefault(recorded.activity, made)
+        removed.handlers.setdefault(
+            recorded.activity,
+            (str(recorded.handler), recorded.params, recorded.queue),
+        )
+        return made
+
+    def view(entry: Entry, born: int) -> Any:
+        if entry.kind == "run":
+            undo = call(entry, born, True) if entry.undo is not None else None
+            return RunView(entry.name, call(entry, born, False), undo)
+        if entry.kind == "sleep":
+            assert entry.sleep is not None
+            return SleepStep(entry.name, timedelta(seconds=entry.sleep), None, ())
+        if entry.kind == "wait_for":
+            assert entry.signal is not None
+            assert entry.on_timeout is not None
+            timeout = timedelta(seconds=entry.timeout) if entry.timeout else None
+            return WaitStep(
+                entry.name, entry.signal, timeout, entry.on_timeout, None, ()
+            )
+        step = ParallelStep(entry.name, (), None, ())
+        branches = tuple(
+            (branch_names.take(f"branch_{b.name}_v{born}"), view(b, born))
+            for b in entry.branches
+        )
+        return ParallelView(step, branches)
+
+    return view
+
+
+def _value(value: Value) -> object:
+    if value.input is not None:
+        return InputRef(value.input)
+    if value.step is not None:
+        return StepRef(value.step, value.field)
+    return Literal_(value.literal)

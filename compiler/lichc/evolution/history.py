@@ -1,0 +1,215 @@
+"""Compare a plan with the record of what was built, and merge versions.
+
+Each Temporal job of several steps keeps a version per change of the commands
+its workflow issues. A run is pinned to the version that was newest when it
+started: the workflow asks `workflow.patched()` for each live version's patch
+id, newest first, before its first command, so a run started on version 3
+carries the marker of version 3 and replays on version 3's path for ever, and
+a run started before any marker existed is on the oldest live version. The
+steps of all live versions are merged into one list in which each step says
+which versions run it (`born <= version < died`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from lichc.evolution.record import Entry, Interface, JobRecord, Record, Version
+from lichc.plan.ir import Job, Plan
+
+MAX_SLUG = 40
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A step of some live version: `entry` as the newest of them has it."""
+
+    entry: Entry
+    born: int  # the version that added it
+    died: int | None  # the version that removed it (None: still there)
+
+    def condition(self, oldest: int) -> tuple[int | None, int | None]:
+        """The bounds on `job.version` that run this step (None: no bound)."""
+        return (self.born if self.born > oldest else None, self.died)
+
+
+@dataclass(frozen=True)
+class JobVersions:
+    versions: tuple[Version, ...]  # the live ones, oldest first
+    merged: tuple[Merged, ...]
+
+    @property
+    def oldest(self) -> int:
+        return self.versions[0].version
+
+    @property
+    def current(self) -> Version:
+        return self.versions[-1]
+
+    @property
+    def pins(self) -> tuple[tuple[int, str], ...]:
+        """(version, patch id) of the live versions a marker tells apart,
+        newest first: the oldest live one is what no marker means."""
+        return tuple(
+            (v.version, v.patch)
+            for v in reversed(self.versions[1:])
+            if v.patch is not None
+        )
+
+    def removed(self) -> tuple[Merged, ...]:
+        return tuple(m for m in self.merged if m.died is not None)
+
+
+@dataclass
+class Evolution:
+    record: Record
+    jobs: dict[str, JobVersions] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)  # one line per changed job
+
+
+StepsOf = Callable[[Job], tuple[Entry, ...]] | None
+
+
+def evolve(plan: Plan, old: Record, steps_of: Callable[[Job], StepsOf]) -> Evolution:
+    """The record after building `plan`, each versioned job's live versions
+    merged, and a line for each job whose commands changed."""
+    jobs = dict(old.jobs)
+    evolution = Evolution(old)
+    for job in plan.jobs:
+        before = old.jobs.get(job.name)
+        recorded = steps_of(job)
+        versions: tuple[Version, ...] = ()
+        if recorded is not None and not job.single:
+            now = Version(
+                version=1,
+                patch=None,
+                change="baseline",
+                deadline=job.deadline.total_seconds() if job.deadline else None,
+                steps=recorded(job),
+            )
+            versions, line = _next_versions(job.name, before, now)
+            if line:
+                evolution.changes.append(line)
+        oldest = before.oldest_live if before else 1
+        jobs[job.name] = JobRecord(
+            interface=interface(job), versions=versions, oldest_live=oldest
+        )
+        live = tuple(v for v in versions if v.version >= oldest)
+        if live:
+            evolution.jobs[job.name] = JobVersions(live, merge(live))
+    evolution.record = Record(jobs=dict(sorted(jobs.items())))
+    return evolution
+
+
+def interface(job: Job) -> Interface:
+    return Interface(
+        engine=job.engine,
+        queue=job.queue,
+        inputs={
+            f.name: str(f.type) + ("=" if f.has_default else "") for f in job.inputs
+        },
+        signals=tuple(w.signal for w in job.signals),
+    )
+
+
+def _next_versions(
+    name: str, before: JobRecord | None, now: Version
+) -> tuple[tuple[Version, ...], str | None]:
+    versions = before.versions if before else ()
+    if not versions:
+        return (now,), None
+    last = versions[-1]
+    if last.key == now.key:  # same commands: options and arguments may change
+        kept = last.model_copy(update={"deadline": now.deadline, "steps": now.steps})
+        return (*versions[:-1], kept), None
+    number = last.version + 1
+    change = describe(last, now)
+    added = now.model_copy(
+        update={
+            "version": number,
+            "patch": patch_id(name, number, change),
+            "change": change,
+        }
+    )
+    oldest = before.oldest_live if before else 1
+    line = (
+        f"{name}: version {number}: {change}; runs started on "
+        f"{_span(oldest, number - 1)} keep their path, new runs take the new one"
+    )
+    return (*versions, added), line
+
+
+def _span(first: int, last: int) -> str:
+    return f"version {first}" if first == last else f"versions {first}-{last}"
+
+
+def describe(old: Version, new: Version) -> str:
+    """What changed between two versions, in words."""
+    parts: list[str] = []
+    if (old.deadline is None) != (new.deadline is None):
+        parts.append("timeout added" if new.deadline is not None else "timeout removed")
+    a = [s.key for s in old.steps]
+    b = [s.key for s in new.steps]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        gone = [s.name for s in old.steps[i1:i2]]
+        came = [s.name for s in new.steps[j1:j2]]
+        if tag == "insert":
+            where = (
+                f"before {new.steps[j2].name}" if j2 < len(new.steps) else "at the end"
+            )
+            parts.append(f"inserted {_names(came)} {where}")
+        elif tag == "delete":
+            parts.append(f"removed {_names(gone)}")
+        elif tag == "replace":
+            if gone == came:
+                parts.append(f"changed the commands of {_names(came)}")
+            else:
+                parts.append(f"replaced {_names(gone)} with {_names(came)}")
+    return ", ".join(parts) or "changed"
+
+
+def _names(names: Iterable[str]) -> str:
+    return " and ".join(", ".join(names).rsplit(", ", 1))
+
+
+def patch_id(job: str, version: int, change: str) -> str:
+    """The marker's name: the job, the version and the change, readable in
+    Temporal's UI (`lichc:ProcessOrder:v2:inserted-audit-before-approval`)."""
+    slug = re.sub(r"[^A-Za-z0-9_]+", "-", change).strip("-")
+    if len(slug) > MAX_SLUG:  # whole words only
+        slug = slug[: MAX_SLUG + 1].rsplit("-", 1)[0]
+    return f"lichc:{job}:v{version}:{slug}"
+
+
+def merge(versions: tuple[Version, ...]) -> tuple[Merged, ...]:
+    """Every step of the versions in one order each version's order agrees
+    with; a step kept by a version carries that version's data."""
+    first = versions[0]
+    merged = [Merged(e, first.version, None) for e in first.steps]
+    for version in versions[1:]:
+        live = [i for i, m in enumerate(merged) if m.died is None]
+        matcher = difflib.SequenceMatcher(
+            None,
+            [merged[i].entry.key for i in live],
+            [e.key for e in version.steps],
+            autojunk=False,
+        )
+        inserts: list[tuple[int, list[Merged]]] = []
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                for at, entry in zip(live[i1:i2], version.steps[j1:j2], strict=True):
+                    merged[at] = replace(merged[at], entry=entry)
+                continue
+            for at in live[i1:i2]:
+                merged[at] = replace(merged[at], died=version.version)
+            if j2 > j1:
+                where = live[i2] if i2 < len(live) else len(merged)
+                came = [Merged(e, version.version, None) for e in version.steps[j1:j2]]
+                inserts.append((where, came))
+        for where, came in reversed(inserts):
+            merged[where:where] = came
+    return tuple(merged)

@@ -1,0 +1,148 @@
+"""`<output>/lichc.versions.json`: every version of every job lichc built.
+
+The record is data lichc writes and users commit and review; it is read back
+through these models, so a hand edit can never put anything but validated
+names, handler references and numbers into generated code.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lichc.diagnostics import Diagnostic, SpecError
+from lichc.fileformat.models import (
+    Handler,
+    InputName,
+    JobName,
+    QueueName,
+    SignalName,
+    StepName,
+)
+
+RECORD = "lichc.versions.json"
+
+BASELINE_HINT = (
+    "restore it from git (`git checkout -- {path}`), or start a new baseline "
+    "with `lichc build --new-baseline` once no run of a Temporal job is in flight"
+)
+
+ActivityType = Annotated[
+    str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,2}$")
+]
+Seconds = Annotated[float, Field(ge=0, le=10**9)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Value(_Model):
+    """One argument: an input field, a step's result (or one of its fields),
+    or a JSON literal."""
+
+    input: InputName | None = None
+    step: StepName | None = None
+    field: InputName | None = None
+    literal: Any = None
+
+
+class Call(_Model):
+    """An activity as a workflow schedules it, enough to schedule it again by
+    its type name after its step left jobs.yaml."""
+
+    activity: ActivityType
+    handler: Handler
+    params: tuple[InputName, ...]
+    args: tuple[Value, ...]
+    queue: QueueName
+    timeout: Seconds  # start-to-close
+    attempts: Annotated[int, Field(ge=0, le=10**6)]  # 0: unlimited
+
+
+class Entry(_Model):
+    kind: Literal["run", "sleep", "wait_for", "parallel"]
+    name: StepName
+    call: Call | None = None
+    undo: Call | None = None
+    sleep: Seconds | None = None
+    signal: SignalName | None = None
+    timeout: Seconds | None = None  # wait_for's
+    on_timeout: Literal["fail", "continue", "compensate"] | None = None
+    branches: tuple[Entry, ...] = ()
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        """What replay compares: the commands this step issues, not its options."""
+        return (
+            self.kind,
+            self.name,
+            self.call.activity if self.call else None,
+            self.undo.activity if self.undo else None,
+            self.signal,
+            self.timeout is not None,
+            tuple(b.key for b in self.branches),
+        )
+
+
+class Version(_Model):
+    version: Annotated[int, Field(ge=1)]
+    patch: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:-]{1,200}$")] | None
+    # one line, no control characters: it is written into comments
+    change: Annotated[str, Field(max_length=2000, pattern=r"^[^\x00-\x1f\x7f]*$")]
+    deadline: Seconds | None
+    steps: tuple[Entry, ...]
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.deadline is not None, tuple(s.key for s in self.steps))
+
+
+class Interface(_Model):
+    """What a queued message or a run's client depends on, on both engines."""
+
+    engine: Literal["celery", "temporal"]
+    queue: QueueName
+    inputs: dict[
+        InputName, str
+    ]  # field -> type, with "=" appended when it has a default
+    signals: tuple[SignalName, ...] = ()
+
+
+class JobRecord(_Model):
+    interface: Interface
+    versions: tuple[Version, ...] = ()  # Temporal jobs of several steps
+    oldest_live: Annotated[int, Field(ge=1)] = 1  # older versions are retired
+
+
+class Record(_Model):
+    format: Literal[1] = 1
+    jobs: dict[JobName, JobRecord] = Field(default_factory=dict)
+
+    def dumps(self) -> str:
+        # what is left out reads back as its default (a literal None too)
+        data = {
+            "format": self.format,
+            **self.model_dump(mode="json", exclude_defaults=True),
+        }
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def parse(text: bytes, display: str) -> Record:
+    """The record in `text`; a clear error, never a traceback, when it is not one."""
+    try:
+        return Record.model_validate_json(text)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top)"
+        raise SpecError(
+            display,
+            [
+                Diagnostic(
+                    f"the version record is corrupt at {where}: {first['msg']}",
+                    hint=BASELINE_HINT.format(path=display),
+                )
+            ],
+        ) from None
