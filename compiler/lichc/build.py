@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -110,10 +111,15 @@ def render_files(plan: Plan) -> dict[str, bytes]:
 
 
 def evolved(
-    plan: Plan, out_dir: Path, *, new_baseline: bool = False
+    plan: Plan,
+    out_dir: Path,
+    *,
+    new_baseline: bool = False,
+    retire: Mapping[str, int] | None = None,
 ) -> tuple[Plan, Evolution]:
     """The plan with each versioned job's live versions (lichc.evolution), read
-    from the record in out_dir, and the record as this build leaves it."""
+    from the record in out_dir, and the record as this build leaves it;
+    `retire` gives jobs a new oldest live version (`lichc retire`)."""
     from dataclasses import replace
 
     from lichc.engines.registry import engine
@@ -121,17 +127,23 @@ def evolved(
     from lichc.evolution.store import read_record
 
     old = read_record(out_dir, new_baseline=new_baseline)
-    evolution = history.evolve(plan, old, lambda job: engine(job.engine).recorded_steps)
+    evolution = history.evolve(
+        plan, old, lambda job: engine(job.engine).recorded_steps, retire
+    )
     return replace(plan, versions=evolution.jobs), evolution
 
 
 def output_files(
-    plan: Plan, out_dir: Path, *, new_baseline: bool = False
+    plan: Plan,
+    out_dir: Path,
+    *,
+    new_baseline: bool = False,
+    retire: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, bytes], Evolution]:
     """Everything a build writes: the rendered files and the version record."""
     from lichc.evolution.record import RECORD
 
-    plan, evolution = evolved(plan, out_dir, new_baseline=new_baseline)
+    plan, evolution = evolved(plan, out_dir, new_baseline=new_baseline, retire=retire)
     files = render_files(plan)
     files[RECORD] = evolution.record.dumps().encode("utf-8")
     return dict(sorted(files.items())), evolution
@@ -198,15 +210,21 @@ def guess_output(source: Source) -> Path | None:
 
 
 def build(
-    source: Source, *, force: bool = False, new_baseline: bool = False
+    source: Source,
+    *,
+    force: bool = False,
+    new_baseline: bool = False,
+    retire: Mapping[str, int] | None = None,
 ) -> Outcome:
     guess = guess_output(source)
-    fast = not force and not new_baseline
+    fast = not force and not new_baseline and not retire
     if guess is not None and fast and _fast_fresh(guess, source):
         return Outcome(guess, fresh=True)
     plan = compile_plan(source, check_handlers=True)
     out_dir = output_of(source, plan)
-    files, evolution = output_files(plan, out_dir, new_baseline=new_baseline)
+    files, evolution = output_files(
+        plan, out_dir, new_baseline=new_baseline, retire=retire
+    )
     manifest = writer.Manifest(GENERATOR, input_key(source))
     changes = writer.write(out_dir, files, manifest, force=force)
     return Outcome(

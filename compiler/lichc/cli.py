@@ -62,9 +62,11 @@ LAZY_COMMANDS: dict[str, str] = {
     "dlq": "lichc.commands.dlq:dlq",
     "graph": "lichc.commands.graph:graph",
     "new": "lichc.commands.new:new",
+    "retire": "lichc.commands.versions:retire",
     "run": "lichc.commands.run:run",
     "signal": "lichc.commands.run:signal_job",
     "status": "lichc.commands.run:status",
+    "versions": "lichc.commands.versions:versions",
 }
 
 

@@ -53,14 +53,26 @@ class JobRun:
         self._stopped: str | None = None  # "timeout" or "cancelled", once stopped
         self.version = 1  # of the job's steps this run follows (pin_version)
 
-    def pin_version(self, patches: tuple[tuple[int, str], ...], oldest: int) -> int:
+    def pin_version(
+        self,
+        patches: tuple[tuple[int, str], ...],
+        oldest: int,
+        deprecated: str | None = None,
+    ) -> int:
         """Pin the run to a version of the job, before its first command.
 
         `patches` are (version, patch id), newest first. A new run records
         the newest one's marker; a replayed run finds the marker it recorded
         when it started, or none if it started before any of these versions
         existed (it is then on `oldest`). Asked first thing, the answer never
-        depends on where in its history a run is."""
+        depends on where in its history a run is.
+
+        `deprecated` is the patch of `oldest` once older versions are retired:
+        runs started on `oldest` carry its marker, which replay must still
+        meet (Temporal's deprecate stage); `lichc retire` removes it when
+        `oldest` itself is retired."""
+        if deprecated is not None:
+            workflow.deprecate_patch(deprecated)
         for version, patch in patches:
             if workflow.patched(patch):
                 self.version = version

@@ -215,3 +215,21 @@ def test_a_record_the_last_build_wrote_must_not_vanish(tmp_path: Path) -> None:
         read_record(tmp_path)
     assert "missing" in raised.value.diagnostics[0].message
     assert read_record(tmp_path, new_baseline=True) == Record()
+
+
+def test_retiring_makes_the_next_version_the_oldest_with_its_patch_deprecated() -> None:
+    record = built((FIRST, WAIT, LAST), (FIRST, AUDIT, WAIT, LAST)).record
+    plan = plan_of(spec(FIRST, AUDIT, WAIT, LAST))
+    retired = history.evolve(
+        plan,
+        record,
+        lambda job: steps if job.engine == "temporal" else None,
+        {"Ship": 2},
+    )
+    assert retired.record.jobs["Ship"].oldest_live == 2
+    live = retired.jobs["Ship"]
+    assert live.pins == ()
+    assert live.deprecated == "lichc:Ship:v2:inserted-audit-before-approval"
+    # a later build without `retire` keeps the retirement
+    again = evolve(plan, retired.record)
+    assert again.record.jobs["Ship"].oldest_live == 2

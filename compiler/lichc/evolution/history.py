@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from lichc.evolution.record import Entry, Interface, JobRecord, Record, Version
@@ -59,6 +59,12 @@ class JobVersions:
             if v.patch is not None
         )
 
+    @property
+    def deprecated(self) -> str | None:
+        """The oldest live version's patch, once older versions are retired:
+        runs on it carry its marker (Temporal's deprecate stage)."""
+        return self.versions[0].patch
+
     def removed(self) -> tuple[Merged, ...]:
         return tuple(m for m in self.merged if m.died is not None)
 
@@ -73,9 +79,16 @@ class Evolution:
 StepsOf = Callable[[Job], tuple[Entry, ...]] | None
 
 
-def evolve(plan: Plan, old: Record, steps_of: Callable[[Job], StepsOf]) -> Evolution:
+def evolve(
+    plan: Plan,
+    old: Record,
+    steps_of: Callable[[Job], StepsOf],
+    retire: Mapping[str, int] | None = None,
+) -> Evolution:
     """The record after building `plan`, each versioned job's live versions
-    merged, and a line for each job whose commands changed."""
+    merged, and a line for each job whose commands changed. `retire` maps a
+    job to its new oldest live version (`lichc retire` checked no open run
+    is on an older one)."""
     jobs = dict(old.jobs)
     evolution = Evolution(old)
     for job in plan.jobs:
@@ -94,6 +107,8 @@ def evolve(plan: Plan, old: Record, steps_of: Callable[[Job], StepsOf]) -> Evolu
             if line:
                 evolution.changes.append(line)
         oldest = before.oldest_live if before else 1
+        if retire and job.name in retire:
+            oldest = max(oldest, retire[job.name])
         jobs[job.name] = JobRecord(
             interface=interface(job), versions=versions, oldest_live=oldest
         )
@@ -137,12 +152,13 @@ def _next_versions(
     oldest = before.oldest_live if before else 1
     line = (
         f"{name}: version {number}: {change}; runs started on "
-        f"{_span(oldest, number - 1)} keep their path, new runs take the new one"
+        f"{span(oldest, number - 1)} keep their path, new runs take the new one"
     )
     return (*versions, added), line
 
 
-def _span(first: int, last: int) -> str:
+def span(first: int, last: int) -> str:
+    """`version 2` or `versions 2-4`."""
     return f"version {first}" if first == last else f"versions {first}-{last}"
 
 

@@ -120,9 +120,15 @@ def deadline_expr(versions: JobVersions) -> str | None:
     return "{" + items + "}[self._job.version]"
 
 
-def pins_expr(versions: JobVersions) -> str:
+def pin_args(versions: JobVersions) -> str | None:
+    """The arguments of JobRun.pin_version, when a run has a version to pin."""
+    if not versions.pins and versions.deprecated is None:
+        return None
     items = "".join(f"({n}, {py_str(patch)}), " for n, patch in versions.pins)
-    return f"({items})"
+    args = f"({items}), oldest={versions.oldest}"
+    if versions.deprecated is not None:
+        args += f", deprecated={py_str(versions.deprecated)}"
+    return args
 
 
 def _seconds(seconds: float) -> str:

@@ -71,8 +71,7 @@ class WorkflowView:
     input_model: str
     steps: tuple[Any, ...]  # RunView | SleepStep | WaitStep | ParallelView
     guarded: tuple[Any, ...]  # versions_view.Guarded: the steps with their versions
-    pins: str | None  # the (version, patch id) pairs JobRun.pin_version asks, if any
-    oldest: int  # the version a run without any marker is on
+    pin_args: str | None  # JobRun.pin_version's arguments, when versions are kept
     history: tuple[str, ...]  # comment lines: the live versions and their changes
     deadline_expr: str | None  # the job timeout by version, when versions differ
     signal_methods: tuple[tuple[str, WaitStep], ...]
@@ -158,6 +157,7 @@ def build_workflow(
             if isinstance(g.view, WaitStep) and g.view.signal not in known:
                 known.add(g.view.signal)
                 waits_of.append(g.view)
+    pin_args = versions_view.pin_args(live) if live else None
     methods = Names({"run", "status"})
     signal_methods = tuple((methods.take(w.signal), w) for w in waits_of)
     # parameters of the client functions, beside the input fields
@@ -168,9 +168,8 @@ def build_workflow(
         input_model=job.input_model,
         steps=steps,
         guarded=guarded,
-        pins=versions_view.pins_expr(live) if live and live.pins else None,
-        oldest=live.oldest if live else 1,
-        history=versions_view.history_comment(live) if live and live.pins else (),
+        pin_args=pin_args,
+        history=versions_view.history_comment(live) if live and pin_args else (),
         deadline_expr=versions_view.deadline_expr(live) if live else None,
         signal_methods=signal_methods,
         returns="Any" if job.single else "dict[str, Any]",
