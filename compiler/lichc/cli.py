@@ -189,9 +189,13 @@ def schema(output: Path | None) -> None:
 def explain(spec_file: Path, job: str) -> None:
     """Show a job with defaults applied, its engine and why, and what each
     setting becomes in Celery or Temporal."""
+    from lichc.build import compile_plan, evolved, output_of
     from lichc.explain import explain as render
 
-    plan = load_plan(spec_file)
+    source = read_source(spec_file)
+    plan = compile_plan(source)
+    # the live versions kept in lichc.versions.json, as the next build sees them
+    plan, _ = evolved(plan, output_of(source, plan))
     click.echo(render(plan, find_job(plan, job, spec_file)), nl=False)
 
 

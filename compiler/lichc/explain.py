@@ -68,10 +68,29 @@ def explain(plan: Plan, job: Job) -> str:
         out.append(
             f"  schedule   {schedule.cron} ({schedule.timezone})  -> {targets['schedule']}"
         )
+    out.extend(_versions(plan, job))
     for number, step in enumerate(job.steps, 1):
         out.append("")
         out.extend(_step(plan, job, step, f"{number}." if not job.single else "step"))
     return "\n".join(out) + "\n"
+
+
+def _versions(plan: Plan, job: Job) -> list[str]:
+    """The live versions lichc.versions.json keeps, when there are several:
+    a run stays on the version it started on (docs/evolution.md)."""
+    live = plan.versions.get(job.name)
+    if live is None or (len(live.versions) == 1 and live.deprecated is None):
+        return []
+    out = [
+        f"  versions   {len(live.versions)} live; a run keeps the path of the one it started on"
+    ]
+    for v in live.versions:
+        newest = "  <- new runs" if v is live.current else ""
+        out.append(f"    v{v.version} {v.change}{newest}")
+        if v.patch:
+            asked = "deprecate_patch" if v.patch == live.deprecated else "patched"
+            out.append(f"       {asked}({v.patch!r})")
+    return out
 
 
 def _step(plan: Plan, job: Job, step: object, label: str) -> list[str]:

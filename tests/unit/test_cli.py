@@ -57,3 +57,22 @@ def test_explain_unknown_job_is_a_usage_error() -> None:
     result = run_lichc("explain", "ProcesOrder", cwd=ROOT)
     assert result.code == 2
     assert "Did you mean ProcessOrder?" in result.err
+
+
+def test_explain_shows_the_live_versions_of_a_job(tmp_path: Path) -> None:
+    case = ROOT / "tests/golden/temporal-evolution"
+    (tmp_path / "jobs.yaml").write_bytes((case / "jobs.yaml").read_bytes())
+    (tmp_path / "generated").mkdir()
+    (tmp_path / "generated/lichc.versions.json").write_bytes(
+        (case / "lichc.versions.json").read_bytes()
+    )
+    shown = run_lichc("explain", "Shipment", cwd=tmp_path)
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    at = lines.index(
+        "  versions   3 live; a run keeps the path of the one it started on"
+    )
+    assert lines[at + 1] == "    v1 baseline"
+    assert lines[at + 2].startswith("    v2 removed label")
+    assert lines[at + 3].startswith("       patched('lichc:Shipment:v2:")
+    assert lines[at + 4].endswith("<- new runs")
