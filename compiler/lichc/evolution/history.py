@@ -181,10 +181,17 @@ def describe(old: Version, new: Version) -> str:
         elif tag == "delete":
             parts.append(f"removed {_names(gone)}")
         elif tag == "replace":
-            if gone == came:
-                parts.append(f"changed the commands of {_names(came)}")
-            else:
+            changed = [n for n in came if n in gone]
+            if changed:
+                parts.append(f"changed {_names(changed)}")
+            gone = [n for n in gone if n not in changed]
+            came = [n for n in came if n not in changed]
+            if gone and came:
                 parts.append(f"replaced {_names(gone)} with {_names(came)}")
+            elif gone:
+                parts.append(f"removed {_names(gone)}")
+            elif came:
+                parts.append(f"inserted {_names(came)}")
     return ", ".join(parts) or "changed"
 
 

@@ -25,7 +25,7 @@ COMPENSATED = "WAIT_CANCELLATION_COMPLETED"
 class Guarded:
     view: Any  # RunView | SleepStep | WaitStep | ParallelView
     guard: str | None  # the condition on `job.version`, None: every version
-    note: str | None  # which change it belongs to
+    notes: tuple[str, ...]  # comment lines: which change it belongs to
 
 
 @dataclass(frozen=True)
@@ -79,17 +79,27 @@ def guarded(
 
 def _condition(
     m: Merged, oldest: int, changes: dict[int, str]
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, tuple[str, ...]]:
     low, high = m.condition(oldest)
+
+    def by(verb: str, version: int) -> str:
+        return f"{verb} in version {version} ({changes[version]})"
+
     if low is not None and high is not None:
-        note = f"added in version {low}, removed in version {high}"
-        return f"{low} <= job.version < {high}", note
+        note = f"{by('added', low)}, {by('removed', high)}"
+        return f"{low} <= job.version < {high}", _wrapped(note)
     if low is not None:
-        return f"job.version >= {low}", f"added in version {low}"
+        return f"job.version >= {low}", _wrapped(by("added", low))
     if high is not None:
-        note = f"removed in version {high}: runs on older versions still run it"
-        return f"job.version < {high}", note
-    return None, None
+        note = f"{by('removed', high)}: runs on older versions still run it"
+        return f"job.version < {high}", _wrapped(note)
+    return None, ()
+
+
+def _wrapped(text: str, width: int = 76) -> tuple[str, ...]:
+    return tuple(
+        textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    )
 
 
 def history_comment(versions: JobVersions) -> tuple[str, ...]:

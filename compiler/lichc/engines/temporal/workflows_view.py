@@ -142,7 +142,7 @@ def build_workflow(
     branches = Names(_STEPS_LOCALS)
     steps = tuple(_step_view(step, run_view, branches) for step in job.steps)
     guarded: tuple[versions_view.Guarded, ...] = tuple(
-        versions_view.Guarded(s, None, None) for s in steps
+        versions_view.Guarded(s, None, ()) for s in steps
     )
     waits_of = list(job.signals)
     if evolution is not None and live is not None:

@@ -127,8 +127,8 @@ SHIPMENT_EMAIL_LABEL_V1 = workflow.ActivityConfig(
 #   v1: baseline
 #   v2: removed label, inserted weigh before dispatch
 #     [lichc:Shipment:v2:removed-label-inserted-weigh-before]
-#   v3: timeout added, replaced pack and approval with pack, check and
-#     cool_off [lichc:Shipment:v3:timeout-added-replaced-pack-and-approval]
+#   v3: timeout added, changed pack, replaced approval with check and cool_off
+#     [lichc:Shipment:v3:timeout-added-changed-pack-replaced]
 @workflow.defn(name="Shipment")
 class ShipmentWorkflow:
     """Job Shipment."""
@@ -141,7 +141,7 @@ class ShipmentWorkflow:
         # which version of the job this run follows, for ever (docs/evolution.md)
         self._job.pin_version(
             (
-                (3, "lichc:Shipment:v3:timeout-added-replaced-pack-and-approval"),
+                (3, "lichc:Shipment:v3:timeout-added-changed-pack-replaced"),
                 (2, "lichc:Shipment:v2:removed-label-inserted-weigh-before"),
             ),
             oldest=1,
@@ -165,7 +165,8 @@ class ShipmentWorkflow:
         job = self._job
         results: dict[str, Any] = {}
 
-        # removed in version 3: runs on older versions still run it
+        # removed in version 3 (timeout added, changed pack, replaced approval with
+        # check and cool_off): runs on older versions still run it
         if job.version < 3:
             job.start("pack")
             await job.undoable(
@@ -187,7 +188,8 @@ class ShipmentWorkflow:
                 ),
             )
 
-        # removed in version 2: runs on older versions still run it
+        # removed in version 2 (removed label, inserted weigh before dispatch): runs
+        # on older versions still run it
         if job.version < 2:
 
             async def branch_print_label_v1() -> None:
@@ -217,7 +219,8 @@ class ShipmentWorkflow:
             )
             job.done("label")
 
-        # removed in version 3: runs on older versions still run it
+        # removed in version 3 (timeout added, changed pack, replaced approval with
+        # check and cool_off): runs on older versions still run it
         if job.version < 3:
             job.start("approval")
             results["approval"] = await job.wait_for(
@@ -228,7 +231,8 @@ class ShipmentWorkflow:
             )
             job.done("approval")
 
-        # added in version 3
+        # added in version 3 (timeout added, changed pack, replaced approval with
+        # check and cool_off)
         if job.version >= 3:
             job.start("pack")
             results["pack"] = await workflow.execute_activity(
@@ -240,7 +244,8 @@ class ShipmentWorkflow:
             )
             job.done("pack")
 
-        # added in version 3
+        # added in version 3 (timeout added, changed pack, replaced approval with
+        # check and cool_off)
         if job.version >= 3:
             job.start("check")
             results["check"] = await workflow.execute_activity(
@@ -252,13 +257,14 @@ class ShipmentWorkflow:
             )
             job.done("check")
 
-        # added in version 3
+        # added in version 3 (timeout added, changed pack, replaced approval with
+        # check and cool_off)
         if job.version >= 3:
             job.start("cool_off")
             await workflow.sleep(timedelta(hours=1), summary="cool_off")
             job.done("cool_off")
 
-        # added in version 2
+        # added in version 2 (removed label, inserted weigh before dispatch)
         if job.version >= 2:
             job.start("weigh")
             results["weigh"] = await workflow.execute_activity(
