@@ -7,10 +7,9 @@ names, handler references and numbers into generated code.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lichc.diagnostics import Diagnostic, SpecError
 from lichc.fileformat.models import (
@@ -122,12 +121,18 @@ class Record(_Model):
     jobs: dict[JobName, JobRecord] = Field(default_factory=dict)
 
     def dumps(self) -> str:
-        # what is left out reads back as its default (a literal None too)
-        data = {
-            "format": self.format,
-            **self.model_dump(mode="json", exclude_defaults=True),
-        }
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        """Keys in the models' order, jobs sorted by name (evolve sorts them).
+
+        Dumped by pydantic's serializer: json.dumps with an indent runs in
+        pure Python, seconds for the record of 10,000 jobs. What is left out
+        reads back as its default (a literal None too)."""
+        jobs = _JOBS.dump_json(self.jobs, exclude_defaults=True, indent=2)
+        # JSON strings hold no raw newline: re-indenting by lines is safe
+        nested = jobs.decode("utf-8").replace("\n", "\n  ")
+        return f'{{\n  "format": {self.format},\n  "jobs": {nested}\n}}\n'
+
+
+_JOBS = TypeAdapter(dict[JobName, JobRecord])
 
 
 def parse(text: bytes, display: str) -> Record:
