@@ -79,7 +79,7 @@ def _versions(plan: Plan, job: Job) -> list[str]:
     """The live versions lichc.versions.json keeps, when there are several:
     a run stays on the version it started on (docs/evolution.md)."""
     live = plan.versions.get(job.name)
-    if live is None or (len(live.versions) == 1 and live.deprecated is None):
+    if live is None or not live.versioned:
         return []
     out = [
         f"  versions   {len(live.versions)} live; a run keeps the path of the one it started on"

@@ -19,7 +19,8 @@ from typing import Any
 
 import click
 
-from lichc.cli import find_job, relative, spec_option
+from lichc.build import build, is_fresh
+from lichc.cli import find_job, relative, show_build, spec_option
 from lichc.commands.run import Compiled, Generated, JobError
 from lichc.evolution.history import span
 from lichc.evolution.record import JobRecord, Version
@@ -32,12 +33,6 @@ class Kept:
 
     name: str
     record: JobRecord
-
-    @property
-    def live(self) -> tuple[Version, ...]:
-        return tuple(
-            v for v in self.record.versions if v.version >= self.record.oldest_live
-        )
 
     @property
     def patches(self) -> dict[str, int]:
@@ -56,8 +51,8 @@ class Kept:
         return "live: runs started on it keep its path"
 
 
-def kept_versions(spec_file: Path, names: tuple[str, ...]) -> list[Kept]:
-    spec = Compiled.read(spec_file)
+def kept_versions(spec: Compiled, names: tuple[str, ...]) -> list[Kept]:
+    spec_file = spec.source.path
     record = read_record(spec.out_dir)
     for name in names:
         find_job(spec.plan, name, spec_file)
@@ -84,7 +79,7 @@ def kept_versions(spec_file: Path, names: tuple[str, ...]) -> list[Kept]:
 def versions(spec_file: Path, jobs: tuple[str, ...], runs: bool) -> None:
     """List the versions lichc keeps of each Temporal job (lichc.versions.json):
     the live ones, their patch ids and changes, and which are retired."""
-    kept = kept_versions(spec_file, jobs)
+    kept = kept_versions(Compiled.read(spec_file), jobs)
     if not kept:
         click.echo("no versions kept: no Temporal job of several steps")
         return
@@ -140,8 +135,9 @@ def retire(spec_file: Path, job: str, through: int | None, dry_run: bool) -> Non
     runs code that knows the newest version (an older worker would start runs
     on an old version).
     """
-    (kept,) = kept_versions(spec_file, (job,))
-    live = kept.live
+    spec = Compiled.read(spec_file)
+    (kept,) = kept_versions(spec, (job,))
+    live = kept.record.live
     newest = live[-1].version
     if len(live) == 1:
         click.echo(f"{job}: only version {newest} is live; nothing to retire")
@@ -151,9 +147,6 @@ def retire(spec_file: Path, job: str, through: int | None, dry_run: bool) -> Non
             f"--through {through}: {job}'s versions that can be retired are "
             f"{live[0].version}-{newest - 1} (the newest, {newest}, stays)"
         )
-    spec = Compiled.read(spec_file)
-    from lichc.build import is_fresh
-
     if not is_fresh(spec.source, spec.plan, spec.out_dir):
         raise JobError(
             f"{relative(spec.out_dir)} is older than {spec_file}: run `lichc build` "
@@ -172,10 +165,7 @@ def retire(spec_file: Path, job: str, through: int | None, dry_run: bool) -> Non
         if dry_run:
             click.echo(f"{job}: would retire {retired}; nothing changed (--dry-run)")
             return
-        from lichc import build as pipeline
-        from lichc.cli import read_source, show_build
-
-        outcome = pipeline.build(read_source(spec_file), retire={job: oldest_live})
+        outcome = build(spec.source, retire={job: oldest_live})
         click.echo(
             f"{job}: retired {retired}; version {oldest_live} is the oldest live "
             "one now. Deploy the rebuilt workers; commit "

@@ -65,6 +65,12 @@ class JobVersions:
         runs on it carry its marker (Temporal's deprecate stage)."""
         return self.versions[0].patch
 
+    @property
+    def versioned(self) -> bool:
+        """True when a run has a version to pin: several live versions, or
+        one whose patch is deprecated."""
+        return len(self.versions) > 1 or self.deprecated is not None
+
     def removed(self) -> tuple[Merged, ...]:
         return tuple(m for m in self.merged if m.died is not None)
 
@@ -109,10 +115,10 @@ def evolve(
         oldest = before.oldest_live if before else 1
         if retire and job.name in retire:
             oldest = max(oldest, retire[job.name])
-        jobs[job.name] = JobRecord(
+        jobs[job.name] = kept = JobRecord(
             interface=interface(job), versions=versions, oldest_live=oldest
         )
-        live = tuple(v for v in versions if v.version >= oldest)
+        live = kept.live
         if live:
             evolution.jobs[job.name] = JobVersions(live, merge(live))
     evolution.record = Record(jobs=dict(sorted(jobs.items())))

@@ -115,6 +115,11 @@ class JobRecord(_Model):
     versions: tuple[Version, ...] = ()  # Temporal jobs of several steps
     oldest_live: Annotated[int, Field(ge=1)] = 1  # older versions are retired
 
+    @property
+    def live(self) -> tuple[Version, ...]:
+        """The versions not retired, oldest first."""
+        return tuple(v for v in self.versions if v.version >= self.oldest_live)
+
 
 class Record(_Model):
     format: Literal[1] = 1

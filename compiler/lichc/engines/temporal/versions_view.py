@@ -132,7 +132,7 @@ def deadline_expr(versions: JobVersions) -> str | None:
 
 def pin_args(versions: JobVersions) -> str | None:
     """The arguments of JobRun.pin_version, when a run has a version to pin."""
-    if not versions.pins and versions.deprecated is None:
+    if not versions.versioned:
         return None
     items = "".join(f"({n}, {py_str(patch)}), " for n, patch in versions.pins)
     args = f"({items}), oldest={versions.oldest}"

@@ -136,7 +136,7 @@ def build(plan: Plan) -> TemporalView:
         cls = ns["temporal_workflows"].take(job.workflow_class)
         live = plan.versions.get(job.name)
         evolved = None
-        if live is not None and (len(live.versions) > 1 or live.deprecated):
+        if live is not None and live.versioned:
             evolved = workflows_.Evolved(live, ns["temporal_workflows"], removed)
         workflows.append(
             workflows_.build_workflow(job, cls, made, step_configs, evolved)
