@@ -89,12 +89,15 @@ def template_words() -> frozenset[str]:
 class Vocabulary:
     """What an identifier in generated code may be made of: exactly a template
     word or a validated name, or words of three letters and more and names
-    joined up (`start_send_email`, `PROCESS_ORDER_CHARGE`, `tem_s1_2`)."""
+    joined up (`start_send_email`, `PROCESS_ORDER_CHARGE`, `tem_s1_2`,
+    `JobSendDay0Args`)."""
 
     def __init__(self, names: frozenset[str]) -> None:
         self.exact = names | template_words()
         words = {w.lower() for w in template_words() if len(w) >= 3}
-        self.atoms = sorted(words | {n.lower() for n in names}, key=len, reverse=True)
+        # a name as it is, or in PascalCase (`send_day_0` in `JobSendDay0Args`)
+        spelt = {n.lower() for n in names} | {n.lower().replace("_", "") for n in names}
+        self.atoms = sorted(words | spelt, key=len, reverse=True)
         self.known: dict[str, bool] = {}
 
     def allows(self, ident: str) -> bool:

@@ -121,6 +121,10 @@ def check_nothing_more(out: Output) -> None:
                     registered.add(ast.unparse(node.targets[0]))
             elif isinstance(node, ast.Import | ast.ImportFrom):
                 registered |= {a.asname or a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ClassDef) and any(
+                ast.unparse(d).startswith("dataclass(") for d in node.decorator_list
+            ):
+                registered.add(node.name)  # the arguments of an activity
             elif isinstance(node, ast.AsyncFunctionDef) and any(
                 ast.unparse(d).startswith("activity.defn(") for d in node.decorator_list
             ):
@@ -373,9 +377,15 @@ def check_temporal(out: Output) -> None:
     assert set(workflows) == set(jobs)
     literals: list[Any] = []
     for node in calls(flows, "workflow.execute_activity"):
-        listed = kwarg(node, "args")
-        assert isinstance(listed, ast.List)
-        for element in listed.elts:
+        # the activity's one argument: its dataclass, or a removed step's dict
+        built = node.args[1]
+        assert isinstance(built, ast.Call | ast.Dict), ast.unparse(node)
+        elements = (
+            [k.value for k in built.keywords]
+            if isinstance(built, ast.Call)
+            else list(built.values)
+        )
+        for element in elements:
             try:
                 literals.append(constant(element))
             except ValueError:

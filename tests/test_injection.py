@@ -135,9 +135,11 @@ def test_the_checks_follow_a_renamed_runtime_call() -> None:
 
 
 def test_a_parameter_never_takes_a_later_imports_name() -> None:
-    """Two handler modules named `orders` and an input field `orders`: the
-    second module is imported as `orders_2`, so the field's parameter cannot
-    be `orders_2` too (every import is allocated before any parameter)."""
+    """A handler package named `args`: no activity's parameter may be `args`,
+    since it would hide the package (every import is allocated before any
+    parameter);
+    an input field `orders` beside a module `orders` is a field of the
+    arguments dataclass, which hides nothing."""
     spec = {
         "version": 1,
         "project": "a",
@@ -147,15 +149,17 @@ def test_a_parameter_never_takes_a_later_imports_name() -> None:
                 "input": {"orders": {"type": "int"}},
                 "steps": [
                     {"name": "a", "run": "examples.inj.orders:a"},
-                    {"name": "b", "run": "orders.orders:b"},
+                    {"name": "b", "run": "args.orders:b"},
                 ],
             }
         },
     }
     loaded, files = compile_spec(spec)
     activities = files["a/temporal_activities.py"]
-    assert b"from orders import orders as orders_2" in activities
-    assert b"orders_3: int" in activities
+    assert b"\nimport args.orders\n" in activities
+    assert b"def g_a_sync(args_2: GAArgs) -> Any:" in activities
+    assert b"orders=args_2.orders," in activities
+    assert b"    orders: int\n" in activities
     check_everything(loaded, files)
 
 

@@ -225,8 +225,8 @@ def test_output_depends_on_the_spec_alone_not_on_handler_code_or_cwd(
         outputs.append(render_files(compile_plan(Source.read(project / "jobs.yaml"))))
     assert outputs[0] == outputs[1] == outputs[2]
     activities = outputs[0]["jobs/temporal_activities.py"]
-    assert b"\ndef pay_sync() -> Any:" in activities
-    assert b"\nasync def pay_async() -> Any:" in activities
+    assert b"\ndef pay_sync(args: PayArgs) -> Any:" in activities
+    assert b"\nasync def pay_async(args: PayArgs) -> Any:" in activities
 
 
 def test_generated_class_names_do_not_repeat_their_suffix(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def removed_step(type_name: str, handler: str, params: tuple[str, ...]) -> Any:
     once (not retried) and the run compensates, instead of waiting forever
     on an activity no worker knows."""
 
-    async def run(*args: Any) -> Any:
+    async def run(args: dict[str, Any]) -> Any:
         module, _, function = handler.partition(":")
         try:
             target = getattr(importlib.import_module(module), function)
@@ -115,7 +115,8 @@ def removed_step(type_name: str, handler: str, params: tuple[str, ...]) -> Any:
                 type="RemovedStepHandlerMissing",
                 non_retryable=True,
             ) from error
-        kwargs = dict(zip(params, args, strict=False))
+        # its handler's keywords when it was last built; the workflow sends them
+        kwargs = {name: args[name] for name in params if name in args}
         if inspect.iscoroutinefunction(target):
             return await target(**kwargs)
         return await asyncio.to_thread(functools.partial(target, **kwargs))

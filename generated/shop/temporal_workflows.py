@@ -178,11 +178,11 @@ class ProcessOrderWorkflow:
         job.start("validate_order")
         results["validate_order"] = await workflow.execute_activity(
             activities.process_order_validate_order,
-            args=[
-                input.order_id,
-                input.amount,
-                input.email,
-            ],
+            activities.ProcessOrderValidateOrderArgs(
+                order_id=input.order_id,
+                amount=input.amount,
+                email=input.email,
+            ),
             **PROCESS_ORDER_VALIDATE_ORDER,
         )
         job.done("validate_order")
@@ -193,18 +193,18 @@ class ProcessOrderWorkflow:
             "charge_payment",
             workflow.execute_activity(
                 activities.process_order_charge_payment,
-                args=[
-                    input.order_id,
-                    input.amount,
-                    input.email,
-                ],
+                activities.ProcessOrderChargePaymentArgs(
+                    order_id=input.order_id,
+                    amount=input.amount,
+                    email=input.email,
+                ),
                 **PROCESS_ORDER_CHARGE_PAYMENT,
             ),
             undo=lambda: workflow.execute_activity(
                 activities.process_order_charge_payment_compensate,
-                args=[
-                    result_field(results, "charge_payment", "charge_id"),
-                ],
+                activities.ProcessOrderChargePaymentCompensationArgs(
+                    charge_id=result_field(results, "charge_payment", "charge_id"),
+                ),
                 **PROCESS_ORDER_CHARGE_PAYMENT,
             ),
             needs_result=True,
@@ -216,20 +216,20 @@ class ProcessOrderWorkflow:
             "reserve_inventory",
             workflow.execute_activity(
                 activities.process_order_reserve_inventory,
-                args=[
-                    input.order_id,
-                    input.amount,
-                    input.email,
-                ],
+                activities.ProcessOrderReserveInventoryArgs(
+                    order_id=input.order_id,
+                    amount=input.amount,
+                    email=input.email,
+                ),
                 **PROCESS_ORDER_RESERVE_INVENTORY,
             ),
             undo=lambda: workflow.execute_activity(
                 activities.process_order_reserve_inventory_compensate,
-                args=[
-                    input.order_id,
-                    input.amount,
-                    input.email,
-                ],
+                activities.ProcessOrderReserveInventoryCompensationArgs(
+                    order_id=input.order_id,
+                    amount=input.amount,
+                    email=input.email,
+                ),
                 **PROCESS_ORDER_RESERVE_INVENTORY,
             ),
         )
@@ -246,10 +246,10 @@ class ProcessOrderWorkflow:
         job.start("send_confirmation")
         results["send_confirmation"] = await workflow.execute_activity(
             activities.process_order_send_confirmation,
-            args=[
-                input.email,
-                payload_field(results, "approval", "by"),
-            ],
+            activities.ProcessOrderSendConfirmationArgs(
+                email=input.email,
+                approved_by=payload_field(results, "approval", "by"),
+            ),
             **PROCESS_ORDER_SEND_CONFIRMATION,
         )
         job.done("send_confirmation")
@@ -280,10 +280,10 @@ class UserOnboardingWorkflow:
         job.start("create_profile")
         results["create_profile"] = await workflow.execute_activity(
             activities.user_onboarding_create_profile,
-            args=[
-                input.user_id,
-                input.email,
-            ],
+            activities.UserOnboardingCreateProfileArgs(
+                user_id=input.user_id,
+                email=input.email,
+            ),
             **USER_ONBOARDING_CREATE_PROFILE,
         )
         job.done("create_profile")
@@ -291,10 +291,10 @@ class UserOnboardingWorkflow:
         job.start("send_day_0")
         results["send_day_0"] = await workflow.execute_activity(
             activities.user_onboarding_send_day_0,
-            args=[
-                input.email,
-                0,
-            ],
+            activities.UserOnboardingSendDay0Args(
+                email=input.email,
+                day=0,
+            ),
             **USER_ONBOARDING_SEND_DAY_0,
         )
         job.done("send_day_0")
@@ -306,10 +306,10 @@ class UserOnboardingWorkflow:
         job.start("send_day_1")
         results["send_day_1"] = await workflow.execute_activity(
             activities.user_onboarding_send_day_1,
-            args=[
-                input.email,
-                1,
-            ],
+            activities.UserOnboardingSendDay1Args(
+                email=input.email,
+                day=1,
+            ),
             **USER_ONBOARDING_SEND_DAY_1,
         )
         job.done("send_day_1")
@@ -321,9 +321,9 @@ class UserOnboardingWorkflow:
         job.start("check_activity")
         results["check_activity"] = await workflow.execute_activity(
             activities.user_onboarding_check_activity,
-            args=[
-                input.user_id,
-            ],
+            activities.UserOnboardingCheckActivityArgs(
+                user_id=input.user_id,
+            ),
             **USER_ONBOARDING_CHECK_ACTIVITY,
         )
         job.done("check_activity")
@@ -331,10 +331,10 @@ class UserOnboardingWorkflow:
         job.start("send_summary")
         results["send_summary"] = await workflow.execute_activity(
             activities.user_onboarding_send_summary,
-            args=[
-                input.email,
-                result_field(results, "check_activity", "active"),
-            ],
+            activities.UserOnboardingSendSummaryArgs(
+                email=input.email,
+                active=result_field(results, "check_activity", "active"),
+            ),
             **USER_ONBOARDING_SEND_SUMMARY,
         )
         job.done("send_summary")

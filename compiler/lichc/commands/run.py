@@ -107,19 +107,28 @@ class Generated:
         from pydantic import ValidationError
 
         model = getattr(self.module("inputs"), self.job.input_model)
+        # the model ignores unknown fields (for runs of an older version); a
+        # command line naming one is a typo
+        lines = [
+            f"  {name}: Extra inputs are not permitted"
+            for name in data
+            if name not in model.model_fields
+        ]
         try:
             model.model_validate(data)
         except ValidationError as error:
-            problems = "\n".join(
+            lines[:0] = [
                 f"  {'.'.join(map(str, e['loc'])) or '(input)'}: {e['msg']}"
                 + (f" (got {json.dumps(e['input'])})" if e["type"] != "missing" else "")
                 for e in error.errors(include_url=False)
-            )
+            ]
+        if lines:
+            problems = "\n".join(lines)
             fields = ", ".join(f"{f.name}: {f.type}" for f in self.job.inputs)
             raise JobError(
                 f"invalid input for {self.job.name}:\n{problems}\n"
                 f"  its fields: {fields or '(none)'}"
-            ) from None
+            )
         return data
 
     def check_redis(self) -> None:

@@ -65,7 +65,7 @@ class FormattingPass:
             self._waiting.append(path)
 
     def _start(self, paths: list[str]) -> None:
-        command = [_ruff(), "format", "--isolated", "--no-cache", "--quiet"]
+        command = [_ruff(), "format", "--isolated", "--no-cache"]
         command += [f"--line-length={LINE_LENGTH}", f"--target-version={TARGET}"]
         self._running.append(
             subprocess.Popen(
@@ -83,9 +83,9 @@ class FormattingPass:
                 self._start(self._waiting)
             failures = []
             for process in self._running:
-                _, stderr = process.communicate()
+                stdout, stderr = process.communicate()
                 if process.returncode != 0:
-                    failures.append(stderr)
+                    failures.append(stdout + stderr)
             if failures:
                 # generated code ruff cannot parse is a bug in lichc, not in the spec
                 raise RuntimeError(

@@ -4,6 +4,8 @@ by its return value: a run's result shows which steps it went through."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 def first(key: str) -> dict[str, str]:
     return {"ran": "first", "key": key}
@@ -27,3 +29,8 @@ def last(key: str) -> dict[str, str]:
 
 def undo_first(key: str) -> None:
     """The compensation of `first` (the evolution golden case has one)."""
+
+
+def echo(**fields: Any) -> dict[str, Any]:
+    """What its step was called with (tests/test_input_evolution.py)."""
+    return fields

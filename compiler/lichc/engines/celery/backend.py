@@ -160,6 +160,7 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".inputs", view.model)
         else:
             tasks.add(".celery_client", view.start, module.aliases[view.start])
+            tasks.add(".celery_runtime", "TolerantTask")
             tasks.add(".celery_runtime", "Context")
             if any(not task.last for task in view.tasks):
                 tasks.add(".celery_runtime", "with_result")

@@ -28,6 +28,7 @@ TASKS_RESERVED = frozenset(
         "JobTask",
         "Policy",
         "RetryPolicy",
+        "TolerantTask",
         "annotations",
         "app",
         "context",

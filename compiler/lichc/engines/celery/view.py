@@ -14,7 +14,15 @@ from typing import Any
 from lichc.engines.celery import namespaces, options
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import CRON_FIELDS, InputRef, Literal_, PyRef, StepRef
-from lichc.plan.ir import Job, ParallelStep, Plan, RetryPolicy, RunStep, SleepStep
+from lichc.plan.ir import (
+    InputField,
+    Job,
+    ParallelStep,
+    Plan,
+    RetryPolicy,
+    RunStep,
+    SleepStep,
+)
 from lichc.render.imports import Imports
 from lichc.render.names import Names
 from lichc.render.pysource import (
@@ -135,14 +143,12 @@ def _call(
         pairs = [
             (
                 f.name,
-                f"{aliases['job']}.{f.name}"
-                if job.single
-                else f'context["input"][{py_str(f.name)}]',
+                f"{aliases['job']}.{f.name}" if job.single else input_read(f),
             )
             for f in job.inputs
         ]
     else:
-        pairs = [(a.name, arg_expression(a.value)) for a in step.args]
+        pairs = [(a.name, arg_expression(job, a.value)) for a in step.args]
     parts = [handler, *(f"{k}={v}" for k, v in pairs)]
     return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
 
@@ -301,10 +307,10 @@ def id_expression(template: IdTemplate) -> list[str]:
     ]
 
 
-def arg_expression(value: InputRef | StepRef | Literal_) -> str:
+def arg_expression(job: Job, value: InputRef | StepRef | Literal_) -> str:
     """The value of one argument of a step's handler call."""
     if isinstance(value, InputRef):
-        return f'context["input"][{py_str(value.field)}]'
+        return input_read(next(f for f in job.inputs if f.name == value.field))
     if isinstance(value, StepRef):
         if value.field is None:
             return f'context["steps"][{py_str(value.step)}]'
@@ -312,6 +318,17 @@ def arg_expression(value: InputRef | StepRef | Literal_) -> str:
         parts = ["context", py_str(value.step), py_str(value.field)]
         return py_call("step_field", parts)
     return py_literal(value.value)
+
+
+def input_read(field: InputField) -> str:
+    """An input field read from a chain's context: with its default when it
+    has one, since a chain sent before the field was added has no value."""
+    key = py_str(field.name)
+    if field.has_default:
+        return f'context["input"].get({key}, {py_literal(field.default)})'
+    if field.type.optional:
+        return f'context["input"].get({key})'
+    return f'context["input"][{key}]'
 
 
 def cron_fields(cron: str) -> dict[str, str]:

@@ -10,16 +10,23 @@ from lichc.engines.temporal.handler_imports import HandlerModules
 from lichc.fileformat.values import InputRef, Literal_, PyRef
 from lichc.plan.ir import InputField, Job, RunStep
 from lichc.render.names import Names
-from lichc.render.pysource import py_call, py_seconds, py_str, py_tuple
+from lichc.render.pysource import py_call, py_literal, py_seconds, py_str, py_tuple
 
 SHAPES = ("sync", "async")  # name suffixes of an activity's two shapes
 
 
 @dataclass(frozen=True)
 class Param:
-    name: str  # the handler's keyword
+    name: str  # the handler's keyword, and the field of the activity's arguments
     annotation: str
-    local: str  # the activity's parameter: the keyword, unless that would hide a name
+    default: str | None  # the field's default (an input field's), as an expression
+
+    @property
+    def declaration(self) -> str:
+        """The field in the activity's arguments dataclass."""
+        if self.default is None:
+            return f"{self.name}: {self.annotation}"
+        return f"{self.name}: {self.annotation} = {self.default}"
 
 
 @dataclass(frozen=True)
@@ -33,11 +40,18 @@ class Activity:
     compensation: bool
     handler: str  # expression calling the handler, e.g. orders.validate_order
     handler_ref: PyRef
-    params: tuple[Param, ...]
+    args_class: str  # the dataclass of its one argument, e.g. JobStepArgs
+    args_local: str  # the activity's parameter: `args`, unless that would hide a name
+    params: tuple[Param, ...]  # the fields of args_class
     values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
     non_retryable: tuple[str, ...]  # exception expressions
     retry_on: tuple[str, ...]
     heartbeat_every: str | None  # seconds between automatic heartbeats
+
+    @property
+    def uses_field(self) -> bool:
+        """A field of its arguments has a mutable default (`field(...)`)."""
+        return any((p.default or "").startswith("field(") for p in self.params)
 
     @property
     def keywords(self) -> str:
@@ -68,22 +82,39 @@ class Activity:
             bool(self.retry_on) and not self.retries_everything
         )
 
+    @property
+    def args_summary(self) -> str:
+        return f"The keyword arguments of {self.handler_ref}."
+
+    @property
+    def what(self) -> str:
+        return "compensation of step" if self.compensation else "step"
+
     def summary(self, is_async: bool) -> str:
-        what = "compensation of step" if self.compensation else "step"
         shape = "an async" if is_async else "a sync"
         runs = f"runs {self.handler_ref}, {shape} handler."
         if self.job.single:
             return f"Job {self.job.name}: {runs}"
-        return f"{self.job.name}, {what} {self.step.name}: {runs}"
+        return f"{self.job.name}, {self.what} {self.step.name}: {runs}"
 
 
-ActivityNames = tuple[str, str, str]  # the activity, its sync and its async shape
+# the activity, its sync and its async shape, and the class of its argument
+ActivityNames = tuple[str, str, str, str]
 
 
-def activity_names(functions: Names, type_name: str) -> ActivityNames:
+def activity_names(
+    functions: Names, job: Job, step: RunStep, type_name: str, compensation: bool
+) -> ActivityNames:
     function = functions.take(type_name.replace(".", "_"))
     sync, async_ = (functions.take(f"{function}_{s}") for s in SHAPES)
-    return function, sync, async_
+    parts = [job.name] if job.single else [job.name, _pascal(step.name)]
+    if compensation:
+        parts.append("Compensation")
+    return function, sync, async_, functions.take("".join(parts) + "Args")
+
+
+def _pascal(snake: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in snake.split("_"))
 
 
 def runtime_names(activities: list[Activity]) -> tuple[str, ...]:
@@ -108,12 +139,11 @@ def build_activity(
     handler_expr = modules.expr(handler)
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
     retry_on = tuple(modules.expr(e) for e in step.retry.retry_on)
-    # Temporal passes activity arguments by position, so a parameter that
-    # would hide a module-level name (an import, a helper the body uses) can
-    # take another name; every import is allocated before any parameter.
+    # The activity's one parameter must not hide a module-level name (an
+    # import, a helper the body uses); every import is allocated before it.
     locals_ = Names(namespaces.ACTIVITY_BODY, outer=modules.names)
     params = [
-        Param(name, _annotation(job, value), locals_.take(name))
+        Param(name, _annotation(job, value), _default(job, value))
         for name, value in named
     ]
     interval = options.heartbeat_interval(step)
@@ -127,6 +157,8 @@ def build_activity(
         compensation=compensation,
         handler=handler_expr,
         handler_ref=handler,
+        args_class=names[3],
+        args_local=locals_.take("args"),
         params=tuple(params),
         values=tuple(value for _, value in named),
         non_retryable=non_retryable,
@@ -178,6 +210,20 @@ def _annotation(job: Job, value: object) -> str:
                 return kind.__name__
         return "dict[str, Any]" if isinstance(literal, dict) else "list[Any]"
     return "Any"
+
+
+def _default(job: Job, value: object) -> str | None:
+    """An input field's default, so that arguments scheduled before the field
+    was added to jobs.yaml still decode (lichc.evolution)."""
+    if not isinstance(value, InputRef):
+        return None
+    field = _input(job, value.field)
+    if field.has_default:
+        literal = py_literal(field.default)
+        if isinstance(field.default, list | dict):
+            return f"field(default_factory=lambda: {literal})"
+        return literal
+    return "None" if field.type.optional else None
 
 
 def _input(job: Job, name: str) -> InputField:

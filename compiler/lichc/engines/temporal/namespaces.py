@@ -11,6 +11,8 @@ ACTIVITIES = frozenset(
     {
         "annotations",
         "Any",
+        "dataclass",
+        "field",
         "activity",
         "ApplicationError",
         "CancelledError",

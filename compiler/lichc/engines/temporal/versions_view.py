@@ -172,7 +172,9 @@ def removed_builder(
             py_str(recorded.activity),
             name,
             waits,
+            recorded.params,
             tuple(_value(v) for v in recorded.args),
+            None,
         )
         removed.activities.setdefault(recorded.activity, made)
         removed.handlers.setdefault(

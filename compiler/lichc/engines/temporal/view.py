@@ -109,7 +109,9 @@ def build(plan: Plan) -> TemporalView:
         for step in job.run_steps():
             for compensation in (False, True) if step.compensate else (False,):
                 type_name = options.activity_type(job, step, compensation=compensation)
-                names = activities_.activity_names(functions, type_name)
+                names = activities_.activity_names(
+                    functions, job, step, type_name, compensation
+                )
                 pending.append((job, step, compensation, type_name, names))
     modules = HandlerModules(functions)
     for _, step, compensation, _, _ in pending:  # imports before any parameter

@@ -30,11 +30,18 @@ class Call:
     target: str  # `activities.f`, or a removed step's activity type as a string
     config: str  # the ActivityConfig constant holding its options
     waits: frozenset[str]  # steps whose results are signal payloads
-    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per parameter
+    keywords: tuple[str, ...]  # the handler's keywords, one per value
+    values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per keyword
+    args_class: str | None  # `activities.JobStepArgs`; None: a removed step's dict
 
-    def args(self, indent: int) -> list[str]:
-        """Each argument as a Python expression evaluated in the workflow."""
-        return [_value_expr(v, self.waits, indent) for v in self.values]
+    def arg(self) -> str:
+        """The activity's one argument, built in the workflow."""
+        values = [_value_expr(v, self.waits) for v in self.values]
+        pairs = zip(self.keywords, values, strict=True)
+        if self.args_class is None:
+            items = [f"{py_str(k)}: {v}" for k, v in pairs]
+            return py_call("", items, force=True, brackets="{}")
+        return py_call(self.args_class, [f"{k}={v}" for k, v in pairs], force=True)
 
 
 @dataclass(frozen=True)
@@ -132,8 +139,14 @@ def build_workflow(
 
     def call(step: RunStep, compensation: bool) -> Call:
         activity = made[(job.name, step.name, compensation)]
-        target = f"activities.{activity.function}"
-        return Call(target, configs[step.name], waits, activity.values)
+        return Call(
+            f"activities.{activity.function}",
+            configs[step.name],
+            waits,
+            tuple(p.name for p in activity.params),
+            activity.values,
+            f"activities.{activity.args_class}",
+        )
 
     def run_view(step: RunStep) -> RunView:
         undo = call(step, True) if step.compensate is not None else None
@@ -243,7 +256,7 @@ def _helper(value: object, waits: frozenset[str]) -> str | None:
     return "payload_field" if value.step in waits else "result_field"
 
 
-def _value_expr(value: object, waits: frozenset[str], indent: int) -> str:
+def _value_expr(value: object, waits: frozenset[str]) -> str:
     if isinstance(value, InputRef):
         return f"input.{value.field}"
     if isinstance(value, StepRef):

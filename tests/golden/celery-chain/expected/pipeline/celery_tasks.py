@@ -28,6 +28,7 @@ from .celery_runtime import (
     JobTask,
     Policy,
     RetryPolicy,
+    TolerantTask,
     call,
     merge,
     step_field,
@@ -223,7 +224,7 @@ def report_describe(self: JobTask, context: Context) -> Any:
             describe,
             total=step_field(context, "add", "total"),
             doubled=context["steps"]["double"],
-            label=context["input"]["label"],
+            label=context["input"].get("label", "sum"),
         )
 
 
@@ -233,7 +234,7 @@ def report_fan(contexts: list[Context]) -> Context:
     return merge(contexts)
 
 
-@app.task(name="pipeline.report", queue="reports")
+@app.task(name="pipeline.report", queue="reports", base=TolerantTask)
 def report(
     *,
     x: int,
@@ -322,7 +323,7 @@ def fanout_both(contexts: list[Context]) -> Any:
     }
 
 
-@app.task(name="pipeline.fanout", queue="default")
+@app.task(name="pipeline.fanout", queue="default", base=TolerantTask)
 def fanout(
     *,
     value: int,

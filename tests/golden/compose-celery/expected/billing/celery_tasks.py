@@ -17,7 +17,15 @@ from examples.shop.maintenance import cleanup_outbox
 
 from .celery_app import app
 from .celery_client import start_nightly_report
-from .celery_runtime import Context, JobTask, Policy, RetryPolicy, call, with_result
+from .celery_runtime import (
+    Context,
+    JobTask,
+    Policy,
+    RetryPolicy,
+    TolerantTask,
+    call,
+    with_result,
+)
 from .inputs import SendInvoiceInput
 
 SEND_INVOICE = Policy(
@@ -112,12 +120,12 @@ def nightly_report_publish(self: JobTask, context: Context) -> Any:
     with self.attempt():
         return call(
             send_welcome,
-            email=context["input"]["email"],
+            email=context["input"].get("email", "ops@example.com"),
             template="report",
         )
 
 
-@app.task(name="billing.nightly_report", queue="true")
+@app.task(name="billing.nightly_report", queue="true", base=TolerantTask)
 def nightly_report(
     *,
     email: str = "ops@example.com",

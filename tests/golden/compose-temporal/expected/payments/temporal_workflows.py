@@ -82,11 +82,11 @@ class SettleDayWorkflow:
         job.start("gather")
         results["gather"] = await workflow.execute_activity(
             activities.settle_day_gather,
-            args=[
-                input.order_id,
-                input.amount,
-                input.email,
-            ],
+            activities.SettleDayGatherArgs(
+                order_id=input.order_id,
+                amount=input.amount,
+                email=input.email,
+            ),
             **SETTLE_DAY_GATHER,
         )
         job.done("gather")
@@ -98,11 +98,11 @@ class SettleDayWorkflow:
         job.start("settle")
         results["settle"] = await workflow.execute_activity(
             activities.settle_day_settle,
-            args=[
-                input.order_id,
-                input.amount,
-                input.email,
-            ],
+            activities.SettleDaySettleArgs(
+                order_id=input.order_id,
+                amount=input.amount,
+                email=input.email,
+            ),
             **SETTLE_DAY_SETTLE,
         )
         job.done("settle")

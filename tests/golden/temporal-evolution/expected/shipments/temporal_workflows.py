@@ -174,16 +174,16 @@ class ShipmentWorkflow:
                 "pack",
                 workflow.execute_activity(
                     "shipment.pack",
-                    args=[
-                        input.key,
-                    ],
+                    {
+                        "key": input.key,
+                    },
                     **SHIPMENT_PACK_V1,
                 ),
                 undo=lambda: workflow.execute_activity(
                     "shipment.pack.compensate",
-                    args=[
-                        input.key,
-                    ],
+                    {
+                        "key": input.key,
+                    },
                     **SHIPMENT_PACK_V1_COMPENSATE,
                 ),
             )
@@ -195,9 +195,9 @@ class ShipmentWorkflow:
             async def branch_print_label_v1() -> None:
                 results["print_label"] = await workflow.execute_activity(
                     "shipment.print_label",
-                    args=[
-                        input.key,
-                    ],
+                    {
+                        "key": input.key,
+                    },
                     **SHIPMENT_PRINT_LABEL_V1,
                 )
                 job.done("print_label")
@@ -205,9 +205,9 @@ class ShipmentWorkflow:
             async def branch_email_label_v1() -> None:
                 results["email_label"] = await workflow.execute_activity(
                     "shipment.email_label",
-                    args=[
-                        input.key,
-                    ],
+                    {
+                        "key": input.key,
+                    },
                     **SHIPMENT_EMAIL_LABEL_V1,
                 )
                 job.done("email_label")
@@ -237,9 +237,9 @@ class ShipmentWorkflow:
             job.start("pack")
             results["pack"] = await workflow.execute_activity(
                 activities.shipment_pack,
-                args=[
-                    input.key,
-                ],
+                activities.ShipmentPackArgs(
+                    key=input.key,
+                ),
                 **SHIPMENT_PACK,
             )
             job.done("pack")
@@ -250,9 +250,9 @@ class ShipmentWorkflow:
             job.start("check")
             results["check"] = await workflow.execute_activity(
                 activities.shipment_check,
-                args=[
-                    input.key,
-                ],
+                activities.ShipmentCheckArgs(
+                    key=input.key,
+                ),
                 **SHIPMENT_CHECK,
             )
             job.done("check")
@@ -269,9 +269,9 @@ class ShipmentWorkflow:
             job.start("weigh")
             results["weigh"] = await workflow.execute_activity(
                 activities.shipment_weigh,
-                args=[
-                    input.key,
-                ],
+                activities.ShipmentWeighArgs(
+                    key=input.key,
+                ),
                 **SHIPMENT_WEIGH,
             )
             job.done("weigh")
@@ -279,9 +279,9 @@ class ShipmentWorkflow:
         job.start("dispatch")
         results["dispatch"] = await workflow.execute_activity(
             activities.shipment_dispatch,
-            args=[
-                input.key,
-            ],
+            activities.ShipmentDispatchArgs(
+                key=input.key,
+            ),
             **SHIPMENT_DISPATCH,
         )
         job.done("dispatch")

@@ -154,18 +154,18 @@ class TripWorkflow:
             "book",
             workflow.execute_activity(
                 activities.trip_book,
-                args=[
-                    input.order,
-                    input.fail_at,
-                ],
+                activities.TripBookArgs(
+                    order=input.order,
+                    fail_at=input.fail_at,
+                ),
                 **TRIP_BOOK,
             ),
             undo=lambda: workflow.execute_activity(
                 activities.trip_book_compensate,
-                args=[
-                    result_field(results, "book", "booking"),
-                    input.order,
-                ],
+                activities.TripBookCompensationArgs(
+                    booking=result_field(results, "book", "booking"),
+                    order=input.order,
+                ),
                 **TRIP_BOOK,
             ),
             needs_result=True,
@@ -177,18 +177,18 @@ class TripWorkflow:
             "pay",
             workflow.execute_activity(
                 activities.trip_pay,
-                args=[
-                    input.order,
-                    input.fail_at,
-                ],
+                activities.TripPayArgs(
+                    order=input.order,
+                    fail_at=input.fail_at,
+                ),
                 **TRIP_PAY,
             ),
             undo=lambda: workflow.execute_activity(
                 activities.trip_pay_compensate,
-                args=[
-                    input.order,
-                    input.fail_at,
-                ],
+                activities.TripPayCompensationArgs(
+                    order=input.order,
+                    fail_at=input.fail_at,
+                ),
                 **TRIP_PAY,
             ),
         )
@@ -199,18 +199,18 @@ class TripWorkflow:
                 "tell_email",
                 workflow.execute_activity(
                     activities.trip_tell_email,
-                    args=[
-                        input.order,
-                        "email",
-                    ],
+                    activities.TripTellEmailArgs(
+                        order=input.order,
+                        channel="email",
+                    ),
                     **TRIP_TELL_EMAIL,
                 ),
                 undo=lambda: workflow.execute_activity(
                     activities.trip_tell_email_compensate,
-                    args=[
-                        input.order,
-                        "email",
-                    ],
+                    activities.TripTellEmailCompensationArgs(
+                        order=input.order,
+                        channel="email",
+                    ),
                     **TRIP_TELL_EMAIL,
                 ),
             )
@@ -218,10 +218,10 @@ class TripWorkflow:
         async def branch_tell_sms() -> None:
             results["tell_sms"] = await workflow.execute_activity(
                 activities.trip_tell_sms,
-                args=[
-                    input.order,
-                    "sms",
-                ],
+                activities.TripTellSmsArgs(
+                    order=input.order,
+                    channel="sms",
+                ),
                 **TRIP_TELL_SMS,
             )
             job.done("tell_sms")
@@ -276,11 +276,11 @@ class TripWorkflow:
         job.start("ship")
         results["ship"] = await workflow.execute_activity(
             activities.trip_ship,
-            args=[
-                input.order,
-                input.fail_at,
-                results["book"],
-                {
+            activities.TripShipArgs(
+                order=input.order,
+                fail_at=input.fail_at,
+                booking=results["book"],
+                note={
                     "lines": [
                         "fragile",
                         2,
@@ -290,7 +290,7 @@ class TripWorkflow:
                     ],
                     "approved": "yes",
                 },
-            ],
+            ),
             **TRIP_SHIP,
         )
         job.done("ship")

@@ -111,10 +111,10 @@ class FlakyWorkflow:
         job.start("flaky")
         result = await workflow.execute_activity(
             activities.flaky,
-            args=[
-                input.key,
-                input.failures,
-            ],
+            activities.FlakyArgs(
+                key=input.key,
+                failures=input.failures,
+            ),
             **FLAKY_FLAKY,
         )
         job.done("flaky")
@@ -142,13 +142,13 @@ class ProgressWorkflow:
         job.start("progress")
         result = await workflow.execute_activity(
             activities.progress,
-            args=[
-                input.key,
-                input.failures,
-                input.tags,
-                input.extra,
-                input.maybe,
-            ],
+            activities.ProgressArgs(
+                key=input.key,
+                failures=input.failures,
+                tags=input.tags,
+                extra=input.extra,
+                maybe=input.maybe,
+            ),
             **PROGRESS_PROGRESS,
         )
         job.done("progress")
@@ -176,10 +176,10 @@ class NotifyWorkflow:
         job.start("notify")
         result = await workflow.execute_activity(
             activities.notify,
-            args=[
-                input.order,
-                input.channel,
-            ],
+            activities.NotifyArgs(
+                order=input.order,
+                channel=input.channel,
+            ),
             **NOTIFY_NOTIFY,
         )
         job.done("notify")
@@ -209,9 +209,9 @@ class SagaWorkflow:
         job.start("welcome")
         results["welcome"] = await workflow.execute_activity(
             activities.saga_welcome,
-            args=[
-                input.client,
-            ],
+            activities.SagaWelcomeArgs(
+                email=input.client,
+            ),
             **SAGA_WELCOME,
         )
         job.done("welcome")

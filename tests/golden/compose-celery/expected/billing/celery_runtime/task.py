@@ -4,8 +4,10 @@ deadline of each attempt, the `id` rule, and dead letters after the last one."""
 
 from __future__ import annotations
 
+import inspect
 import time
 from datetime import UTC, datetime
+from functools import cache
 from types import TracebackType
 from typing import Any
 
@@ -26,7 +28,39 @@ from .policy import (
 )
 
 
-class JobTask(Task[Any, Any]):
+class TolerantTask(Task[Any, Any]):
+    """A task that runs a message naming an input field jobs.yaml no longer
+    has (one queued before the field was removed): the field is dropped, with
+    a warning, where Celery would fail the message with a TypeError. Sending
+    stays strict: Celery checks a message's arguments against the task's
+    signature before it is sent (`typing`)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        known = _keywords(self.run)
+        if known is not None and not kwargs.keys() <= known:
+            retired = sorted(kwargs.keys() - known)
+            logger.warning(
+                "%s: ignored %s, no longer input fields of the job (the message "
+                "was sent by an earlier version)",
+                self.name,
+                ", ".join(retired),
+            )
+            kwargs = {k: v for k, v in kwargs.items() if k in known}
+        return super().__call__(*args, **kwargs)
+
+
+@cache
+def _keywords(run: Any) -> frozenset[str] | None:
+    """The keyword arguments `run` takes; None if it takes any (`**kwargs`)."""
+    params = inspect.signature(run).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return frozenset(
+        p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    )
+
+
+class JobTask(TolerantTask):
     """Base class of the generated tasks (`@app.task(base=JobTask, policy=...)`)."""
 
     # the worker's view of its messages, in this package's `request` module

@@ -20,6 +20,8 @@ generated `spec` module. The rules:
   retried like a hard timeout (`JobRequest.on_failure`).
 - A message that expires before it runs fails the job with `JobExpired`: its
   own result, and the rest of its chain, so `start_x(...).get()` raises.
+- A message naming an input field the job no longer has runs without it
+  (`TolerantTask`); a field added with a default gets its default.
 - After the last attempt, jobs with `dead_letter` store the task, its
   arguments, the error, the traceback and the attempt count in Redis.
 """
@@ -39,7 +41,7 @@ from .policy import (
     job_deadline,
 )
 from .request import JobRequest
-from .task import JobTask, stamp_first_due
+from .task import JobTask, TolerantTask, stamp_first_due
 
 __all__ = [
     "Context",
@@ -52,6 +54,7 @@ __all__ = [
     "MissingField",
     "Policy",
     "RetryPolicy",
+    "TolerantTask",
     "broker_redis",
     "call",
     "find_dead_letter",
