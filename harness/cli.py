@@ -64,8 +64,8 @@ def write_spec(folder: Path, spec: Path | str) -> Path:
     return folder
 
 
-def build(folder: Path, spec: Path | str) -> Path:
+def build(folder: Path, spec: Path | str, *flags: str) -> Path:
     """`lichc build` of `spec` written into `folder`; returns the output folder."""
-    result = run_lichc("build", cwd=write_spec(folder, spec))
+    result = run_lichc("build", *flags, cwd=write_spec(folder, spec))
     assert result.code == 0, result.out + result.err
     return folder / "generated"

@@ -21,6 +21,7 @@ from lichc.diagnostics import MAX_BYTES, Diagnostic, SpecError
 from lichc.write import writer
 
 if TYPE_CHECKING:
+    from lichc.evolution.breaking import Breaking
     from lichc.evolution.history import Evolution
     from lichc.plan.ir import Plan
 
@@ -124,12 +125,18 @@ def evolved(
 
     from lichc.engines.registry import engine
     from lichc.evolution import history
+    from lichc.evolution.breaking import breaking_changes
     from lichc.evolution.store import read_record
 
     old = read_record(out_dir, new_baseline=new_baseline)
     evolution = history.evolve(
-        plan, old, lambda job: engine(job.engine).recorded_steps, retire
+        plan,
+        old,
+        lambda job: engine(job.engine).recorded_steps,
+        retire,
+        names_of=lambda job: engine(job.engine).message_names(plan, job),
     )
+    evolution.breaking = breaking_changes(plan, old, engine)
     return replace(plan, versions=evolution.jobs), evolution
 
 
@@ -215,6 +222,7 @@ def build(
     force: bool = False,
     new_baseline: bool = False,
     retire: Mapping[str, int] | None = None,
+    accept_breaking: bool = False,
 ) -> Outcome:
     guess = guess_output(source)
     fast = not force and not new_baseline and not retire
@@ -225,10 +233,22 @@ def build(
     files, evolution = output_files(
         plan, out_dir, new_baseline=new_baseline, retire=retire
     )
+    if evolution.breaking and not accept_breaking:
+        raise _breaking_error(source, evolution.breaking)
     manifest = writer.Manifest(GENERATOR, input_key(source))
     changes = writer.write(out_dir, files, manifest, force=force)
-    return Outcome(
-        out_dir, changes, fresh=changes.empty, plan=plan, evolution=evolution.changes
+    lines = evolution.changes + [b.line for b in evolution.breaking]
+    return Outcome(out_dir, changes, fresh=changes.empty, plan=plan, evolution=lines)
+
+
+def _breaking_error(source: Source, breaking: list[Breaking]) -> SpecError:
+    """The breaking changes, each at its place in jobs.yaml (parsed again for
+    the positions: only a build that stops pays for it)."""
+    from lichc.load import loader
+
+    document = loader.parse(source.raw, source.display)
+    return SpecError(
+        source.display, [document.locate(b.diagnostic()) for b in breaking]
     )
 
 
@@ -239,7 +259,10 @@ def check(source: Source) -> Outcome:
     plan = compile_plan(source)
     out_dir = output_of(source, plan)
     writer.finish_interrupted(out_dir)  # a committed build counts as written
-    changes = _compare(out_dir, plan)
+    files, evolution = output_files(plan, out_dir)
+    changes = writer.compare(out_dir, files, writer.Manifest.read(out_dir))
+    if evolution.breaking and not changes.empty:
+        raise _breaking_error(source, evolution.breaking)
     diff = _diff(out_dir, changes)
     return Outcome(out_dir, changes, fresh=changes.empty, diff=diff)
 

@@ -121,12 +121,28 @@ def validate(spec_file: Path) -> None:
     help="Forget the versions kept in lichc.versions.json and record the spec as "
     "version 1 of every job (only when no Temporal run is in flight).",
 )
-def build(spec_file: Path, force: bool, new_baseline: bool) -> None:
+@click.option(
+    "--accept-breaking",
+    is_flag=True,
+    help="Build although the edit breaks work in flight (an input field without "
+    "a default, a job, signal or task removed or renamed, a queue or engine "
+    "changed): each is reported, then recorded as accepted.",
+)
+def build(
+    spec_file: Path, force: bool, new_baseline: bool, accept_breaking: bool
+) -> None:
     """Generate code from jobs.yaml into the output folder."""
     from lichc import build as pipeline
 
     source = read_source(spec_file)
-    show_build(pipeline.build(source, force=force, new_baseline=new_baseline))
+    show_build(
+        pipeline.build(
+            source,
+            force=force,
+            new_baseline=new_baseline,
+            accept_breaking=accept_breaking,
+        )
+    )
 
 
 def show_build(outcome: Outcome) -> None:

@@ -43,11 +43,11 @@ def test_build_then_check_is_fresh(project: Path) -> None:
 def test_check_reports_stale_output_with_a_diff(project: Path) -> None:
     run_lichc("build", cwd=project)
     (project / "jobs.yaml").write_text(
-        SPEC.replace("{who: str}", "{who: str, times: int}")
+        SPEC.replace("{who: str}", "{who: str, times: {type: int, default: 1}}")
     )
     result = run_lichc("check", cwd=project)
     assert result.code == 1
-    assert "+    times: int" in result.out
+    assert "+    times: int = 1" in result.out
     assert "stale; run `lichc build`" in result.err
 
 

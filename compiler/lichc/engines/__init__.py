@@ -45,6 +45,10 @@ class EngineInfo:
     explain_job: Callable[[Plan, Job], Mapping[str, str]]
     explain_step: Callable[[Plan, Job, RunStep], list[tuple[str, str]]]
     client_exports: Callable[[Plan], list[str]]  # what `<project>.client` re-exports
+    # the task / workflow names a queued message or a client of the job names
+    message_names: Callable[[Plan, Job], tuple[str, ...]]
+    # what becomes of a job's work in flight when the job leaves jobs.yaml
+    removed_job_effect: str
     backend: Callable[[], Backend]  # renders its files (imported only to render)
     # its part of a stack (compose's, or `lichc dev`'s with its own servers and
     # state folder): engines/<e>/services.py
@@ -76,6 +80,7 @@ def conventional(
     auto_reason: str,
     rules: ModuleType,
     backend_class: str,
+    removed_job_effect: str,
     generated_names: tuple[tuple[str, str], ...] = (),
     replayed: bool = False,
 ) -> EngineInfo:
@@ -97,6 +102,8 @@ def conventional(
         explain_step=lazy(options, "explain"),
         backend=lazy(f"{package}.backend", backend_class),
         client_exports=lazy(options, "client_exports"),
+        message_names=lazy(options, "message_names"),
+        removed_job_effect=removed_job_effect,
         compose_services=lazy(services, "compose_services"),
         dev_endpoint=lazy(services, "dev_endpoint"),
         dev_server=lazy(services, "dev_server"),

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
+from lichc.evolution.breaking import Breaking
 from lichc.evolution.record import Entry, Interface, JobRecord, Record, Version
 from lichc.plan.ir import Job, Plan
 
@@ -80,6 +81,7 @@ class Evolution:
     record: Record
     jobs: dict[str, JobVersions] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)  # one line per changed job
+    breaking: list[Breaking] = field(default_factory=list)  # lichc.evolution.breaking
 
 
 StepsOf = Callable[[Job], tuple[Entry, ...]] | None
@@ -90,12 +92,21 @@ def evolve(
     old: Record,
     steps_of: Callable[[Job], StepsOf],
     retire: Mapping[str, int] | None = None,
+    names_of: Callable[[Job], tuple[str, ...]] = lambda job: (),
 ) -> Evolution:
     """The record after building `plan`, each versioned job's live versions
     merged, and a line for each job whose commands changed. `retire` maps a
     job to its new oldest live version (`lichc retire` checked no open run
-    is on an older one)."""
-    jobs = dict(old.jobs)
+    is on an older one); `names_of` gives the task names of a job's
+    messages. A job no longer in `plan` stays in the record, marked removed
+    (lichc.evolution.breaking reported it before this build went on)."""
+    present = {job.name for job in plan.jobs}
+    jobs = {
+        name: kept
+        if name in present or kept.removed
+        else kept.model_copy(update={"removed": True})
+        for name, kept in old.jobs.items()
+    }
     evolution = Evolution(old)
     for job in plan.jobs:
         before = old.jobs.get(job.name)
@@ -116,7 +127,9 @@ def evolve(
         if retire and job.name in retire:
             oldest = max(oldest, retire[job.name])
         jobs[job.name] = kept = JobRecord(
-            interface=interface(job), versions=versions, oldest_live=oldest
+            interface=interface(job, names_of(job)),
+            versions=versions,
+            oldest_live=oldest,
         )
         live = kept.live
         if live:
@@ -125,7 +138,7 @@ def evolve(
     return evolution
 
 
-def interface(job: Job) -> Interface:
+def interface(job: Job, tasks: tuple[str, ...] = ()) -> Interface:
     return Interface(
         engine=job.engine,
         queue=job.queue,
@@ -133,6 +146,7 @@ def interface(job: Job) -> Interface:
             f.name: str(f.type) + ("=" if f.has_default else "") for f in job.inputs
         },
         signals=tuple(w.signal for w in job.signals),
+        tasks=tasks,
     )
 
 

@@ -32,6 +32,7 @@ ActivityType = Annotated[
     str, Field(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*){0,2}$")
 ]
 Seconds = Annotated[float, Field(ge=0, le=10**9)]
+TaskName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]{0,400}$")]
 
 
 class _Model(BaseModel):
@@ -108,12 +109,15 @@ class Interface(_Model):
         InputName, str
     ]  # field -> type, with "=" appended when it has a default
     signals: tuple[SignalName, ...] = ()
+    # the task / workflow names its messages and clients address
+    tasks: tuple[TaskName, ...] = ()
 
 
 class JobRecord(_Model):
     interface: Interface
     versions: tuple[Version, ...] = ()  # Temporal jobs of several steps
     oldest_live: Annotated[int, Field(ge=1)] = 1  # older versions are retired
+    removed: bool = False  # gone from jobs.yaml (a build accepted it)
 
     @property
     def live(self) -> tuple[Version, ...]:

@@ -19,4 +19,6 @@ CELERY = conventional(
     "sleep or heartbeat",
     rules=rules,
     backend_class="CeleryBackend",
+    removed_job_effect="messages queued for its tasks find no task: they go to "
+    "the dead-letter queue (`lichc dlq list`), not run",
 )

@@ -178,6 +178,19 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
     return rows
 
 
+def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
+    """The tasks a queued message of the job may name: the job's own (or its
+    chain's launcher), and each step's, parallel branches and joins included."""
+    names = [job_task_name(plan, job)]
+    if not job.single:
+        for step in job.steps:
+            if isinstance(step, ParallelStep):
+                names += [task_name(plan, job, b) for b in step.branches]
+            if isinstance(step, RunStep | ParallelStep):
+                names.append(task_name(plan, job, step))
+    return tuple(names)
+
+
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `celery_client`."""
     return [job.start_function for job in plan.jobs_on("celery")]

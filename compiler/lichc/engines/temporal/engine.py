@@ -18,6 +18,8 @@ TEMPORAL = conventional(
     auto_reason="nothing in the job needs another engine",  # never told: it is last
     rules=rules,
     backend_class="TemporalBackend",
+    removed_job_effect="its open runs find no workflow of that type on the new "
+    "workers and make no progress until one serves it again",
     generated_names=(("workflow class", "workflow_class"),),
     replayed=True,
 )

@@ -202,6 +202,12 @@ def explain(plan: Plan, job: Job, step: RunStep) -> list[tuple[str, str]]:
     return rows
 
 
+def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
+    """What a client addresses: the workflow type (its activities' types are
+    kept by lichc.evolution while runs may schedule them)."""
+    return (job.name,)
+
+
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `temporal_client`."""
     names = ["connect"]

@@ -10,11 +10,11 @@ message can stay unacknowledged, so long tasks are not delivered twice.
 from __future__ import annotations
 
 from celery import Celery
-from celery.signals import before_task_publish, worker_init
+from celery.signals import before_task_publish, task_unknown, worker_init
 from kombu import Queue
 
 from . import settings
-from .celery_runtime import stamp_first_due, zoned_crontab
+from .celery_runtime import keep_unregistered, stamp_first_due, zoned_crontab
 
 app = Celery(
     "billing",
@@ -76,6 +76,8 @@ app.conf.update(
 )
 # Remember when each task's first send was due (for total_timeout and expires).
 before_task_publish.connect(stamp_first_due)
+# Keep a message for a task this worker does not have as a dead letter.
+task_unknown.connect(keep_unregistered)
 
 
 @worker_init.connect

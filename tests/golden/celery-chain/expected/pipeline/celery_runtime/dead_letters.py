@@ -14,7 +14,11 @@ from celery.result import AsyncResult
 
 from . import spec
 from .ids import broker_redis
-from .policy import job_deadline
+from .policy import job_deadline, logger
+
+# The dead-letter queue of messages for tasks no worker knows (a job or step
+# removed or renamed while its messages were queued); `:` is in no queue name.
+UNREGISTERED = "lichc:unregistered"
 
 
 class DeadLetters:
@@ -103,3 +107,36 @@ def find_dead_letter(record_id: str) -> DeadLetters | None:
         if queue.get(record_id) is not None:
             return queue
     return None
+
+
+def keep_unregistered(
+    sender: Any = None,
+    message: Any = None,
+    exc: BaseException | None = None,
+    name: str = "",
+    id: str = "",
+    **_: Any,
+) -> None:
+    """Celery's `task_unknown` signal: a message for a task this worker does
+    not have is rejected, so without this it would be lost. Kept instead as a
+    dead letter, listed by `lichc dlq list` and replayable once the task is
+    back. Runs in the worker's main process, where it was received."""
+    try:
+        args, kwargs, embed = message.decode()
+    except Exception:  # not a protocol 2 body: keep what the headers say
+        args, kwargs, embed = [], {}, {}
+    record = {
+        "task": name,
+        "task_id": id,
+        "args": list(args),
+        "kwargs": dict(kwargs),
+        "chain": (embed or {}).get("chain") or [],
+        "error": f"celery.exceptions.NotRegistered: {name!r} is not a task of "
+        "this worker (removed from jobs.yaml, or renamed, while it was queued)",
+        "traceback": "",
+        "attempts": 0,
+    }
+    try:
+        DeadLetters(UNREGISTERED).add(record)
+    except Exception:
+        logger.exception("could not keep the message for unknown task %s[%s]", name, id)

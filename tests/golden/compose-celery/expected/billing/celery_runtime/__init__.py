@@ -22,6 +22,9 @@ generated `spec` module. The rules:
   own result, and the rest of its chain, so `start_x(...).get()` raises.
 - A message naming an input field the job no longer has runs without it
   (`TolerantTask`); a field added with a default gets its default.
+- A message for a task the worker does not have (its job or step left
+  jobs.yaml while it was queued) is kept in the `lichc:unregistered`
+  dead-letter queue, not dropped.
 - After the last attempt, jobs with `dead_letter` store the task, its
   arguments, the error, the traceback and the attempt count in Redis.
 """
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 from .beat import JobScheduler, scheduled_id, zoned_crontab
 from .chain import Context, call, merge, new_context, step_field, with_result
-from .dead_letters import DeadLetters, find_dead_letter
+from .dead_letters import DeadLetters, find_dead_letter, keep_unregistered
 from .ids import broker_redis, results_redis, send_once
 from .policy import (
     JobDeadlineExceeded,
@@ -59,6 +62,7 @@ __all__ = [
     "call",
     "find_dead_letter",
     "job_deadline",
+    "keep_unregistered",
     "merge",
     "new_context",
     "results_redis",
