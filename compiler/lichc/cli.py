@@ -62,6 +62,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "dlq": "lichc.commands.dlq:dlq",
     "graph": "lichc.commands.graph:graph",
     "new": "lichc.commands.new:new",
+    "replay": "lichc.commands.replay:replay",
     "retire": "lichc.commands.versions:retire",
     "run": "lichc.commands.run:run",
     "signal": "lichc.commands.run:signal_job",

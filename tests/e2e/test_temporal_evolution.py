@@ -42,6 +42,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.worker import Replayer
 
+from harness import ROOT
 from harness.cli import Result, run_lichc, write_spec
 from harness.workers import WorkerProcess, temporal_worker
 from tests.support.temporal import Server, history_of, import_project, until
@@ -373,3 +374,71 @@ def test_a_history_recorded_on_version_1_replays_on_version_3(
             f"changed:\n{said}"
         )
     assert_recorded(project, recorded)
+
+
+def lichc_replay(project: Project, temporal: Server, *args: str) -> Any:
+    """`lichc replay` in a process of its own (it ends with os._exit)."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "lichc", "replay", *args],
+        cwd=project.folder,
+        # the handlers, tests.e2e.handlers.evolution, import from the repository
+        env={
+            **os.environ,
+            "TEMPORAL_ADDRESS": temporal.address,
+            "PYTHONPATH": str(ROOT),
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_lichc_replay_checks_exported_and_fetched_histories_before_a_deploy(
+    temporal: Server, tmp_path: Path
+) -> None:
+    """A run recorded on version 1, exported as `temporal workflow show
+    --output json` does, replays on version 2 from the file and fetched from
+    the server by job; after a new baseline (version 1 forgotten) it does not,
+    and lichc replay names it and exits 1."""
+    project = Project(tmp_path, "e2e_evo_cli_replay")
+    project.build([run("first"), TIMED_APPROVAL, run("last")])
+    a = new_key()
+    handles: list[Any] = []
+    try:
+        with project.worker(temporal, 1) as v1:
+            run_a = waiting(temporal, project, a, v1, handles)
+            temporal.run(run_a.signal("approve", {"by": "A"}))
+            temporal.run(outcome(run_a, v1))
+            history: WorkflowHistory = temporal.run(run_a.fetch_history())
+            stop(v1)
+    finally:
+        terminate(temporal, handles)
+    exported = tmp_path / f"{run_a.id}.json"
+    exported.write_text(history.to_json(), encoding="utf-8")
+
+    project.build([run("first"), run("inserted_before"), TIMED_APPROVAL, run("last")])
+    replayed = lichc_replay(project, temporal, str(exported), "--job", JOB)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "replayed" in replayed.stdout
+    assert "all replay" in replayed.stdout
+
+    # version 1 forgotten: the run's history no longer matches the workflow
+    write_spec(
+        project.folder,
+        spec(
+            project.name,
+            project.queue,
+            [run("first"), run("inserted_before"), TIMED_APPROVAL, run("last")],
+        ),
+    )
+    rebased = run_lichc("build", "--new-baseline", cwd=project.folder)
+    assert rebased.code == 0, rebased.err
+    diverged = lichc_replay(project, temporal, str(exported))
+    assert diverged.returncode == 1, diverged.stdout + diverged.stderr
+    assert f"{exported}: does not replay" in diverged.stderr
+    assert "Nondeterminism" in diverged.stderr or "nondeterminism" in diverged.stderr
+    assert "Traceback" not in diverged.stderr
