@@ -60,4 +60,6 @@ def test_lichc_replay_replays_them_against_generated() -> None:
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"replayed {len(HISTORIES)} histories" in done.stdout
+    assert f"replayed {len(HISTORIES)} histories ({len(HISTORIES)} from files" in (
+        done.stdout
+    )

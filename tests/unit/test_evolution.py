@@ -92,7 +92,14 @@ def test_an_edit_that_keeps_the_commands_updates_the_version_in_place() -> None:
     last = only.steps[-1].call
     assert last is not None
     assert (str(last.handler), last.attempts) == ("m.x:other", 9)
-    assert evolution.changes == []
+    # said, though no version is made: replay compares activity types only
+    assert evolution.changes == [
+        "Ship: replaced the handler of last; same activity types, so runs in "
+        "flight replay unchanged and call the new handler from their next "
+        "attempt of that step"
+    ]
+    retries_only = "{name: last, run: m.x:last, retry: {attempts: 9}}"
+    assert built((FIRST, WAIT, LAST), (FIRST, WAIT, retries_only)).changes == []
 
 
 def test_a_rebuild_without_edits_changes_nothing() -> None:

@@ -124,11 +124,11 @@ async def _replay(
     ]
     histories = list(loaded)
     if jobs:
-        histories += await _fetched(project, jobs, limit)
+        queues = [(job.name, job.queue) for job in spec.plan.jobs if job.name in jobs]
+        histories += await _fetched(project, queues, limit)
     if not histories:
         click.echo("no histories to replay", err=True)
         return 0
-    labels = {history.run_id: label for label, history in histories}
 
     async def each() -> AsyncIterator[Any]:
         for _, history in histories:
@@ -149,12 +149,16 @@ async def _replay(
             if others:
                 click.echo(f"and {others} more histories do not replay", err=True)
             return 1
-    click.echo(f"replayed {len(labels)} histories: all replay on the generated code")
+    fetched = len(histories) - len(loaded)
+    click.echo(
+        f"replayed {len(histories)} histories ({len(loaded)} from files, "
+        f"{fetched} fetched from the server): all replay on the generated code"
+    )
     return 0
 
 
 async def _fetched(
-    project: str, jobs: tuple[str, ...], limit: int
+    project: str, jobs: list[tuple[str, str]], limit: int
 ) -> list[tuple[str, Any]]:
     import importlib
 
@@ -168,8 +172,11 @@ async def _fetched(
             "is `lichc dev` running, or are the temporal settings right?"
         ) from None
     fetched: list[tuple[str, Any]] = []
-    for job in jobs:
-        found = client.list_workflows(f'WorkflowType = "{job}"', limit=limit)
+    for job, queue in jobs:
+        # validated names, no quotes: safe in the query; the task queue keeps
+        # out runs of another project's job of the same name on the server
+        query = f'WorkflowType = "{job}" AND TaskQueue = "{queue}"'
+        found = client.list_workflows(query, limit=limit)
         async for history in found.map_histories():
             fetched.append((f"{job} run {history.workflow_id}", history))
     return fetched

@@ -159,7 +159,7 @@ def _next_versions(
     last = versions[-1]
     if last.key == now.key:  # same commands: options and arguments may change
         kept = last.model_copy(update={"deadline": now.deadline, "steps": now.steps})
-        return (*versions[:-1], kept), None
+        return (*versions[:-1], kept), _handlers_line(name, last, now)
     number = last.version + 1
     change = describe(last, now)
     added = now.model_copy(
@@ -175,6 +175,32 @@ def _next_versions(
         f"{span(oldest, number - 1)} keep their path, new runs take the new one"
     )
     return (*versions, added), line
+
+
+def _handlers_line(name: str, old: Version, new: Version) -> str | None:
+    """A line for handlers replaced under the same commands: no new version
+    (replay compares activity types, not what they run)."""
+    before = dict(_handlers(old.steps))
+    replaced = [
+        step
+        for step, handler in _handlers(new.steps)
+        if before.get(step, handler) != handler
+    ]
+    if not replaced:
+        return None
+    return (
+        f"{name}: replaced the handler of {_names(replaced)}; same activity "
+        "types, so runs in flight replay unchanged and call the new handler "
+        "from their next attempt of that step"
+    )
+
+
+def _handlers(steps: Iterable[Entry]) -> Iterable[tuple[str, str]]:
+    for step in steps:
+        for call, suffix in ((step.call, ""), (step.undo, " (compensation)")):
+            if call is not None:
+                yield step.name + suffix, str(call.handler)
+        yield from _handlers(step.branches)
 
 
 def span(first: int, last: int) -> str:
