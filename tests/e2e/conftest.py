@@ -14,7 +14,7 @@ import pytest
 
 from harness import ROOT
 from harness.cli import build
-from harness.temporal import Server, dev_server, import_project
+from harness.temporal import Server, dev_server, import_project, time_skipping_server
 
 SPECS = Path(__file__).parent / "specs"
 
@@ -47,3 +47,10 @@ def saga(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
 @pytest.fixture(scope="session")
 def retries(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     return _project(tmp_path_factory, SPECS / "retries.yaml", "e2e_retries")
+
+
+@pytest.fixture(scope="module")
+def skipping() -> Iterator[Server]:
+    """Temporal's time-skipping test server, one per test module."""
+    with time_skipping_server() as server:
+        yield server

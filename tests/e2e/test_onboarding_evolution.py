@@ -26,7 +26,6 @@ import json
 import shutil
 import sys
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ import pytest
 from temporalio.worker import Worker
 
 from harness.cli import run_lichc, write_spec
-from tests.support.temporal import Server, time_skipping_server, wait_for_step
+from tests.support.temporal import Server, wait_for_step
 
 pytestmark = pytest.mark.e2e
 
@@ -120,12 +119,6 @@ jobs:
 
 
 PROJECT = "e2e_evo_onboarding"
-
-
-@pytest.fixture(scope="module")
-def skipping() -> Iterator[Server]:
-    with time_skipping_server() as server:
-        yield server
 
 
 def built(folder: Path, queue: str, version: int) -> tuple[type, list[Any]]:

