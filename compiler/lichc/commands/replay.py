@@ -12,10 +12,7 @@ error, and the command exits 1 (docs/evolution.md: replay in CI).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,7 @@ import click
 
 from lichc.build import is_fresh
 from lichc.cli import find_job, spec_option
-from lichc.commands.run import Compiled, JobError
+from lichc.commands.run import Compiled, JobError, run_then_exit
 
 
 @click.command()
@@ -69,16 +66,7 @@ def replay(
         )
     loaded = [(str(path), _read(path)) for path in histories]
     spec.importable()
-    code = 0
-    try:
-        code = asyncio.run(_replay(spec, loaded, jobs, limit))
-    except click.ClickException as error:
-        error.show()
-        code = error.exit_code
-    # as `lichc run`: a Temporal runtime can crash CPython's teardown
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    run_then_exit(_replay(spec, loaded, jobs, limit))
 
 
 def _workflow_jobs(spec: Compiled) -> set[str]:

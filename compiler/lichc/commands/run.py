@@ -15,7 +15,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -168,17 +168,27 @@ class Generated:
                 ) from None
             return await call(client)
 
-        code = 0
-        try:
-            result = asyncio.run(main())
+        async def shown() -> int:
+            result = await main()
             if show:
                 echo_json(result)
-        except click.ClickException as error:
-            error.show()
-            code = error.exit_code
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+            return 0
+
+        run_then_exit(shown())
+
+
+def run_then_exit(main: Coroutine[Any, Any, int]) -> NoReturn:
+    """Run `main`, show a ClickException it raises, and end the process with
+    its exit code by os._exit: a Temporal client or runtime can crash
+    CPython's teardown (temporalio/sdk-python#300)."""
+    try:
+        code = asyncio.run(main)
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def parse_object(text: str | None, option: str) -> dict[str, Any] | None:

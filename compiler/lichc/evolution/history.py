@@ -15,7 +15,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Any
 
 from lichc.evolution.breaking import Breaking
 from lichc.evolution.record import Entry, Interface, JobRecord, Record, Version
@@ -259,26 +260,26 @@ def merge(versions: tuple[Version, ...]) -> tuple[Merged, ...]:
     with; a step kept by a version carries that version's data."""
     first = versions[0]
     merged = [Merged(e, first.version, None) for e in first.steps]
+    keys = [e.key for e in first.steps]  # merged[i].entry.key, computed once
     for version in versions[1:]:
         live = [i for i, m in enumerate(merged) if m.died is None]
+        now = [e.key for e in version.steps]
         matcher = difflib.SequenceMatcher(
-            None,
-            [merged[i].entry.key for i in live],
-            [e.key for e in version.steps],
-            autojunk=False,
+            None, [keys[i] for i in live], now, autojunk=False
         )
-        inserts: list[tuple[int, list[Merged]]] = []
+        inserts: list[tuple[int, list[Merged], list[Any]]] = []
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 for at, entry in zip(live[i1:i2], version.steps[j1:j2], strict=True):
-                    merged[at] = replace(merged[at], entry=entry)
+                    merged[at] = Merged(entry, merged[at].born, None)
                 continue
             for at in live[i1:i2]:
-                merged[at] = replace(merged[at], died=version.version)
+                merged[at] = Merged(merged[at].entry, merged[at].born, version.version)
             if j2 > j1:
                 where = live[i2] if i2 < len(live) else len(merged)
                 came = [Merged(e, version.version, None) for e in version.steps[j1:j2]]
-                inserts.append((where, came))
-        for where, came in reversed(inserts):
+                inserts.append((where, came, now[j1:j2]))
+        for where, came, came_keys in reversed(inserts):
             merged[where:where] = came
+            keys[where:where] = came_keys
     return tuple(merged)

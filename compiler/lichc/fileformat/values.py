@@ -15,6 +15,7 @@ import keyword
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any, Literal
 
 
@@ -244,6 +245,7 @@ def parse_exception(value: Any) -> PyRef:
     return _parse_ref(value, "exception type", hint)
 
 
+@cache  # a record of many versions repeats each handler: parse it once
 def _parse_ref(value: str, what: str, hint: str) -> PyRef:
     match = _HANDLER_RE.fullmatch(value)
     if match is None:
