@@ -41,6 +41,9 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        # compiling the templates is most of a build's fixed cost; Jinja keeps
+        # the compiled code per user in the temp folder, keyed by source
+        bytecode_cache=jinja2.FileSystemBytecodeCache(),
     )
     env.filters.update(
         pystr=pysource.py_str,
