@@ -221,6 +221,23 @@ async def outcome(handle: WorkflowHandle[Any, Any], worker: WorkerProcess) -> An
         await asyncio.sleep(0.25)
 
 
+def approved_on_version_1(
+    temporal: Server, project: Project, key: str
+) -> tuple[Any, Any, WorkflowHistory]:
+    """A run of version 1 approved by A: its handle, result and history."""
+    handles: list[Any] = []
+    try:
+        with project.worker(temporal, 1) as v1:
+            handle = waiting(temporal, project, key, v1, handles)
+            temporal.run(handle.signal("approve", {"by": "A"}))
+            result = temporal.run(outcome(handle, v1))
+            history: WorkflowHistory = temporal.run(handle.fetch_history())
+            stop(v1)
+    finally:
+        terminate(temporal, handles)
+    return handle, result, history
+
+
 def terminate(temporal: Server, handles: list[Any]) -> None:
     """End the runs a failed test left open (their queue has no worker any more)."""
 
@@ -337,16 +354,7 @@ def test_a_history_recorded_on_version_1_replays_on_version_3(
     project.build([run("first"), APPROVAL, run("last")])
     recorded = project.record_text()
     a = new_key()
-    handles: list[Any] = []
-    try:
-        with project.worker(temporal, 1) as v1:
-            run_a = waiting(temporal, project, a, v1, handles)
-            temporal.run(run_a.signal("approve", {"by": "A"}))
-            result_a = temporal.run(outcome(run_a, v1))
-            history: WorkflowHistory = temporal.run(run_a.fetch_history())
-            stop(v1)
-    finally:
-        terminate(temporal, handles)
+    run_a, result_a, history = approved_on_version_1(temporal, project, a)
     assert result_a == ran(a, "first", "approval", "last", by="A")
 
     # version 2: a durable sleep before the wait; version 3: `last` renamed
@@ -406,17 +414,7 @@ def test_lichc_replay_checks_exported_and_fetched_histories_before_a_deploy(
     and lichc replay names it and exits 1."""
     project = Project(tmp_path, "e2e_evo_cli_replay")
     project.build([run("first"), TIMED_APPROVAL, run("last")])
-    a = new_key()
-    handles: list[Any] = []
-    try:
-        with project.worker(temporal, 1) as v1:
-            run_a = waiting(temporal, project, a, v1, handles)
-            temporal.run(run_a.signal("approve", {"by": "A"}))
-            temporal.run(outcome(run_a, v1))
-            history: WorkflowHistory = temporal.run(run_a.fetch_history())
-            stop(v1)
-    finally:
-        terminate(temporal, handles)
+    run_a, _, history = approved_on_version_1(temporal, project, new_key())
     exported = tmp_path / f"{run_a.id}.json"
     exported.write_text(history.to_json(), encoding="utf-8")
 
