@@ -272,18 +272,28 @@ def _compensate(value: Any) -> Any:
     return {"run": value} if isinstance(value, str) else value
 
 
-class RunStep(Model):
-    name: StepName | None = None
-    description: str | None = None
-    run: Handler
-    args: dict[InputName, ArgValue] | None = None
-    queue: QueueName | None = None
+class _Attempts(Model):
+    """The keys that shape each attempt, on a job and on a run step. A model
+    lists its own keys first and these after (Pydantic orders fields by the
+    reversed MRO: `class X(_Attempts, _XHead)` puts _XHead's first)."""
+
     retry: Retry | None = None
     timeout: PositiveDuration | None = None
     soft_timeout: PositiveDuration | None = None
     total_timeout: PositiveDuration | None = None
     queue_timeout: PositiveDuration | None = None
     heartbeat: PositiveDuration | None = None
+
+
+class _RunStepHead(Model):
+    name: StepName | None = None
+    description: str | None = None
+    run: Handler
+    args: dict[InputName, ArgValue] | None = None
+    queue: QueueName | None = None
+
+
+class RunStep(_Attempts, _RunStepHead):
     compensate: (
         Annotated[
             Compensate,
@@ -376,7 +386,7 @@ def _schedules(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
-class Job(Model):
+class _JobHead(Model):
     # the file format names the engines (fileformat never imports lichc.engines)
     engine: Literal["celery", "temporal", "auto"] = "auto"
     description: str | None = None
@@ -385,12 +395,9 @@ class Job(Model):
     steps: Annotated[tuple[Step, ...], Field(min_length=1)] | None = None
     input: dict[InputName, InputSpec] = Field(default_factory=dict)
     id: IdTemplateText | None = None
-    retry: Retry | None = None
-    timeout: PositiveDuration | None = None
-    soft_timeout: PositiveDuration | None = None
-    total_timeout: PositiveDuration | None = None
-    queue_timeout: PositiveDuration | None = None
-    heartbeat: PositiveDuration | None = None
+
+
+class Job(_Attempts, _JobHead):
     dead_letter: Annotated[
         DeadLetter | None,
         BeforeValidator(_dead_letter, json_schema_input_type=bool | DeadLetter),
