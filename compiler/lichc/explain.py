@@ -5,27 +5,18 @@ from __future__ import annotations
 from lichc.diagnostics import KeyPath
 from lichc.engines.registry import engine
 from lichc.fileformat.values import format_duration
-from lichc.plan.ir import (
-    BUILT_IN,
-    Job,
-    ParallelStep,
-    Plan,
-    RetryPolicy,
-    RunStep,
-    SleepStep,
-    WaitStep,
-)
+from lichc.plan import ir
 
 
 def _origin(path: KeyPath) -> str:
-    if path == BUILT_IN:
+    if path == ir.BUILT_IN:
         return "built-in"
     if path[0] == "defaults":
         return "defaults"
     return "step" if "steps" in path else "job"
 
 
-def _retry_text(r: RetryPolicy) -> str:
+def _retry_text(r: ir.RetryPolicy) -> str:
     attempts = "unlimited attempts" if r.attempts is None else f"{r.attempts} attempts"
     if r.backoff == "fixed":
         shape = f"every {format_duration(r.delay)}"
@@ -38,7 +29,7 @@ def _retry_text(r: RetryPolicy) -> str:
     return text + (f" (waits {waits})" if waits else "")
 
 
-def explain(plan: Plan, job: Job) -> str:
+def explain(plan: ir.Plan, job: ir.Job) -> str:
     out = [f"{job.name}: {job.engine}", f"  why        {job.engine_reason}"]
     if job.description:
         out.append(f"  about      {job.description.strip().splitlines()[0]}")
@@ -75,7 +66,7 @@ def explain(plan: Plan, job: Job) -> str:
     return "\n".join(out) + "\n"
 
 
-def _versions(plan: Plan, job: Job) -> list[str]:
+def _versions(plan: ir.Plan, job: ir.Job) -> list[str]:
     """The live versions lichc.versions.json keeps, when there are several:
     a run stays on the version it started on (docs/evolution.md)."""
     live = plan.versions.get(job.name)
@@ -93,13 +84,13 @@ def _versions(plan: Plan, job: Job) -> list[str]:
     return out
 
 
-def _step(plan: Plan, job: Job, step: object, label: str) -> list[str]:
-    if isinstance(step, SleepStep):
+def _step(plan: ir.Plan, job: ir.Job, step: object, label: str) -> list[str]:
+    if isinstance(step, ir.SleepStep):
         target = engine(job.engine).explain_job(plan, job)["sleep"]
         return [
             f"  {label} {step.name}: sleep {format_duration(step.duration)}  -> {target}"
         ]
-    if isinstance(step, WaitStep):
+    if isinstance(step, ir.WaitStep):
         limit = (
             f" up to {format_duration(step.timeout)}, then {step.on_timeout}"
             if step.timeout
@@ -109,17 +100,17 @@ def _step(plan: Plan, job: Job, step: object, label: str) -> list[str]:
             f"  {label} {step.name}: wait for signal '{step.signal}'{limit}",
             f"       -> signal + workflow.wait_condition; send it with signal_{job.snake}_{step.signal}(client, workflow_id, payload)",
         ]
-    if isinstance(step, ParallelStep):
+    if isinstance(step, ir.ParallelStep):
         lines = [f"  {label} {step.name}: in parallel"]
         for branch in step.branches:
             lines.extend(_run(plan, job, branch, "   -", indent="       "))
         return lines
-    assert isinstance(step, RunStep)
+    assert isinstance(step, ir.RunStep)
     return _run(plan, job, step, label)
 
 
 def _run(
-    plan: Plan, job: Job, step: RunStep, label: str, indent: str = "     "
+    plan: ir.Plan, job: ir.Job, step: ir.RunStep, label: str, indent: str = "     "
 ) -> list[str]:
     lines = [f"  {label} {step.name}: run {step.handler}"]
     settings = [

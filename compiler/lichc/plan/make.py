@@ -13,25 +13,7 @@ from typing import Any
 from lichc.diagnostics import KeyPath
 from lichc.fileformat import models as m
 from lichc.fileformat.names import to_snake
-from lichc.plan import engine_choice, features
-from lichc.plan.ir import (
-    BUILT_IN,
-    DEFAULT_QUEUE,
-    Arg,
-    CeleryConfig,
-    Compensation,
-    InputField,
-    Job,
-    ParallelStep,
-    Plan,
-    RetryPolicy,
-    RunStep,
-    Schedule,
-    SleepStep,
-    Step,
-    TemporalConfig,
-    WaitStep,
-)
+from lichc.plan import engine_choice, features, ir
 
 DEFAULT_TIMEOUT = timedelta(minutes=5)
 BUILT_IN_RETRY = m.Retry(
@@ -46,13 +28,13 @@ BUILT_IN_RETRY = m.Retry(
 )
 
 
-def make_plan(spec: m.Spec, source: str) -> Plan:
-    return Plan(
+def make_plan(spec: m.Spec, source: str) -> ir.Plan:
+    return ir.Plan(
         project=spec.project,
         output=spec.output,
         source=source,
-        celery=CeleryConfig(spec.celery.broker, spec.celery.result_backend),
-        temporal=TemporalConfig(
+        celery=ir.CeleryConfig(spec.celery.broker, spec.celery.result_backend),
+        temporal=ir.TemporalConfig(
             spec.temporal.address,
             spec.temporal.namespace,
             spec.temporal.tls,
@@ -62,11 +44,11 @@ def make_plan(spec: m.Spec, source: str) -> Plan:
     )
 
 
-def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
+def _job(spec: m.Spec, name: str, job: m.Job) -> ir.Job:
     path: KeyPath = ("jobs", name)
-    queue = job.queue or spec.defaults.queue or DEFAULT_QUEUE
+    queue = job.queue or spec.defaults.queue or ir.DEFAULT_QUEUE
     inputs = tuple(
-        InputField(
+        ir.InputField(
             field_name,
             f.type,
             f.default,
@@ -80,7 +62,7 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
     if single:
         assert job.run is not None
         step_spec = m.RunStep(run=job.run)
-        steps: tuple[Step, ...] = (
+        steps: tuple[ir.Step, ...] = (
             _run_step(
                 spec, job, step_spec, path, queue, single=True, name=to_snake(name)
             ),
@@ -95,7 +77,7 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
     dead_letter = job.dead_letter.queue if job.dead_letter else None
     used = features.uses(path, steps, deadline, dead_letter, job.rate_limit)
     engine, reason = engine_choice.choose(job.engine, used)
-    return Job(
+    return ir.Job(
         name=name,
         snake=to_snake(name),
         engine=engine,
@@ -112,7 +94,7 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
         dead_letter_retention=job.dead_letter.retention if job.dead_letter else None,
         rate_limit=job.rate_limit,
         schedules=tuple(
-            Schedule(s.cron, s.timezone, dict(s.input), (*path, "schedule", i))
+            ir.Schedule(s.cron, s.timezone, dict(s.input), (*path, "schedule", i))
             for i, s in enumerate(job.schedule)
         ),
         settings=frozenset(job.model_fields_set),
@@ -120,14 +102,14 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> Job:
     )
 
 
-def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> Step:
+def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.Step:
     if isinstance(step, m.RunStep):
         return _run_step(spec, job, step, path, queue, single=False)
     if isinstance(step, m.SleepStep):
-        return SleepStep(step.name, step.sleep, step.description, path)
+        return ir.SleepStep(step.name, step.sleep, step.description, path)
     if isinstance(step, m.WaitStep):
         wait = step.wait_for
-        return WaitStep(
+        return ir.WaitStep(
             step.name,
             wait.signal,
             wait.timeout,
@@ -140,7 +122,7 @@ def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> Ste
         _run_step(spec, job, b, (*path, "parallel", i), queue, single=False)
         for i, b in enumerate(step.parallel)
     )
-    return ParallelStep(step.name, branches, step.description, path)
+    return ir.ParallelStep(step.name, branches, step.description, path)
 
 
 _INHERITED = ("soft_timeout", "total_timeout", "queue_timeout", "heartbeat")
@@ -155,7 +137,7 @@ def _run_step(
     *,
     single: bool,
     name: str | None = None,
-) -> RunStep:
+) -> ir.RunStep:
     job_path = path if single else path[:2]
     origins: dict[str, KeyPath] = {}
 
@@ -164,7 +146,7 @@ def _run_step(
             if value is not None:
                 origins[key] = where
                 return value
-        origins[key] = BUILT_IN
+        origins[key] = ir.BUILT_IN
         return fallback
 
     step_layer = [] if single else [(getattr(step, "timeout", None), path)]
@@ -199,12 +181,12 @@ def _run_step(
     )
     compensate = None
     if step.compensate is not None:
-        compensate = Compensation(
+        compensate = ir.Compensation(
             step.compensate.run,
             _args(step.compensate.args),
             (*path, "compensate"),
         )
-    return RunStep(
+    return ir.RunStep(
         name=name or step.name or step.run.name,
         handler=step.run,
         args=_args(step.args),
@@ -219,26 +201,26 @@ def _run_step(
     )
 
 
-def _args(args: dict[str, Any] | None) -> tuple[Arg, ...] | None:
+def _args(args: dict[str, Any] | None) -> tuple[ir.Arg, ...] | None:
     if args is None:
         return None
-    return tuple(Arg(k, v) for k, v in args.items())
+    return tuple(ir.Arg(k, v) for k, v in args.items())
 
 
-def merge_retry(layers: list[tuple[m.Retry | None, KeyPath]]) -> RetryPolicy:
+def merge_retry(layers: list[tuple[m.Retry | None, KeyPath]]) -> ir.RetryPolicy:
     """Merge retry mappings key by key over the built-in policy."""
     merged: dict[str, Any] = {}
     origins: dict[str, KeyPath] = {}
     for key in m.Retry.model_fields:
         merged[key] = getattr(BUILT_IN_RETRY, key)
-        origins[key] = BUILT_IN
+        origins[key] = ir.BUILT_IN
         for layer, where in layers:
             value = getattr(layer, key) if layer is not None else None
             if value is not None:
                 merged[key] = value
                 origins[key] = where
     attempts = merged.pop("attempts")
-    return RetryPolicy(
+    return ir.RetryPolicy(
         attempts=None if attempts == "unlimited" else attempts,
         origins=tuple(sorted(origins.items())),
         **merged,

@@ -12,16 +12,7 @@ from urllib.parse import urlsplit
 from lichc.fileformat.templated import EnvString
 from lichc.fileformat.values import format_duration
 from lichc.plan.ir import Plan
-from lichc.render.compose.stack import (
-    LOOPBACK,
-    SHUTDOWN_MARGIN,
-    Endpoint,
-    EngineServices,
-    EnvEntry,
-    Service,
-    point,
-    unique,
-)
+from lichc.render.compose import stack
 
 if TYPE_CHECKING:
     from lichc.devstack.services import Ports
@@ -30,19 +21,19 @@ if TYPE_CHECKING:
 SERVER = "redis"
 IMAGE = "redis:7-alpine"
 REDIS_PORT = 6379
-COMPOSE_REDIS = Endpoint(SERVER, REDIS_PORT)
+COMPOSE_REDIS = stack.Endpoint(SERVER, REDIS_PORT)
 WORKER_CONCURRENCY = 2  # per container; scale out with `docker compose up --scale`
 MAX_STOP_GRACE = timedelta(minutes=10)
 COMPOSE_STOP_GRACE = timedelta(seconds=10)  # compose's own default
 
 
 def compose_services(
-    plan: Plan, servers: Mapping[str, Endpoint], state: str
-) -> EngineServices:
+    plan: Plan, servers: Mapping[str, stack.Endpoint], state: str
+) -> stack.EngineServices:
     redis = servers.get(SERVER, COMPOSE_REDIS)
     app = f"{plan.project}.celery_app"
     apps = [
-        Service(
+        stack.Service(
             f"celery-worker-{queue}",
             (
                 "celery",
@@ -64,7 +55,7 @@ def compose_services(
     ]
     if any(job.schedules for job in plan.jobs_on("celery")):
         apps.append(
-            Service(
+            stack.Service(
                 "celery-beat",
                 (
                     "celery",
@@ -77,7 +68,7 @@ def compose_services(
                 ready_line=r"beat: Starting\.\.\.",  # celery.beat.Service
             )
         )
-    return EngineServices(
+    return stack.EngineServices(
         servers="celery/compose_servers.yml.jinja",
         server=SERVER,
         volume="redis-data",
@@ -100,10 +91,10 @@ def _stop_grace(plan: Plan, queue: str) -> str:
         ),
         default=COMPOSE_STOP_GRACE,  # a queue of launchers and chord bodies only
     )
-    return format_duration(min(longest + SHUTDOWN_MARGIN, MAX_STOP_GRACE))
+    return format_duration(min(longest + stack.SHUTDOWN_MARGIN, MAX_STOP_GRACE))
 
 
-def _redis_url(setting: EnvString, default_db: str, redis: Endpoint) -> str:
+def _redis_url(setting: EnvString, default_db: str, redis: stack.Endpoint) -> str:
     """The stack's Redis, keeping the database number of the setting's default."""
     example = setting.example() or ""
     path = urlsplit(example).path if "://" in example else ""
@@ -111,11 +102,11 @@ def _redis_url(setting: EnvString, default_db: str, redis: Endpoint) -> str:
     return f"redis://{redis.address}{db}"
 
 
-def _env(plan: Plan, redis: Endpoint) -> tuple[EnvEntry, ...]:
+def _env(plan: Plan, redis: stack.Endpoint) -> tuple[stack.EnvEntry, ...]:
     broker, backend = plan.celery.broker, plan.celery.result_backend
-    return unique(
-        point(broker, _redis_url(broker, "/0", redis), redis, REDIS_PORT)
-        + point(backend, _redis_url(backend, "/1", redis), redis, REDIS_PORT)
+    return stack.unique(
+        stack.point(broker, _redis_url(broker, "/0", redis), redis, REDIS_PORT)
+        + stack.point(backend, _redis_url(backend, "/1", redis), redis, REDIS_PORT)
     )
 
 
@@ -123,11 +114,11 @@ def _env(plan: Plan, redis: Endpoint) -> tuple[EnvEntry, ...]:
 # (devstack is imported where it is used: building or checking a spec never needs it)
 
 
-def dev_endpoint(ports: Ports) -> tuple[str, Endpoint]:
+def dev_endpoint(ports: Ports) -> tuple[str, stack.Endpoint]:
     """The server service's name and where `lichc dev` runs it."""
     from lichc.devstack.servers import HOST
 
-    return SERVER, Endpoint(HOST, ports.redis)
+    return SERVER, stack.Endpoint(HOST, ports.redis)
 
 
 def dev_server(
@@ -148,7 +139,11 @@ def dev_server(
             port = url.port or REDIS_PORT
         except ValueError:
             port = -1
-        if url.scheme != "redis" or url.hostname not in LOOPBACK or port != ports.redis:
+        if (
+            url.scheme != "redis"
+            or url.hostname not in stack.LOOPBACK
+            or port != ports.redis
+        ):
             raise elsewhere(key, setting, value, f"redis://{HOST}:{ports.redis}")
     data = state_dir / "redis"  # created by the caller before it starts
     argv = servers.redis_command(

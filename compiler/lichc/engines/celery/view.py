@@ -14,15 +14,7 @@ from typing import Any
 from lichc.engines.celery import namespaces, options
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import CRON_FIELDS, InputRef, Literal_, PyRef, StepRef
-from lichc.plan.ir import (
-    InputField,
-    Job,
-    ParallelStep,
-    Plan,
-    RetryPolicy,
-    RunStep,
-    SleepStep,
-)
+from lichc.plan import ir
 from lichc.render.imports import Imports
 from lichc.render.names import Names
 from lichc.render.pysource import (
@@ -41,7 +33,7 @@ class TaskView:
     function: str
     policy: str
     name: str
-    step: RunStep
+    step: ir.RunStep
     decorator: list[tuple[str, str]]  # keyword -> Python expression
     call: str  # the handler call, laid out
     last: bool  # the last step: returns the handler's result, not the context
@@ -58,7 +50,7 @@ class JoinView:
     function: str
     name: str
     queue: str
-    step: ParallelStep
+    step: ir.ParallelStep
     last: bool
 
 
@@ -72,7 +64,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class JobView:
-    job: Job
+    job: ir.Job
     task_name: str  # options.job_task_name: the job's task, or its launcher's
     model: str  # the input model's name
     tasks: list[TaskView]
@@ -96,7 +88,7 @@ class TasksModule:
     names: Names  # every other name celery_tasks.py binds
 
 
-def build(plan: Plan) -> TasksModule:
+def build(plan: ir.Plan) -> TasksModule:
     # Input fields are parameters of the tasks: no handler may be imported
     # under a field's name, and what a task body calls is aliased around them.
     names, aliases = namespaces.tasks_names(plan.jobs_on("celery"))
@@ -130,7 +122,7 @@ def build(plan: Plan) -> TasksModule:
 
 
 def _call(
-    job: Job, task: TaskView, local: dict[PyRef, str], aliases: dict[str, str]
+    job: ir.Job, task: TaskView, local: dict[PyRef, str], aliases: dict[str, str]
 ) -> str:
     """The statement that calls the handler inside `with self.attempt():`.
 
@@ -153,25 +145,27 @@ def _call(
     return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
 
 
-def _job_view(plan: Plan, job: Job, names: Names, aliases: dict[str, str]) -> JobView:
+def _job_view(
+    plan: ir.Plan, job: ir.Job, names: Names, aliases: dict[str, str]
+) -> JobView:
     tasks: list[TaskView] = []
     joins: list[JoinView] = []
     stages: list[Stage] = []
     countdown = timedelta(0)
-    runnable = [s for s in job.steps if not isinstance(s, SleepStep)]
+    runnable = [s for s in job.steps if not isinstance(s, ir.SleepStep)]
     last_step = runnable[-1] if runnable else None
     launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
     for step in job.steps:
-        if isinstance(step, SleepStep):
+        if isinstance(step, ir.SleepStep):
             countdown += step.duration  # the next task's countdown
             continue
         last = step is last_step
-        if isinstance(step, RunStep):
+        if isinstance(step, ir.RunStep):
             task = _task(plan, job, step, names, aliases, last=last)
             tasks.append(task)
             stages.append(Stage([_signature(task, countdown, first=not stages)], None))
         else:
-            assert isinstance(step, ParallelStep)
+            assert isinstance(step, ir.ParallelStep)
             branch_tasks = [
                 _task(plan, job, b, names, aliases, last=False) for b in step.branches
             ]
@@ -213,9 +207,9 @@ def _job_view(plan: Plan, job: Job, names: Names, aliases: dict[str, str]) -> Jo
 
 
 def _task(
-    plan: Plan,
-    job: Job,
-    step: RunStep,
+    plan: ir.Plan,
+    job: ir.Job,
+    step: ir.RunStep,
     names: Names,
     aliases: dict[str, str],
     *,
@@ -262,7 +256,7 @@ def _task(
     )
 
 
-def _limits_comment(step: RunStep) -> str:
+def _limits_comment(step: ir.RunStep) -> str:
     """celery-types declares time limits as int; Celery takes fractions too."""
     limits = (options.time_limit(step), options.soft_time_limit(step))
     if all(limit.total_seconds() == int(limit.total_seconds()) for limit in limits):
@@ -270,7 +264,7 @@ def _limits_comment(step: RunStep) -> str:
     return "  # type: ignore[call-overload, untyped-decorator]  # fractional limits"
 
 
-def _retry(r: RetryPolicy) -> list[tuple[str, str]]:
+def _retry(r: ir.RetryPolicy) -> list[tuple[str, str]]:
     return [
         ("attempts", str(r.attempts)),
         ("delay", py_seconds(r.delay)),
@@ -291,7 +285,7 @@ def _signature(task: TaskView, countdown: timedelta, *, first: bool) -> list[str
     return parts
 
 
-def reads_step_field(step: RunStep) -> bool:
+def reads_step_field(step: ir.RunStep) -> bool:
     """Whether a step's arguments read `${steps.S.F}` (through `step_field`)."""
     return any(
         isinstance(a.value, StepRef) and a.value.field is not None
@@ -307,7 +301,7 @@ def id_expression(template: IdTemplate) -> list[str]:
     ]
 
 
-def arg_expression(job: Job, value: InputRef | StepRef | Literal_) -> str:
+def arg_expression(job: ir.Job, value: InputRef | StepRef | Literal_) -> str:
     """The value of one argument of a step's handler call."""
     if isinstance(value, InputRef):
         return input_read(next(f for f in job.inputs if f.name == value.field))
@@ -320,7 +314,7 @@ def arg_expression(job: Job, value: InputRef | StepRef | Literal_) -> str:
     return py_literal(value.value)
 
 
-def input_read(field: InputField) -> str:
+def input_read(field: ir.InputField) -> str:
     """An input field read from a chain's context: with its default when it
     has one, since a chain sent before the field was added has no value."""
     key = py_str(field.name)
@@ -360,7 +354,7 @@ class BeatEntry:
     tick: dict[str, Any]
 
 
-def beat_entries(plan: Plan) -> list[BeatEntry]:
+def beat_entries(plan: ir.Plan) -> list[BeatEntry]:
     entries = []
     for job in plan.jobs_on("celery"):
         for number, schedule in enumerate(job.schedules):
@@ -381,7 +375,7 @@ def beat_entries(plan: Plan) -> list[BeatEntry]:
     return entries
 
 
-def param_lines(job: Job) -> list[str]:
+def param_lines(job: ir.Job) -> list[str]:
     """The keyword-only parameters of a job's start function, one a line."""
     lines = []
     for f in job.inputs:

@@ -12,17 +12,7 @@ from lichc.engines.temporal.options import GRACEFUL_SHUTDOWN
 from lichc.fileformat.templated import EnvString
 from lichc.fileformat.values import format_duration
 from lichc.plan.ir import Plan
-from lichc.render.compose.stack import (
-    LOOPBACK,
-    SHUTDOWN_MARGIN,
-    Endpoint,
-    EngineServices,
-    EnvEntry,
-    Service,
-    passthrough,
-    point,
-    unique,
-)
+from lichc.render.compose import stack
 
 if TYPE_CHECKING:
     from lichc.devstack.services import Ports
@@ -38,32 +28,32 @@ IMAGES = {
 TEMPORAL_PORT = 7233
 TEMPORAL_UI_PORT = 8088
 POSTGRES_USER = "temporal"
-COMPOSE_TEMPORAL = Endpoint(SERVER, TEMPORAL_PORT)
+COMPOSE_TEMPORAL = stack.Endpoint(SERVER, TEMPORAL_PORT)
 
 
 def compose_services(
-    plan: Plan, servers: Mapping[str, Endpoint], state: str
-) -> EngineServices:
+    plan: Plan, servers: Mapping[str, stack.Endpoint], state: str
+) -> stack.EngineServices:
     server = servers.get(SERVER, COMPOSE_TEMPORAL)
     apps = [
-        Service(
+        stack.Service(
             "temporal-worker",
             ("python", "-m", f"{plan.project}.temporal_worker"),
             # Docker's 10 s default would kill it mid-way through its graceful shutdown
-            stop_grace=format_duration(GRACEFUL_SHUTDOWN + SHUTDOWN_MARGIN),
+            stop_grace=format_duration(GRACEFUL_SHUTDOWN + stack.SHUTDOWN_MARGIN),
             ready_line=r"worker polling task queues",  # the generated worker
         )
     ]
     if any(job.schedules for job in plan.jobs_on("temporal")):
         apps.append(
-            Service(
+            stack.Service(
                 "temporal-schedules",
                 ("python", "-m", f"{plan.project}.temporal_schedules"),
                 restart="no",
                 role="once",
             )
         )
-    return EngineServices(
+    return stack.EngineServices(
         servers="temporal/compose_servers.yml.jinja",
         server=SERVER,
         volume="postgres-data",
@@ -80,15 +70,17 @@ def compose_services(
     )
 
 
-def _env(plan: Plan, server: Endpoint) -> tuple[EnvEntry, ...]:
+def _env(plan: Plan, server: stack.Endpoint) -> tuple[stack.EnvEntry, ...]:
     temporal = plan.temporal
-    entries = point(temporal.address, server.address, server, TEMPORAL_PORT)
-    entries += point(temporal.namespace, namespace(temporal.namespace), None)
+    entries = stack.point(temporal.address, server.address, server, TEMPORAL_PORT)
+    entries += stack.point(temporal.namespace, namespace(temporal.namespace), None)
     if isinstance(temporal.tls, EnvString):
-        entries += point(temporal.tls, "false", None)  # the local server has no TLS
+        entries += stack.point(
+            temporal.tls, "false", None
+        )  # the local server has no TLS
     # the API key is a secret: only ever passed through by name
-    entries += passthrough(temporal.api_key)
-    return unique(entries)
+    entries += stack.passthrough(temporal.api_key)
+    return stack.unique(entries)
 
 
 def namespace(setting: EnvString) -> str:
@@ -99,11 +91,11 @@ def namespace(setting: EnvString) -> str:
 # (devstack is imported where it is used: building or checking a spec never needs it)
 
 
-def dev_endpoint(ports: Ports) -> tuple[str, Endpoint]:
+def dev_endpoint(ports: Ports) -> tuple[str, stack.Endpoint]:
     """The server service's name and where `lichc dev` runs it."""
     from lichc.devstack.servers import HOST
 
-    return SERVER, Endpoint(HOST, ports.temporal)
+    return SERVER, stack.Endpoint(HOST, ports.temporal)
 
 
 def dev_server(
@@ -140,7 +132,7 @@ def _check(plan: Plan, env: Mapping[str, str], ports: Ports) -> str:
     temporal = plan.temporal
     address = resolve(temporal.address, env, "temporal.address")
     host, _, port = address.rpartition(":")
-    if host.strip("[]") not in LOOPBACK or port != str(ports.temporal):
+    if host.strip("[]") not in stack.LOOPBACK or port != str(ports.temporal):
         raise elsewhere(
             "temporal.address", temporal.address, address, f"{HOST}:{ports.temporal}"
         )
