@@ -6,19 +6,24 @@ The projects and workers are shared with the benchmarks
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from harness import ROOT
 from harness.celery_project import Project, done_at, project, worker
 from lichc.devstack.servers import wait_until
+from lichc.engines.celery.servers import RedisServer
 
-# all but dead_letter come from harness/: re-exported for `cs.project` and co.
+# all but dead_letter and served come from harness/: re-exported for `cs.project` and co.
 __all__ = [
     "ROOT",
     "Project",
     "dead_letter",
     "done_at",
     "project",
+    "served",
     "worker",
 ]
 
@@ -38,3 +43,21 @@ def dead_letter(proj: Project, task_id: str) -> dict[str, Any]:
     wait_until(found, f"dead letter of {task_id}", 10)
     assert len(found()) == 1, found()
     return found()[0]
+
+
+@contextmanager
+def served(
+    folder: Path,
+    spec: str,
+    name: str,
+    redis: RedisServer,
+    worker_name: str,
+    **worker_options: Any,
+) -> Iterator[Project]:
+    """`spec` built in `folder` as project `name`, with one worker process
+    (`worker_options`: see harness.celery_project.worker)."""
+    with (
+        project(folder, spec, name, redis) as proj,
+        worker(proj, worker_name, **worker_options),
+    ):
+        yield proj

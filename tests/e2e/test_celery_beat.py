@@ -55,10 +55,9 @@ def beat(
 ) -> Iterator[tuple[cs.Project, Any]]:
     folder = tmp_path_factory.mktemp("celery-beat")
     # one worker process: messages run in the order they were sent
-    with (
-        cs.project(folder, SPEC, "e2e_beat", redis) as proj,
-        cs.worker(proj, "beat-worker", concurrency=1),
-    ):
+    with cs.served(
+        folder, SPEC, "e2e_beat", redis, "beat-worker", concurrency=1
+    ) as proj:
         scheduler_class = symbol_by_name(proj.app.conf.beat_scheduler)
         scheduler = scheduler_class(
             app=proj.app, schedule_filename=str(folder / "beat-schedule")

@@ -58,10 +58,7 @@ def dlq(
     tmp_path_factory: pytest.TempPathFactory, redis: RedisServer
 ) -> Iterator[cs.Project]:
     folder = tmp_path_factory.mktemp("celery-dlq")
-    with (
-        cs.project(folder, SPEC, "e2e_dlq", redis) as proj,
-        cs.worker(proj, "dlq-worker"),
-    ):
+    with cs.served(folder, SPEC, "e2e_dlq", redis, "dlq-worker") as proj:
         yield proj
 
 

@@ -15,8 +15,9 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded, WorkerLostError
@@ -40,10 +41,9 @@ def faults(
     tmp_path_factory: pytest.TempPathFactory, redis: RedisServer
 ) -> Iterator[cs.Project]:
     folder = tmp_path_factory.mktemp("celery-faults")
-    with (
-        cs.project(folder, SPEC, "e2e_faults", redis) as proj,
-        cs.worker(proj, "faults", queues=["faults"], concurrency=1),
-    ):
+    with cs.served(
+        folder, SPEC, "e2e_faults", redis, "faults", queues=["faults"], concurrency=1
+    ) as proj:
         yield proj
 
 
@@ -108,17 +108,7 @@ def test_expired_job_waited_on_raises_job_expired_not_revoked(
 def test_handler_that_calls_sys_exit_counts_as_an_attempt(
     faults: cs.Project,
 ) -> None:
-    k = key()
-    result = faults.client.start_exits(key=k)
-    with pytest.raises(WorkerLostError):
-        result.get(timeout=RESULT_TIMEOUT)
-    assert len(handlers.calls(k)) == 2  # attempts: 2, then the dead letter
-    record = cs.dead_letter(faults, result.id)
-    assert record["attempts"] == 2
-    assert "WorkerLostError" in record["error"]
-    marker = faults.client.start_once(key=f"{k}-after")
-    assert marker.get(timeout=RESULT_TIMEOUT)["done"] == 1
-    assert len(handlers.calls(k)) == 2  # not requeued
+    assert_lost_twice_then_dead_lettered(faults, faults.client.start_exits)
 
 
 def test_expired_chain_step_fails_the_chain(faults: cs.Project) -> None:
@@ -148,15 +138,24 @@ def test_expired_chain_step_fails_the_chain(faults: cs.Project) -> None:
 def test_handler_that_kills_its_process_counts_as_an_attempt(
     faults: cs.Project,
 ) -> None:
+    # attempts: 2 whatever retry_on says
+    assert_lost_twice_then_dead_lettered(faults, faults.client.start_lost)
+
+
+def assert_lost_twice_then_dead_lettered(
+    faults: cs.Project, start: Callable[..., Any]
+) -> None:
+    """The job's worker process dies in both attempts: WorkerLostError, a dead
+    letter after 2 attempts, and the message is not requeued (a job sent after
+    it runs, and it does not run again)."""
     k = key()
-    result = faults.client.start_lost(key=k)
+    result = start(key=k)
     with pytest.raises(WorkerLostError):
         result.get(timeout=RESULT_TIMEOUT)
-    assert len(handlers.calls(k)) == 2  # attempts: 2 (retry_on does not matter)
+    assert len(handlers.calls(k)) == 2
     record = cs.dead_letter(faults, result.id)
     assert record["attempts"] == 2
     assert "WorkerLostError" in record["error"]
-    # the message is not requeued: a job sent after it runs, and it does not
     marker = faults.client.start_once(key=f"{k}-after")
     assert marker.get(timeout=RESULT_TIMEOUT)["done"] == 1
     assert len(handlers.calls(k)) == 2

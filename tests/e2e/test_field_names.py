@@ -91,10 +91,7 @@ def test_celery_fields_and_handlers_named_like_the_codes_own(
     tmp_path: Path, redis: RedisServer
 ) -> None:
     key = uuid.uuid4().hex[:8]
-    with (
-        cs.project(tmp_path, CELERY_SPEC, "e2e_names_celery", redis) as proj,
-        cs.worker(proj, "names"),
-    ):
+    with cs.served(tmp_path, CELERY_SPEC, "e2e_names_celery", redis, "names") as proj:
         result = proj.client.start_flow(
             app=key, chain="b", chord="c", send_once="d", new_context="e"
         )
