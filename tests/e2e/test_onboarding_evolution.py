@@ -56,6 +56,15 @@ PLAIN_SUMMARY = (
     'args: {email: "${input.email}", active: true}}'
 )
 PROFILE = f"{{name: create_profile, run: {ONBOARDING}:create_profile}}"
+WEEK_WITH_DAY_3 = [
+    PROFILE,
+    day(0),
+    "{name: wait_1d, sleep: 1d}",
+    day(1),
+    "{name: wait_2d, sleep: 2d}",
+    day(3),
+    "{name: wait_6d, sleep: 4d}",
+]
 VERSIONS = {
     1: [
         PROFILE,
@@ -66,27 +75,10 @@ VERSIONS = {
         CHECK,
         SUMMARY,
     ],
-    2: [
-        PROFILE,
-        day(0),
-        "{name: wait_1d, sleep: 1d}",
-        day(1),
-        "{name: wait_2d, sleep: 2d}",
-        day(3),
-        "{name: wait_6d, sleep: 4d}",
-        CHECK,
-        SUMMARY,
-    ],
-    3: [
-        PROFILE,
-        day(0),
-        "{name: wait_1d, sleep: 1d}",
-        day(1),
-        "{name: wait_2d, sleep: 2d}",
-        day(3),
-        "{name: wait_6d, sleep: 4d}",
-        PLAIN_SUMMARY,
-    ],
+    # a day-3 email inserted
+    2: [*WEEK_WITH_DAY_3, CHECK, SUMMARY],
+    # then the activity check dropped
+    3: [*WEEK_WITH_DAY_3, PLAIN_SUMMARY],
 }
 PATHS = {
     1: ["create_profile", "send_day_0", "send_day_1", "check_activity", "send_summary"],

@@ -47,6 +47,24 @@ def run_failing(temporal: Server, saga: Saga, start: Any) -> tuple[Any, Any, Any
     return temporal.run(scenario())
 
 
+def failed_trip(
+    temporal: Server, saga: Saga, fail_at: str, note: dict[str, str] | None = None
+) -> tuple[str, tuple[Any, Any, Any]]:
+    """A trip that fails at `fail_at`, noted at once: its order and what
+    run_failing gives."""
+    client_mod = saga["temporal_client"]
+    order = uuid.uuid4().hex
+
+    async def start() -> Any:
+        handle = await client_mod.start_trip(
+            temporal.client, order=order, fail_at=fail_at
+        )
+        await client_mod.signal_trip_note(temporal.client, handle.id, note)
+        return handle
+
+    return order, run_failing(temporal, saga, start)
+
+
 def test_trip_completes_and_wait_times_out_into_continue(
     temporal: Server, saga: Saga
 ) -> None:
@@ -70,19 +88,9 @@ def test_trip_completes_and_wait_times_out_into_continue(
 def test_failed_step_compensates_completed_steps_in_reverse(
     temporal: Server, saga: Saga
 ) -> None:
-    client_mod = saga["temporal_client"]
-    order = uuid.uuid4().hex
-
-    async def start() -> Any:
-        handle = await client_mod.start_trip(
-            temporal.client, order=order, fail_at="ship"
-        )
-        await client_mod.signal_trip_note(
-            temporal.client, handle.id, {"text": "fragile"}
-        )
-        return handle
-
-    error, status, events = run_failing(temporal, saga, start)
+    order, (error, status, events) = failed_trip(
+        temporal, saga, "ship", {"text": "fragile"}
+    )
     assert isinstance(error.cause.cause, ApplicationError)  # the original error
     assert error.cause.cause.type == "Broken"
     assert error.cause.cause.message == "carrier refused"
@@ -100,17 +108,7 @@ def test_failed_step_compensates_completed_steps_in_reverse(
 def test_failing_compensation_still_runs_the_rest_and_reports_both(
     temporal: Server, saga: Saga
 ) -> None:
-    client_mod = saga["temporal_client"]
-    order = uuid.uuid4().hex
-
-    async def start() -> Any:
-        handle = await client_mod.start_trip(
-            temporal.client, order=order, fail_at="refund"
-        )
-        await client_mod.signal_trip_note(temporal.client, handle.id)
-        return handle
-
-    error, status, _ = run_failing(temporal, saga, start)
+    order, (error, status, _) = failed_trip(temporal, saga, "refund")
     assert isinstance(error.cause, ApplicationError)
     assert error.cause.type == "CompensationFailed"
     message = error.cause.message
