@@ -84,7 +84,22 @@ def _versions(plan: ir.Plan, job: ir.Job) -> list[str]:
     return out
 
 
-def _step(plan: ir.Plan, job: ir.Job, step: object, label: str) -> list[str]:
+def _step(plan: ir.Plan, job: ir.Job, step: ir.Step, label: str) -> list[str]:
+    lines = _unconditional(plan, job, step, label)
+    if step.condition is not None:
+        pad = " " * (len(label) + 3)
+        lines.insert(1, f"  {pad}only if {step.condition} (else skipped: null)")
+    return lines
+
+
+def _unconditional(plan: ir.Plan, job: ir.Job, step: ir.Step, label: str) -> list[str]:
+    if isinstance(step, ir.EndStep):
+        how = (
+            f"fail with '{step.fail}'"
+            if step.fail
+            else "complete the job with a result"
+        )
+        return [f"  {label} {step.name}: end: {how}"]
     if isinstance(step, ir.SleepStep):
         target = engine(job.engine).explain_job(plan, job)["sleep"]
         return [

@@ -17,7 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lichc.fileformat.values import format_duration
-from lichc.plan.ir import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
+from lichc.plan.ir import (
+    EndStep,
+    Job,
+    ParallelStep,
+    RunStep,
+    SleepStep,
+    Step,
+    WaitStep,
+)
 
 _SAFE = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:/()[]*+=-@!?'"
@@ -109,7 +117,8 @@ class _Job:
         exits: list[Exit] = [(start, "")]
         for step in job.steps:
             exits = self.step(step, exits)
-        self.follow(exits, self.node(self.id("done"), "([|])", "done"))
+        if exits:  # not when an end step ends every path
+            self.follow(exits, self.node(self.id("done"), "([|])", "done"))
         if self.undo:
             self.fails = True
             self.edge(self.undo[0], self.id("failed"), dotted=True)
@@ -126,7 +135,17 @@ class _Job:
         ]
 
     def step(self, step: Step, exits: list[Exit]) -> list[Exit]:
-        """Draw a step after `exits`; return the exits the next step follows."""
+        """Draw a step after `exits`; return the exits the next step follows.
+        A step with `if` hangs off a decision whose `no` skips it."""
+        if step.condition is None:
+            return self.unconditional(step, exits)
+        decision = self.node(self.id("c_", step.name), "{|}", f"if {step.condition}")
+        self.follow(exits, decision)
+        return [*self.unconditional(step, [(decision, "yes")]), (decision, "no")]
+
+    def unconditional(self, step: Step, exits: list[Exit]) -> list[Exit]:
+        if isinstance(step, EndStep):
+            return self.end(step, exits)
         if isinstance(step, RunStep):
             node = self.run(step)
         elif isinstance(step, SleepStep):
@@ -138,6 +157,22 @@ class _Job:
             return self.parallel(step, exits)
         self.follow(exits, node)
         return [(node, "")]
+
+    def end(self, step: EndStep, exits: list[Exit]) -> list[Exit]:
+        """An end step ends its path: completed with a result, or failed."""
+        if step.fail is not None:
+            node = self.node(
+                self.id("e_", step.name), "[/|\\]", step.name, f"fail: {step.fail}"
+            )
+            self.follow(exits, node)
+            self.edge(node, self.id("failed"))
+            self.fails = True
+        else:
+            node = self.node(
+                self.id("e_", step.name), "([|])", step.name, "end with result"
+            )
+            self.follow(exits, node)
+        return []
 
     def run(self, step: RunStep, into: list[str] | None = None) -> str:
         job = self.job

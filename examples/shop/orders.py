@@ -6,10 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 
-class InvalidOrder(Exception):
-    """The order can never succeed: do not retry."""
-
-
 class CardDeclined(Exception):
     """The payment provider refused the card: retrying will not help."""
 
@@ -18,10 +14,12 @@ DECLINE_ABOVE = 10_000.0  # the example's stand-in for a payment provider's rule
 
 
 def validate_order(order_id: str, amount: float, email: str) -> dict[str, Any]:
+    """Whether the order can go ahead; jobs.yaml ends the job when it cannot
+    (the seed's `if not validation["valid"]: return {...}`)."""
     if amount <= 0:
-        raise InvalidOrder(f"order {order_id}: amount must be positive")
+        return {"valid": False, "reason": "amount must be positive"}
     if "@" not in email:
-        raise InvalidOrder(f"order {order_id}: bad email {email!r}")
+        return {"valid": False, "reason": f"bad email {email!r}"}
     return {"valid": True, "order_id": order_id}
 
 

@@ -45,16 +45,11 @@ class ProcessOrderValidateOrderArgs:
 @activity.defn(name="process_order.validate_order")
 def process_order_validate_order_sync(args: ProcessOrderValidateOrderArgs) -> Any:
     """ProcessOrder, step validate_order: runs examples.shop.orders:validate_order, a sync handler."""
-    try:
-        return orders.validate_order(
-            order_id=args.order_id,
-            amount=args.amount,
-            email=args.email,
-        )
-    except (ApplicationError, CancelledError):
-        raise  # the handler's own failure or a cancellation: Temporal's, as it is
-    except orders.InvalidOrder as error:
-        raise non_retryable(error) from error
+    return orders.validate_order(
+        order_id=args.order_id,
+        amount=args.amount,
+        email=args.email,
+    )
 
 
 @activity.defn(name="process_order.validate_order")
@@ -62,16 +57,11 @@ async def process_order_validate_order_async(
     args: ProcessOrderValidateOrderArgs,
 ) -> Any:
     """ProcessOrder, step validate_order: runs examples.shop.orders:validate_order, an async handler."""
-    try:
-        return await as_async(orders.validate_order)(
-            order_id=args.order_id,
-            amount=args.amount,
-            email=args.email,
-        )
-    except (ApplicationError, CancelledError):
-        raise  # the handler's own failure or a cancellation: Temporal's, as it is
-    except orders.InvalidOrder as error:
-        raise non_retryable(error) from error
+    return await as_async(orders.validate_order)(
+        order_id=args.order_id,
+        amount=args.amount,
+        email=args.email,
+    )
 
 
 process_order_validate_order = shaped(

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from .temporal_runtime import (
         JobRun,
+        field_or_none,
         payload_field,
         result_field,
     )
@@ -150,6 +151,11 @@ USER_ONBOARDING_SEND_SUMMARY = workflow.ActivityConfig(
 )
 
 
+# Live versions of this job (lichc.versions.json):
+#   v1: baseline
+#   v2: inserted stop_if_invalid before charge_payment, inserted rejected
+#     before send_confirmation
+#     [lichc:ProcessOrder:v2:inserted-stop_if_invalid-before]
 @workflow.defn(name="ProcessOrder")
 class ProcessOrderWorkflow:
     """Validate, charge, reserve stock, wait for approval, then confirm."""
@@ -159,6 +165,10 @@ class ProcessOrderWorkflow:
 
     @workflow.run
     async def run(self, input: ProcessOrderInput) -> dict[str, Any]:
+        # which version of the job this run follows, for ever (docs/evolution.md)
+        self._job.pin_version(
+            ((2, "lichc:ProcessOrder:v2:inserted-stop_if_invalid-before"),), oldest=1
+        )
         return await self._job.run(self._steps(input), timeout=timedelta(days=7))
 
     @workflow.signal(name="approve")
@@ -186,6 +196,15 @@ class ProcessOrderWorkflow:
             **PROCESS_ORDER_VALIDATE_ORDER,
         )
         job.done("validate_order")
+
+        # added in version 2 (inserted stop_if_invalid before charge_payment, inserted
+        # rejected before send_confirmation)
+        if job.version >= 2 and (not field_or_none(results, "validate_order", "valid")):
+            job.ended("stop_if_invalid")
+            return {
+                "status": "failed",
+                "reason": "validation",
+            }
 
         job.start("charge_payment")
         await job.undoable(
@@ -242,6 +261,17 @@ class ProcessOrderWorkflow:
             on_timeout="compensate",
         )
         job.done("approval")
+
+        # added in version 2 (inserted stop_if_invalid before charge_payment, inserted
+        # rejected before send_confirmation)
+        if job.version >= 2 and (
+            field_or_none(results, "approval", "approved") is False
+        ):
+            raise job.failed(
+                "rejected",
+                "order rejected by ",
+                payload_field(results, "approval", "by"),
+            )
 
         job.start("send_confirmation")
         results["send_confirmation"] = await workflow.execute_activity(

@@ -54,3 +54,8 @@ def skipping() -> Iterator[Server]:
     """Temporal's time-skipping test server, one per test module."""
     with time_skipping_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def tflow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    return _project(tmp_path_factory, SPECS / "flow_temporal.yaml", "e2e_tflow")

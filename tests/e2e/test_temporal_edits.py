@@ -46,6 +46,8 @@ def run(name: str, handler: str = "", extra: str = "") -> str:
 A, C = run("first"), run("last")
 B = run("middle")
 UNDO = f", compensate: {{run: {HANDLERS}:undo_first}}"
+NEVER = ", if: \"${input.key} == 'never'\""
+STOP = "{name: stop, if: \"${input.key} != ''\", end: {result: {stopped: done}}}"
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,25 @@ EDITS = {
         ("first", "H", "last"),
         ("first", "H", "last"),
     ),
+    # control flow: a condition decides whether a step's commands are issued
+    "ConditionAdded": Edit(
+        (A, "H", C),
+        (A, "H", run("last", extra=NEVER)),
+        ("first", "H", "last"),
+        ("first", "H"),
+    ),
+    "ConditionRemoved": Edit(
+        (A, "H", run("last", extra=NEVER)),
+        (A, "H", C),
+        ("first", "H"),
+        ("first", "H", "last"),
+    ),
+    "EndInserted": Edit(
+        (A, "H", C),
+        (A, "H", STOP, C),
+        ("first", "H", "last"),
+        ("stopped",),  # the end step's result
+    ),
 }
 JOBS = [(f"{kind}{hold}", kind, hold) for kind in EDITS for hold in HOLDS]
 
@@ -193,7 +214,8 @@ def expected(kind: str, hold: str, version: int) -> list[str]:
 
 
 def ran(result: dict[str, Any]) -> list[str]:
-    return list(result)
+    """The steps a run's result says ran (a skipped step's result is None)."""
+    return [step for step, value in result.items() if value is not None]
 
 
 def needs_confirm(kind: str, version: int) -> bool:

@@ -159,3 +159,55 @@ def test_cancelled_order_is_compensated(temporal: Server, shop: Shop) -> None:
     ]
     assert status.state == "cancelled"
     assert status.compensated == ["reserve_inventory", "charge_payment"]
+
+
+def test_an_invalid_order_completes_with_the_seeds_reason(
+    temporal: Server, shop: Shop
+) -> None:
+    """The seed's `if not validation["valid"]: return {"status": "failed",
+    "reason": "validation"}`: a completed run, nothing charged."""
+    client_mod, worker = shop["temporal_client"], shop["temporal_worker"]
+
+    async def scenario() -> tuple[Any, list[Any]]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_process_order(
+                temporal.client, order_id=order_id(), amount=0.0, email="a@b.c"
+            )
+            return await handle.result(), await history_of(handle)
+
+    result, events = temporal.run(scenario())
+    assert result == {"status": "failed", "reason": "validation"}
+    assert activity_types(events) == ["process_order.validate_order"]
+
+
+def test_a_rejected_approval_undoes_the_order_and_names_the_approver(
+    temporal: Server, shop: Shop
+) -> None:
+    client_mod, worker = shop["temporal_client"], shop["temporal_worker"]
+
+    async def scenario() -> tuple[BaseException, list[Any], Any]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_process_order(
+                temporal.client, order_id=order_id(), amount=5.0, email="a@b.c"
+            )
+            await wait_for_step(
+                client_mod.status_process_order, temporal.client, handle.id, "approval"
+            )
+            await client_mod.signal_process_order_approve(
+                temporal.client, handle.id, {"approved": False, "by": "carol"}
+            )
+            with pytest.raises(WorkflowFailureError) as failed:
+                await handle.result()
+            status = await client_mod.status_process_order(temporal.client, handle.id)
+            return failed.value, await history_of(handle), status
+
+    error, events, status = temporal.run(scenario())
+    assert isinstance(error.cause, ApplicationError)
+    assert error.cause.type == "JobFailed"
+    assert error.cause.message == "order rejected by carol"
+    assert activity_types(events)[-2:] == [
+        "process_order.reserve_inventory.compensate",
+        "process_order.charge_payment.compensate",
+    ]
+    assert status.state == "failed"
+    assert status.compensated == ["reserve_inventory", "charge_payment"]

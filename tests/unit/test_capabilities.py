@@ -35,6 +35,12 @@ USES = {
         "jobs.Job.steps[1].sleep",
         "step nap sleeps 5m",
     ),
+    "conditional_sleep": (
+        'steps: [{run: m.x:a}, {name: nap, sleep: 5m, if: "${input.n} > 1"}]\n'
+        "    input: {n: int}",
+        "jobs.Job.steps[1].if",
+        "step nap sleeps only if ${input.n} > 1",
+    ),
     "heartbeat": (
         "run: m.x:a\n    heartbeat: 10s",
         "jobs.Job.heartbeat",

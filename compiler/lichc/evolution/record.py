@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lichc.diagnostics import Diagnostic, SpecError
 from lichc.fileformat.models import (
+    ConditionText,
     Handler,
     InputName,
     JobName,
@@ -62,9 +63,19 @@ class Call(_Model):
     attempts: Annotated[int, Field(ge=0, le=10**6)]  # 0: unlimited
 
 
+class End(_Model):
+    """An end step: its result (a value, or a mapping of values), or the
+    parts of its failure's message (text parts are literal values)."""
+
+    result: Value | None = None
+    items: dict[str, Value] | None = None
+    fail: tuple[Value, ...] | None = None
+
+
 class Entry(_Model):
-    kind: Literal["run", "sleep", "wait_for", "parallel"]
+    kind: Literal["run", "sleep", "wait_for", "parallel", "end"]
     name: StepName
+    when: ConditionText | None = None  # `if`, parsed again when read back
     call: Call | None = None
     undo: Call | None = None
     sleep: Seconds | None = None
@@ -72,13 +83,18 @@ class Entry(_Model):
     timeout: Seconds | None = None  # wait_for's
     on_timeout: Literal["fail", "continue", "compensate"] | None = None
     branches: tuple[Entry, ...] = ()
+    end: End | None = None
 
     @property
     def key(self) -> tuple[Any, ...]:
-        """What replay compares: the commands this step issues, not its options."""
+        """What replay compares: the commands this step issues, not its options;
+        its condition decides whether it issues them, and how an end step ends
+        (completed or failed) is a command of its own."""
         return (
             self.kind,
             self.name,
+            str(self.when) if self.when is not None else None,
+            self.end.fail is not None if self.end else None,
             self.call.activity if self.call else None,
             self.undo.activity if self.undo else None,
             self.signal,

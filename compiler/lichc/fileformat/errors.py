@@ -167,9 +167,9 @@ def _allowed_keys(root: type[BaseModel], data: Any, loc: KeyPath) -> list[str]:
                 if (
                     isinstance(t, type)
                     and issubclass(t, BaseModel)
-                    and part in t.model_fields
+                    and part in _keys(t)
                 ):
-                    nxt.append(t.model_fields[str(part)].annotation)
+                    nxt.append(_keys(t)[str(part)].annotation)
                 elif origin is dict and isinstance(part, str):
                     nxt.append(typing.get_args(t)[1])
                 elif origin in (tuple, list) and isinstance(part, int):
@@ -187,5 +187,10 @@ def _allowed_keys(root: type[BaseModel], data: Any, loc: KeyPath) -> list[str]:
         models = [STEP_KINDS[kind]] if kind else models
     keys: list[str] = []
     for model in models:
-        keys.extend(k for k in model.model_fields if k not in keys)
+        keys.extend(k for k in _keys(model) if k not in keys)
     return keys
+
+
+def _keys(model: type[BaseModel]) -> dict[str, Any]:
+    """A model's fields by the key jobs.yaml spells (`if`, not `if_`)."""
+    return {f.alias or name: f for name, f in model.model_fields.items()}

@@ -22,11 +22,12 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     Tag,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
 
-from lichc.fileformat import names, templated, values
+from lichc.fileformat import conditions, names, templated, values
 from lichc.fileformat.templated import EnvString, IdTemplate
 from lichc.fileformat.values import (
     DURATION_PATTERN,
@@ -108,6 +109,15 @@ _HANDLER_PATTERN = (
 )
 _TYPE_PATTERN = r"^((list\[)*(str|int|float|bool|dict)\??(\]\??)*)$"
 _TYPE_HELP = "str, int, float, bool, dict, list[T]; T? for optional"
+
+ConditionText = Annotated[
+    conditions.Condition,
+    _Parsed(
+        conditions.parse_condition,
+        _text("a condition: references, literals, == != < <= > >= in, not, and, or"),
+        str,
+    ),
+]
 _ARG_HELP = "a literal, or ${input.FIELD} / ${steps.NAME} / ${steps.NAME.FIELD}"
 _ENV_HELP = "text; ${NAME} or ${NAME:-default} read at run time"
 _DURATION = _Parsed(values.parse_duration, _DURATION_SCHEMA, values.format_duration)
@@ -288,6 +298,7 @@ class _Attempts(Model):
 class _RunStepHead(Model):
     name: StepName | None = None
     description: str | None = None
+    if_: ConditionText | None = Field(default=None, alias="if")
     run: Handler
     args: dict[InputName, ArgValue] | None = None
     queue: QueueName | None = None
@@ -308,6 +319,7 @@ class _NamedStep(Model):
 
     name: StepName
     description: str | None = None
+    if_: ConditionText | None = Field(default=None, alias="if")
 
 
 class SleepStep(_NamedStep):
@@ -328,11 +340,41 @@ class ParallelStep(_NamedStep):
     parallel: Annotated[tuple[RunStep, ...], Field(min_length=1)]
 
 
+class End(Model):
+    """How an `end` step ends the job: with a result, or failed."""
+
+    result: Annotated[
+        values.ResultValue,
+        _Parsed(values.parse_result, {"description": "the job's result"}),
+    ] = values.Literal_(None)
+    fail: (
+        Annotated[
+            values.Message,
+            _Parsed(values.parse_message, _text("the failure's message"), str),
+        ]
+        | None
+    ) = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> End:
+        if ("result" in self.model_fields_set) == (self.fail is not None):
+            raise ValueError(
+                "an end step has either result (the job completes with it) or "
+                "fail (the job fails with that message)"
+            )
+        return self
+
+
+class EndStep(_NamedStep):
+    end: End
+
+
 STEP_KINDS: dict[str, type[Model]] = {
     "run": RunStep,
     "sleep": SleepStep,
     "wait_for": WaitStep,
     "parallel": ParallelStep,
+    "end": EndStep,
 }
 
 
@@ -349,11 +391,14 @@ Step = Annotated[
     Annotated[RunStep, Tag("run")]
     | Annotated[SleepStep, Tag("sleep")]
     | Annotated[WaitStep, Tag("wait_for")]
-    | Annotated[ParallelStep, Tag("parallel")],
+    | Annotated[ParallelStep, Tag("parallel")]
+    | Annotated[EndStep, Tag("end")],
     Discriminator(
         step_kind,
         custom_error_type="step_kind",
-        custom_error_message="a step has exactly one of run, sleep, wait_for, parallel",
+        custom_error_message=(
+            "a step has exactly one of run, sleep, wait_for, parallel, end"
+        ),
     ),
 ]
 

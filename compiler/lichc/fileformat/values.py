@@ -388,6 +388,68 @@ def parse_arg(value: Any) -> ArgValue:
     return Literal_(value)
 
 
+@dataclass(frozen=True, slots=True)
+class ResultObject:
+    """An `end` step's result written as a mapping: each value a literal or a
+    whole reference, like `args`."""
+
+    items: tuple[tuple[str, ArgValue], ...]
+
+
+ResultValue = ArgValue | ResultObject
+
+
+def parse_result(value: Any) -> ResultValue:
+    """An `end` step's `result`: a literal, a whole reference, or a mapping of
+    them (one level; deeper values are literals)."""
+    if isinstance(value, InputRef | StepRef | Literal_ | ResultObject):
+        return value
+    if isinstance(value, dict) and any(
+        isinstance(v, str) and "${" in v for v in value.values()
+    ):
+        items = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise SpecValueError(f"result keys are text, got {show_value(key)}")
+            items.append((key, parse_arg(item)))
+        return ResultObject(tuple(items))
+    return parse_arg(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An `end` step's `fail` message: text with `${...}` references inside,
+    the only place a reference may sit in a longer string."""
+
+    parts: tuple[str | InputRef | StepRef, ...]
+
+    def __str__(self) -> str:
+        return "".join(str(p) for p in self.parts)
+
+
+def parse_message(value: Any) -> Message:
+    if isinstance(value, Message):
+        return value
+    if not isinstance(value, str):
+        raise SpecValueError(f"expected a message (text), got {show_value(value)}")
+    if len(value) > 2000:
+        raise SpecValueError("the message is longer than 2000 characters")
+    hint = "references in a message are ${input.FIELD}, ${steps.NAME} or ${steps.NAME.FIELD}"
+    parts: list[str | InputRef | StepRef] = []
+    at = 0
+    for match in re.finditer(r"\$\{[^}]*\}?", value):
+        ref = parse_arg(match[0])
+        if isinstance(ref, Literal_):  # pragma: no cover - parse_arg refuses it
+            raise SpecValueError(f"'{match[0]}' is not a reference", hint)
+        if match.start() > at:
+            parts.append(value[at : match.start()])
+        parts.append(ref)
+        at = match.end()
+    if at < len(value):
+        parts.append(value[at:])
+    return Message(tuple(parts))
+
+
 def _reject_nested_refs(value: Any, hint: str) -> None:
     if isinstance(value, str) and "${" in value:
         raise SpecValueError(

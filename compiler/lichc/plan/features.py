@@ -22,6 +22,7 @@ Feature = Literal[
     "compensate",
     "wait_for",
     "sleep",
+    "conditional_sleep",  # a sleep with `if`
     "heartbeat",
     "long_timeout",  # a timeout, total_timeout or job timeout over LONG_RUNNING
     "jitter",
@@ -97,6 +98,12 @@ def _uses(
                 (*s.path, "sleep"),
                 f"step {s.name} sleeps {format_duration(s.duration)}",
             )
+            if s.condition is not None:
+                yield Use(
+                    "conditional_sleep",
+                    (*s.path, "if"),
+                    f"step {s.name} sleeps only if {s.condition}",
+                )
     for step in run_steps(steps):
         if step.heartbeat is not None:
             yield Use(

@@ -14,8 +14,18 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from lichc.diagnostics import KeyPath
+from lichc.fileformat.conditions import Condition
 from lichc.fileformat.templated import EnvString, IdTemplate
-from lichc.fileformat.values import InputRef, Literal_, PyRef, Rate, StepRef, TypeExpr
+from lichc.fileformat.values import (
+    InputRef,
+    Literal_,
+    Message,
+    PyRef,
+    Rate,
+    ResultValue,
+    StepRef,
+    TypeExpr,
+)
 
 if TYPE_CHECKING:
     from lichc.evolution.history import JobVersions
@@ -102,6 +112,7 @@ class RunStep:
     description: str | None
     path: KeyPath
     origins: tuple[tuple[str, KeyPath], ...] = field(default=(), compare=False)
+    condition: Condition | None = None  # `if`: the step runs only when it holds
 
     def origin(self, key: str) -> KeyPath:
         return dict(self.origins).get(key, BUILT_IN)
@@ -122,6 +133,7 @@ class SleepStep:
     duration: timedelta
     description: str | None
     path: KeyPath
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +145,7 @@ class WaitStep:
     on_timeout: Literal["fail", "continue", "compensate"]
     description: str | None
     path: KeyPath
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +155,23 @@ class ParallelStep:
     branches: tuple[RunStep, ...]
     description: str | None
     path: KeyPath
+    condition: Condition | None = None
 
 
-Step = RunStep | SleepStep | WaitStep | ParallelStep
+@dataclass(frozen=True, slots=True)
+class EndStep:
+    """Ends the job: completes it with `result`, or fails it with `fail`."""
+
+    kind: ClassVar[str] = "end"
+    name: str
+    result: ResultValue | None  # None: it fails
+    fail: Message | None
+    description: str | None
+    path: KeyPath
+    condition: Condition | None = None
+
+
+Step = RunStep | SleepStep | WaitStep | ParallelStep | EndStep
 
 
 def run_steps(steps: tuple[Step, ...]) -> Iterator[RunStep]:

@@ -106,7 +106,7 @@ def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.
     if isinstance(step, m.RunStep):
         return _run_step(spec, job, step, path, queue, single=False)
     if isinstance(step, m.SleepStep):
-        return ir.SleepStep(step.name, step.sleep, step.description, path)
+        return ir.SleepStep(step.name, step.sleep, step.description, path, step.if_)
     if isinstance(step, m.WaitStep):
         wait = step.wait_for
         return ir.WaitStep(
@@ -116,13 +116,18 @@ def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.
             wait.on_timeout or "fail",
             step.description,
             path,
+            step.if_,
         )
+    if isinstance(step, m.EndStep):
+        end = step.end
+        result = end.result if end.fail is None else None
+        return ir.EndStep(step.name, result, end.fail, step.description, path, step.if_)
     assert isinstance(step, m.ParallelStep)
     branches = tuple(
         _run_step(spec, job, b, (*path, "parallel", i), queue, single=False)
         for i, b in enumerate(step.parallel)
     )
-    return ir.ParallelStep(step.name, branches, step.description, path)
+    return ir.ParallelStep(step.name, branches, step.description, path, step.if_)
 
 
 _INHERITED = ("soft_timeout", "total_timeout", "queue_timeout", "heartbeat")
@@ -197,6 +202,7 @@ def _run_step(
         description=step.description,
         path=path,
         origins=tuple(sorted(origins.items())),
+        condition=step.if_,
         **inherited,
     )
 

@@ -23,8 +23,10 @@ from lichc.fileformat.values import (
     format_duration,
 )
 from lichc.plan import refusals
+from lichc.plan.flow import end_values, flow_problems
 from lichc.plan.ir import (
     BUILT_IN,
+    EndStep,
     Job,
     ParallelStep,
     Plan,
@@ -50,6 +52,7 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
     yield from _id(job)
     yield from _step_names(job)
     yield from _references(job)
+    yield from flow_problems(job)
     for step in job.run_steps():
         yield from _timeouts(step)
         yield from _retry(step)
@@ -204,30 +207,33 @@ def _references(job: Job) -> Iterator[Diagnostic]:
     earlier: dict[str, Step] = {}
     all_steps = {s.name: s for s in job.named_steps()}
     for step in job.steps:
-        own = step.branches if isinstance(step, ParallelStep) else (step,)
-        for run in own:
-            if not isinstance(run, RunStep):
-                continue
-            if run.args is not None:
-                for arg in run.args:
-                    yield from _reference(
-                        job,
-                        arg.value,
-                        (*run.path, "args", arg.name),
-                        earlier,
-                        all_steps,
-                        run.name,
-                        False,
-                    )
-            if run.compensate is not None and run.compensate.args is not None:
-                for arg in run.compensate.args:
-                    path = (*run.compensate.path, "args", arg.name)
-                    yield from _reference(
-                        job, arg.value, path, earlier, all_steps, run.name, True
-                    )
+        for value, path, current, in_compensation in _values(step):
+            yield from _reference(
+                job, value, path, earlier, all_steps, current, in_compensation
+            )
         earlier[step.name] = step
         if isinstance(step, ParallelStep):
             earlier.update((b.name, b) for b in step.branches)
+
+
+def _values(step: Step) -> Iterator[tuple[object, KeyPath, str, bool]]:
+    """Every value of a step that may be a reference: (value, where, the step
+    it belongs to, whether in a compensation)."""
+    own = step.branches if isinstance(step, ParallelStep) else ()
+    for part in (step, *own):
+        if part.condition is not None:
+            for ref in part.condition.refs():
+                yield ref.value, (*part.path, "if"), part.name, False
+        if isinstance(part, EndStep):
+            yield from ((v, p, part.name, False) for v, p in end_values(part))
+        if not isinstance(part, RunStep):
+            continue
+        for arg in part.args or ():
+            yield arg.value, (*part.path, "args", arg.name), part.name, False
+        if part.compensate is not None:
+            for arg in part.compensate.args or ():
+                path = (*part.compensate.path, "args", arg.name)
+                yield arg.value, path, part.name, True
 
 
 def _reference(
@@ -273,8 +279,9 @@ def _reference(
             )
         return
     target = earlier[name]
-    if isinstance(target, SleepStep):
-        yield Diagnostic(f"{value}: step '{name}' is a sleep and has no result", path)
+    if isinstance(target, SleepStep | EndStep):
+        what = "a sleep" if isinstance(target, SleepStep) else "an end step"
+        yield Diagnostic(f"{value}: step '{name}' is {what} and has no result", path)
     elif isinstance(target, ParallelStep):
         branches = ", ".join(b.name for b in target.branches)
         yield Diagnostic(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lichc.engines.celery import namespaces, options
+from lichc.engines.celery import chain_view, namespaces, options
 from lichc.engines.celery import view as model
 from lichc.fileformat.models import DEAD_LETTER_RETENTION
 from lichc.plan.ir import DEFAULT_QUEUE, handler_calls
@@ -142,6 +142,7 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
             routes.append((view.task_name, view.job.queue))
         routes += [(t.name, t.step.queue) for t in view.tasks]
         routes += [(j.name, j.queue) for j in view.joins]
+        routes += [(e.name, e.queue) for e in view.ends]
     return routes
 
 
@@ -164,8 +165,11 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".celery_runtime", "Context")
             if any(not task.last for task in view.tasks):
                 tasks.add(".celery_runtime", "with_result")
-            if any(model.reads_step_field(task.step) for task in view.tasks):
-                tasks.add(".celery_runtime", "step_field")
+            uses = set(view.uses)
+            for task in view.tasks:
+                uses |= chain_view.field_reads(view.job, task.step)
+            for name in sorted(uses):
+                tasks.add(".celery_runtime", name)
             client.add(".celery_runtime", "new_context", g["new_context"])
             if view.job.schedules:
                 client.add(".celery_runtime", "scheduled_id", g["scheduled_id"])

@@ -15,6 +15,12 @@ CAPABILITIES: Capabilities = {
     "compensate": Refusal("compensate needs Temporal", _HINT),
     "wait_for": Refusal("wait_for needs Temporal", _HINT),
     "heartbeat": Refusal("heartbeat needs Temporal", _HINT),
+    # a chain's sleeps are countdowns, fixed when the chain is sent
+    "conditional_sleep": Refusal(
+        "a sleep with `if` needs Temporal (on Celery a sleep is the next "
+        "task's countdown, set when the job starts)",
+        _HINT,
+    ),
     "jitter": "built_for",
     "soft_timeout": "built_for",
     "dead_letter": "built_for",

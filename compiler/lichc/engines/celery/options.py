@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from lichc.plan.ir import Job, ParallelStep, Plan, RunStep
+from lichc.plan.ir import EndStep, Job, ParallelStep, Plan, RunStep
 from lichc.render.pysource import py_seconds
 
 # soft limit this far below timeout (at most 10%)
@@ -31,7 +31,7 @@ def job_task_name(plan: Plan, job: Job) -> str:
     return f"{plan.project}.{job.snake}"
 
 
-def task_name(plan: Plan, job: Job, step: RunStep | ParallelStep) -> str:
+def task_name(plan: Plan, job: Job, step: RunStep | ParallelStep | EndStep) -> str:
     """The task that runs a step (a parallel step's joins its branches):
     `<project>.<job>` for a single-step job, `<project>.<job>.<step>` otherwise."""
     base = job_task_name(plan, job)

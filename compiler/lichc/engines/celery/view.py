@@ -7,13 +7,17 @@ Numbers come from `options`, the same functions `lichc explain` reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from lichc.engines.celery import namespaces, options
+from lichc.engines.celery import chain_view, namespaces, options
+from lichc.fileformat.conditions import Condition
 from lichc.fileformat.templated import IdTemplate
-from lichc.fileformat.values import CRON_FIELDS, InputRef, Literal_, PyRef, StepRef
+from lichc.fileformat.values import (
+    CRON_FIELDS,
+    PyRef,
+)
 from lichc.plan import ir
 from lichc.render.imports import Imports
 from lichc.render.names import Names
@@ -41,6 +45,8 @@ class TaskView:
     policy_args: list[tuple[str, str]]
     comment: str  # after `@app.task(`
     task_self: str  # the bound task's parameter: `self`, unless a field takes it
+    when: str | None = None  # its `if` (and its parallel step's), as Python
+    after_end: bool = False  # an end step runs before it: it may pass on
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class JoinView:
     queue: str
     step: ir.ParallelStep
     last: bool
+    after_end: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,9 @@ class JobView:
     first_expires: str | None  # single-step: expires of the first send
     params: list[str]  # the input fields as keyword-only parameters, one a line
     local_job: str  # the validated input in a single-step task: `job`, or `job_2`
+    ends: list[chain_view.EndTaskView] = field(default_factory=list)
+    local_self: str = "self"  # an end task's bound-task parameter
+    uses: set[str] = field(default_factory=set)  # runtime helpers its tasks call
 
 
 @dataclass(frozen=True)
@@ -135,12 +145,14 @@ def _call(
         pairs = [
             (
                 f.name,
-                f"{aliases['job']}.{f.name}" if job.single else input_read(f),
+                f"{aliases['job']}.{f.name}"
+                if job.single
+                else chain_view.input_read(f),
             )
             for f in job.inputs
         ]
     else:
-        pairs = [(a.name, arg_expression(job, a.value)) for a in step.args]
+        pairs = [(a.name, chain_view.arg_expression(job, a.value)) for a in step.args]
     parts = [handler, *(f"{k}={v}" for k, v in pairs)]
     return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
 
@@ -155,13 +167,29 @@ def _job_view(
     runnable = [s for s in job.steps if not isinstance(s, ir.SleepStep)]
     last_step = runnable[-1] if runnable else None
     launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
+    ends: list[chain_view.EndTaskView] = []
+    uses: set[str] = set()
+    after_end = False  # an end step with `if` came before: tasks may pass on
     for step in job.steps:
         if isinstance(step, ir.SleepStep):
             countdown += step.duration  # the next task's countdown
             continue
         last = step is last_step
+        if after_end:
+            uses.update({"ended", "end_result"} if last else {"ended"})
+        if isinstance(step, ir.EndStep):
+            end = chain_view.end_task(plan, job, step, names, uses, last, after_end)
+            ends.append(end)
+            parts = [py_str(end.name)] + (["args=(context,)"] if not stages else [])
+            if countdown:
+                parts.append(f"countdown={py_seconds(countdown)}")
+            stages.append(Stage([parts], None))
+            after_end = True
+            countdown = timedelta(0)
+            continue
         if isinstance(step, ir.RunStep):
             task = _task(plan, job, step, names, aliases, last=last)
+            _flow(job, task, (step.condition,), after_end, uses)
             tasks.append(task)
             stages.append(Stage([_signature(task, countdown, first=not stages)], None))
         else:
@@ -169,6 +197,8 @@ def _job_view(
             branch_tasks = [
                 _task(plan, job, b, names, aliases, last=False) for b in step.branches
             ]
+            for b, task in zip(step.branches, branch_tasks, strict=True):
+                _flow(job, task, (step.condition, b.condition), after_end, uses)
             tasks.extend(branch_tasks)
             join = JoinView(
                 function=names.take(f"{job.snake}_{step.name}"),
@@ -176,6 +206,7 @@ def _job_view(
                 queue=job.queue,
                 step=step,
                 last=last,
+                after_end=after_end and last,
             )
             joins.append(join)
             stages.append(
@@ -203,7 +234,30 @@ def _job_view(
         first_expires=first_expires,
         params=param_lines(job),
         local_job=aliases["job"],
+        ends=ends,
+        uses=uses,
+        local_self=aliases["self"],
     )
+
+
+def _flow(
+    job: ir.Job,
+    task: TaskView,
+    conditions: tuple[Condition | None, ...],
+    after_end: bool,
+    uses: set[str],
+) -> None:
+    """A chain task's control flow: its conditions (all must hold), and
+    whether an earlier end step may have completed the job."""
+    task.after_end = after_end
+    held = [c for c in conditions if c is not None]
+    if held:
+        parts = [chain_view.condition_expr(job, c, uses) for c in held]
+        task.when = " and ".join(
+            parts if len(parts) == 1 else [f"({p})" for p in parts]
+        )
+        if not task.last:
+            uses.add("skipped")
 
 
 def _task(
@@ -285,44 +339,12 @@ def _signature(task: TaskView, countdown: timedelta, *, first: bool) -> list[str
     return parts
 
 
-def reads_step_field(step: ir.RunStep) -> bool:
-    """Whether a step's arguments read `${steps.S.F}` (through `step_field`)."""
-    return any(
-        isinstance(a.value, StepRef) and a.value.field is not None
-        for a in step.args or []
-    )
-
-
 def id_expression(template: IdTemplate) -> list[str]:
     """The Celery task id from the validated input `data`, as plain code."""
     return [
         f"str(data[{py_str(value)}])" if kind == "field" else py_str(value)
         for kind, value in template.parts
     ]
-
-
-def arg_expression(job: ir.Job, value: InputRef | StepRef | Literal_) -> str:
-    """The value of one argument of a step's handler call."""
-    if isinstance(value, InputRef):
-        return input_read(next(f for f in job.inputs if f.name == value.field))
-    if isinstance(value, StepRef):
-        if value.field is None:
-            return f'context["steps"][{py_str(value.step)}]'
-        # checked by step_field: a missing field fails at once, unretried
-        parts = ["context", py_str(value.step), py_str(value.field)]
-        return py_call("step_field", parts)
-    return py_literal(value.value)
-
-
-def input_read(field: ir.InputField) -> str:
-    """An input field read from a chain's context: with its default when it
-    has one, since a chain sent before the field was added has no value."""
-    key = py_str(field.name)
-    if field.has_default:
-        return f'context["input"].get({key}, {py_literal(field.default)})'
-    if field.type.optional:
-        return f'context["input"].get({key})'
-    return f'context["input"][{key}]'
 
 
 def cron_fields(cron: str) -> dict[str, str]:

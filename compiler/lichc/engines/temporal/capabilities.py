@@ -11,6 +11,7 @@ CAPABILITIES: Capabilities = {
     "compensate": "built_for",
     "wait_for": "built_for",
     "heartbeat": "built_for",
+    "conditional_sleep": "built_for",
     "jitter": Refusal(
         "jitter is not supported by Temporal's retry policy",
         "remove jitter (Temporal spreads retries itself), or use `engine: celery`",

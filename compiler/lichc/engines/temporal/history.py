@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import handler_call
-from lichc.evolution.record import Call, Entry, Value
-from lichc.fileformat.values import InputRef, Literal_, StepRef
-from lichc.plan.ir import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
+from lichc.evolution.record import Call, End, Entry, Value
+from lichc.fileformat.values import InputRef, Literal_, ResultObject, StepRef
+from lichc.plan.ir import (
+    EndStep,
+    Job,
+    ParallelStep,
+    RunStep,
+    SleepStep,
+    Step,
+    WaitStep,
+)
 
 
 def steps(job: Job) -> tuple[Entry, ...]:
@@ -16,6 +24,15 @@ def steps(job: Job) -> tuple[Entry, ...]:
 
 
 def _entry(job: Job, step: Step) -> Entry:
+    entry = _commands(job, step)
+    if step.condition is None:
+        return entry
+    return entry.model_copy(update={"when": step.condition})
+
+
+def _commands(job: Job, step: Step) -> Entry:
+    if isinstance(step, EndStep):
+        return Entry(kind="end", name=step.name, end=_end(step))
     if isinstance(step, RunStep):
         undo = _call(job, step, True) if step.compensate is not None else None
         return Entry(
@@ -48,6 +65,18 @@ def _call(job: Job, step: RunStep, compensation: bool) -> Call:
         timeout=step.timeout.total_seconds(),
         attempts=options.maximum_attempts(step),
     )
+
+
+def _end(step: EndStep) -> End:
+    if step.fail is not None:
+        parts = tuple(
+            Value(literal=p) if isinstance(p, str) else _value(p)
+            for p in step.fail.parts
+        )
+        return End(fail=parts)
+    if isinstance(step.result, ResultObject):
+        return End(items={k: _value(v) for k, v in step.result.items})
+    return End(result=_value(step.result))
 
 
 def _value(value: object) -> Value:

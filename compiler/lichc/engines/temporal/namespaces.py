@@ -41,6 +41,9 @@ WORKFLOWS = frozenset(
         "JobStatus",
         "payload_field",
         "result_field",
+        "field_or_none",
+        "ordered",
+        "contains",
         "activities",
     }
 )

@@ -10,11 +10,24 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from lichc.engines.temporal.workflows_view import Call, Config, ParallelView, RunView
+from lichc.engines.temporal.workflows_view import (
+    Call,
+    Config,
+    ParallelView,
+    RunView,
+    end_view,
+)
 from lichc.evolution.history import JobVersions, Merged
-from lichc.evolution.record import Entry, Value
-from lichc.fileformat.values import InputRef, Literal_, StepRef
-from lichc.plan.ir import ParallelStep, SleepStep, WaitStep
+from lichc.evolution.record import End, Entry, Value
+from lichc.fileformat.values import (
+    ArgValue,
+    InputRef,
+    Literal_,
+    Message,
+    ResultObject,
+    StepRef,
+)
+from lichc.plan.ir import EndStep, ParallelStep, SleepStep, WaitStep
 from lichc.render.names import Names
 from lichc.render.pysource import py_str, py_timedelta, py_tuple
 
@@ -26,6 +39,7 @@ class Guarded:
     view: Any  # RunView | SleepStep | WaitStep | ParallelView
     guard: str | None  # the condition on `job.version`, None: every version
     notes: tuple[str, ...]  # comment lines: which change it belongs to
+    when: str | None = None  # the step's `if`, as Python
 
 
 @dataclass(frozen=True)
@@ -151,6 +165,7 @@ def removed_builder(
     branch_names: Names,
     waits: frozenset[str],
     removed: Removed,
+    skippable: frozenset[str] = frozenset(),
 ) -> Callable[[Entry, int], Any]:
     """Views of steps the newest version no longer has, from the record."""
 
@@ -175,6 +190,7 @@ def removed_builder(
             recorded.params,
             tuple(_value(v) for v in recorded.args),
             None,
+            skippable,
         )
         removed.activities.setdefault(recorded.activity, made)
         removed.handlers.setdefault(
@@ -184,20 +200,25 @@ def removed_builder(
         return made
 
     def view(entry: Entry, born: int) -> Any:
+        when = entry.when
         if entry.kind == "run":
             undo = call(entry, born, True) if entry.undo is not None else None
-            return RunView(entry.name, call(entry, born, False), undo)
+            return RunView(entry.name, call(entry, born, False), undo, when)
         if entry.kind == "sleep":
             assert entry.sleep is not None
-            return SleepStep(entry.name, timedelta(seconds=entry.sleep), None, ())
+            duration = timedelta(seconds=entry.sleep)
+            return SleepStep(entry.name, duration, None, (), when)
         if entry.kind == "wait_for":
             assert entry.signal is not None
             assert entry.on_timeout is not None
             timeout = timedelta(seconds=entry.timeout) if entry.timeout else None
             return WaitStep(
-                entry.name, entry.signal, timeout, entry.on_timeout, None, ()
+                entry.name, entry.signal, timeout, entry.on_timeout, None, (), when
             )
-        step = ParallelStep(entry.name, (), None, ())
+        if entry.kind == "end":
+            assert entry.end is not None
+            return end_view(_end_step(entry, entry.end), waits, skippable)
+        step = ParallelStep(entry.name, (), None, (), when)
         branches = tuple(
             (branch_names.take(f"branch_{b.name}_v{born}"), view(b, born))
             for b in entry.branches
@@ -207,7 +228,22 @@ def removed_builder(
     return view
 
 
-def _value(value: Value) -> object:
+def _end_step(entry: Entry, end: End) -> EndStep:
+    """An end step as the record keeps it, for runs on the versions it is in."""
+    if end.fail is not None:
+        parts: list[str | InputRef | StepRef] = []
+        for v in end.fail:
+            value = _value(v)
+            parts.append(value.value if isinstance(value, Literal_) else value)
+        return EndStep(entry.name, None, Message(tuple(parts)), None, (), entry.when)
+    if end.items is not None:
+        items = tuple((k, _value(v)) for k, v in end.items.items())
+        return EndStep(entry.name, ResultObject(items), None, None, (), entry.when)
+    result = _value(end.result) if end.result is not None else Literal_(None)
+    return EndStep(entry.name, result, None, None, (), entry.when)
+
+
+def _value(value: Value) -> ArgValue:
     if value.input is not None:
         return InputRef(value.input)
     if value.step is not None:

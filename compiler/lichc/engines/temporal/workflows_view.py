@@ -4,14 +4,31 @@ timers and signal waits, and the ActivityConfig constants they use."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import Activity
-from lichc.fileformat.values import InputRef, Literal_, StepRef
-from lichc.plan.ir import Job, ParallelStep, RunStep, SleepStep, Step, WaitStep
+from lichc.fileformat.conditions import Condition, Helpers
+from lichc.fileformat.values import (
+    InputRef,
+    Literal_,
+    ResultObject,
+    ResultValue,
+    StepRef,
+)
+from lichc.plan import conditions
+from lichc.plan.flow import skippable_steps
+from lichc.plan.ir import (
+    EndStep,
+    Job,
+    ParallelStep,
+    RunStep,
+    SleepStep,
+    Step,
+    WaitStep,
+)
 from lichc.render.names import Names
 
 if TYPE_CHECKING:
@@ -33,10 +50,11 @@ class Call:
     keywords: tuple[str, ...]  # the handler's keywords, one per value
     values: tuple[object, ...]  # InputRef | StepRef | Literal_, one per keyword
     args_class: str | None  # `activities.JobStepArgs`; None: a removed step's dict
+    skippable: frozenset[str] = frozenset()  # steps with an `if`: may read None
 
     def arg(self) -> str:
         """The activity's one argument, built in the workflow."""
-        values = [_value_expr(v, self.waits) for v in self.values]
+        values = [_value_expr(v, self.waits, self.skippable) for v in self.values]
         pairs = zip(self.keywords, values, strict=True)
         if self.args_class is None:
             items = [f"{py_str(k)}: {v}" for k, v in pairs]
@@ -50,6 +68,8 @@ class RunView:
     name: str
     call: Call
     undo: Call | None
+    condition: Condition | None = None
+    when: str | None = None  # a branch's own `if`, as Python
 
     @property
     def undo_needs_result(self) -> bool:
@@ -87,6 +107,7 @@ class WorkflowView:
     id_expr: str | None  # f-string over `input`, or None for a random id
     client_param: str  # the client functions' positional client parameter
     fields_local: str  # start_x's dict of fields (with mutable defaults)
+    helpers: frozenset[str] = frozenset()  # runtime functions the conditions call
 
     @property
     def kwargs(self) -> list[str]:
@@ -107,6 +128,73 @@ class ParallelView:
     kind = "parallel"
     step: ParallelStep
     branches: tuple[tuple[str, RunView], ...]  # (coroutine function name, branch)
+
+    @property
+    def condition(self) -> Condition | None:
+        return self.step.condition
+
+
+@dataclass(frozen=True)
+class EndView:
+    """An end step: `value` is the result's expression, or `message` the
+    failure's parts (text literals and value expressions)."""
+
+    kind = "end"
+    name: str
+    condition: Condition | None
+    value: str | None
+    message: tuple[str, ...]
+    helpers: frozenset[str]  # runtime functions the expressions call
+
+
+def end_view(
+    step: EndStep, waits: frozenset[str], skippable: frozenset[str]
+) -> EndView:
+    helpers: set[str] = set()
+
+    def expr(value: object) -> str:
+        helper = _helper(value, waits, skippable)
+        if helper is not None:
+            helpers.add(helper)
+        return _value_expr(value, waits, skippable)
+
+    if step.fail is not None:
+        parts = tuple(
+            py_str(p) if isinstance(p, str) else expr(p) for p in step.fail.parts
+        )
+        return EndView(step.name, step.condition, None, parts, frozenset(helpers))
+    value = result_expr(step.result, expr)
+    return EndView(step.name, step.condition, value, (), frozenset(helpers))
+
+
+def result_expr(value: ResultValue | None, expr: Callable[[object], str]) -> str:
+    if isinstance(value, ResultObject):
+        items = [f"{py_str(k)}: {expr(v)}" for k, v in value.items]
+        return py_call("", items, force=True, brackets="{}")
+    return expr(value)
+
+
+def condition_expr(
+    job: Job, condition: Condition, waits: frozenset[str], used: set[str]
+) -> str:
+    """A condition as the workflow's Python: inputs from the input model,
+    step results null-safe; `used` collects the runtime helpers it calls."""
+
+    def read(ref: InputRef | StepRef) -> str:
+        if isinstance(ref, InputRef):
+            return f"input.{ref.field}"
+        if ref.field is None:
+            return f"results.get({py_str(ref.step)})"
+        used.add("field_or_none")
+        return py_call(
+            "field_or_none", ["results", py_str(ref.step), py_str(ref.field)]
+        )
+
+    helpers = Helpers(
+        "ordered", "contains", lambda a, op, b: conditions.plain(job, a, op, b)
+    )
+    used.update(condition.calls(helpers))
+    return condition.python(read, helpers)
 
 
 def build_config(name: str, step: RunStep) -> Config:
@@ -134,8 +222,11 @@ def build_workflow(
 
     live = evolution.versions if evolution else None
     waits = frozenset(w.name for w in job.signals)
+    skippable = skippable_steps(job)
     if live is not None:
         waits |= {m.entry.name for m in live.merged if m.entry.kind == "wait_for"}
+        skippable |= {m.entry.name for m in live.merged if m.entry.when is not None}
+    used: set[str] = set()  # runtime helpers the conditions call
 
     def call(step: RunStep, compensation: bool) -> Call:
         activity = made[(job.name, step.name, compensation)]
@@ -146,14 +237,26 @@ def build_workflow(
             tuple(p.name for p in activity.params),
             activity.values,
             f"activities.{activity.args_class}",
+            skippable,
         )
 
-    def run_view(step: RunStep) -> RunView:
+    def when(condition: Condition | None) -> str | None:
+        if condition is None:
+            return None
+        return condition_expr(job, condition, waits, used)
+
+    def run_view(step: RunStep, branch: bool = False) -> RunView:
         undo = call(step, True) if step.compensate is not None else None
-        return RunView(step.name, call(step, False), undo)
+        own = when(step.condition) if branch else None
+        return RunView(step.name, call(step, False), undo, step.condition, own)
+
+    def view_of(step: Step, branches: Names) -> Any:
+        if isinstance(step, EndStep):
+            return end_view(step, waits, skippable)
+        return _step_view(step, run_view, branches)
 
     branches = Names(_STEPS_LOCALS)
-    steps = tuple(_step_view(step, run_view, branches) for step in job.steps)
+    steps = tuple(view_of(step, branches) for step in job.steps)
     guarded: tuple[versions_view.Guarded, ...] = tuple(
         versions_view.Guarded(s, None, ()) for s in steps
     )
@@ -161,7 +264,7 @@ def build_workflow(
     if evolution is not None and live is not None:
         current = {_name(s): s for s in steps}
         removed_view = versions_view.removed_builder(
-            job.snake, evolution.names, branches, waits, evolution.removed
+            job.snake, evolution.names, branches, waits, evolution.removed, skippable
         )
         guarded = versions_view.guarded(live, current, removed_view)
         steps = tuple(g.view for g in guarded)
@@ -170,6 +273,9 @@ def build_workflow(
             if isinstance(g.view, WaitStep) and g.view.signal not in known:
                 known.add(g.view.signal)
                 waits_of.append(g.view)
+    guarded = tuple(
+        replace(g, when=when(getattr(g.view, "condition", None))) for g in guarded
+    )
     pin_args = versions_view.pin_args(live) if live else None
     methods = Names({"run", "status"})
     signal_methods = tuple((methods.take(w.signal), w) for w in waits_of)
@@ -185,11 +291,12 @@ def build_workflow(
         history=versions_view.history_comment(live) if live and pin_args else (),
         deadline_expr=versions_view.deadline_expr(live) if live else None,
         signal_methods=signal_methods,
-        returns="Any" if job.single else "dict[str, Any]",
+        returns="Any" if job.single else _returns(job),
         execution_timeout=options.execution_timeout(job),
         id_expr=_id_expr(job),
         client_param=client_locals.take("client"),
         fields_local=client_locals.take("fields"),
+        helpers=frozenset(used),
     )
 
 
@@ -197,12 +304,20 @@ def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
     """What temporal_workflows.py imports from temporal_runtime.py."""
     names = ["JobRun"]  # and JobStatus, which the template re-exports
     helpers = {
-        _helper(value, call.waits)
+        _helper(value, call.waits, call.skippable)
         for w in workflows
         for run in _run_views(w)
         for call in (run.call, run.undo)
         if call is not None
         for value in call.values
+    }
+    helpers |= {h for w in workflows for h in w.helpers}
+    helpers |= {
+        h
+        for w in workflows
+        for s in w.steps
+        if isinstance(s, EndView)
+        for h in s.helpers
     }
     names += sorted(h for h in helpers if h is not None)
     return tuple(names)
@@ -233,34 +348,71 @@ class Evolved:
     removed: Removed
 
 
-def _step_view(
-    step: Step, run_view: Callable[[RunStep], RunView], branches: Names
-) -> Any:
+def _returns(job: Job) -> str:
+    """The workflow's result: the steps' results, or an end step's value."""
+    kinds = ["dict[str, Any]"]
+    for step in job.steps:
+        if isinstance(step, EndStep) and step.fail is None:
+            kind = _result_type(job, step.result)
+            if kind == "Any":
+                return "Any"
+            if kind not in kinds:
+                kinds.append(kind)
+    return " | ".join(kinds)
+
+
+def _result_type(job: Job, value: ResultValue | None) -> str:
+    if isinstance(value, ResultObject):
+        return "dict[str, Any]"
+    if isinstance(value, InputRef):
+        return next(f.type.python() for f in job.inputs if f.name == value.field)
+    if isinstance(value, Literal_):
+        literal = value.value
+        if literal is None:
+            return "None"
+        if isinstance(literal, dict):
+            return "dict[str, Any]"
+        if isinstance(literal, list):
+            return "list[Any]"
+        return type(literal).__name__
+    return "Any"
+
+
+def _step_view(step: Step, run_view: Callable[..., RunView], branches: Names) -> Any:
     if isinstance(step, RunStep):
         return run_view(step)
     if isinstance(step, ParallelStep):
         return ParallelView(
             step,
             tuple(
-                (branches.take(f"branch_{b.name}"), run_view(b)) for b in step.branches
+                (branches.take(f"branch_{b.name}"), run_view(b, True))
+                for b in step.branches
             ),
         )
     assert isinstance(step, SleepStep | WaitStep)
     return step
 
 
-def _helper(value: object, waits: frozenset[str]) -> str | None:
-    """The runtime function reading a `${steps.STEP.NAME}` value, if it is one."""
+def _helper(
+    value: object, waits: frozenset[str], skippable: frozenset[str] = frozenset()
+) -> str | None:
+    """The runtime function reading a `${steps.STEP.NAME}` value, if it is one:
+    of a step with `if` (None when it was skipped), a signal's payload, or a
+    step's result (which must have the field)."""
     if not isinstance(value, StepRef) or value.field is None:
         return None
+    if value.step in skippable:
+        return "field_or_none"
     return "payload_field" if value.step in waits else "result_field"
 
 
-def _value_expr(value: object, waits: frozenset[str]) -> str:
+def _value_expr(
+    value: object, waits: frozenset[str], skippable: frozenset[str] = frozenset()
+) -> str:
     if isinstance(value, InputRef):
         return f"input.{value.field}"
     if isinstance(value, StepRef):
-        helper = _helper(value, waits)
+        helper = _helper(value, waits, skippable)
         if helper is None or value.field is None:
             return f"results[{py_str(value.step)}]"
         parts = ["results", py_str(value.step), py_str(value.field)]

@@ -31,12 +31,29 @@ generated `spec` module. The rules:
 from __future__ import annotations
 
 from .beat import JobScheduler, scheduled_id, zoned_crontab
-from .chain import Context, call, merge, new_context, step_field, with_result
+from .chain import (
+    Context,
+    call,
+    contains,
+    end_job,
+    end_result,
+    ended,
+    field_or_none,
+    merge,
+    message,
+    new_context,
+    ordered,
+    skipped,
+    step_field,
+    with_result,
+)
 from .dead_letters import DeadLetters, find_dead_letter, keep_unregistered
 from .ids import broker_redis, results_redis, send_once
 from .policy import (
+    ConditionError,
     JobDeadlineExceeded,
     JobExpired,
+    JobFailed,
     MissingField,
     Policy,
     RetryPolicy,
@@ -46,10 +63,12 @@ from .request import JobRequest
 from .task import JobTask, TolerantTask, stamp_first_due
 
 __all__ = [
+    "ConditionError",
     "Context",
     "DeadLetters",
     "JobDeadlineExceeded",
     "JobExpired",
+    "JobFailed",
     "JobRequest",
     "JobScheduler",
     "JobTask",
@@ -59,14 +78,22 @@ __all__ = [
     "TolerantTask",
     "broker_redis",
     "call",
+    "contains",
+    "end_job",
+    "end_result",
+    "ended",
+    "field_or_none",
     "find_dead_letter",
     "job_deadline",
     "keep_unregistered",
     "merge",
+    "message",
     "new_context",
+    "ordered",
     "results_redis",
     "scheduled_id",
     "send_once",
+    "skipped",
     "stamp_first_due",
     "step_field",
     "with_result",

@@ -37,6 +37,7 @@ class JobStatus:
     state: str = "running"  # running, compensating, completed, failed, cancelled
     current: str | None = None  # the step running (or sleeping, or waiting) now
     completed: list[str] = field(default_factory=list)  # finished steps, in order
+    skipped: list[str] = field(default_factory=list)  # steps whose `if` was false
     compensated: list[str] = field(default_factory=list)  # undone steps, in order
     problems: list[str] = field(default_factory=list)  # steps that could not be undone
 
@@ -92,6 +93,25 @@ class JobRun:
             # it finished while the job was being stopped: it counts (and is
             # undone), but no further step may start
             raise asyncio.CancelledError
+
+    def skip(self, results: dict[str, Any], step: str) -> None:
+        """A step whose `if` is false: its result is None, and it is listed."""
+        results[step] = None
+        self.status.skipped.append(step)
+
+    def ended(self, step: str) -> None:
+        """An end step ends the job with a result (the caller returns it)."""
+        self.status.completed.append(step)
+
+    def failed(self, step: str, *message: object) -> ApplicationError:
+        """An end step's failure, to raise: compensations then run as on any
+        failure. Its message joins the text and values of `fail`."""
+        self.status.completed.append(step)
+        return ApplicationError(
+            "".join(str(part) for part in message),
+            type="JobFailed",
+            non_retryable=True,
+        )
 
     async def undoable(
         self,
@@ -327,3 +347,53 @@ def payload_field(results: dict[str, Any], step: str, name: str) -> Any:
     """`${steps.WAIT.NAME}`: a field of a signal's payload, or None without it."""
     payload = results[step]
     return payload.get(name) if isinstance(payload, dict) else None
+
+
+# -- what the conditions of `if` read (lichc.fileformat.conditions) -----------
+
+
+def field_or_none(results: dict[str, Any], step: str, name: str) -> Any:
+    """`${steps.STEP.NAME}` where the step may have been skipped: None when it
+    was, or when its result has no such field."""
+    result = results.get(step)
+    return result.get(name) if isinstance(result, dict) else None
+
+
+_ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def ordered(left: Any, op: str, right: Any) -> bool:
+    """`left op right` of a condition: false when either is None (a skipped
+    step, a missing field); values that cannot be ordered fail the job."""
+    if left is None or right is None:
+        return False
+    try:
+        return _ORDERINGS[op](left, right)
+    except TypeError:
+        raise ApplicationError(
+            f"a condition compares {type(left).__name__} {op} "
+            f"{type(right).__name__}, which cannot be ordered",
+            type="ConditionError",
+            non_retryable=True,
+        ) from None
+
+
+def contains(item: Any, container: Any) -> bool:
+    """`item in container` of a condition: false when the container is None;
+    a container that cannot hold the item fails the job."""
+    if container is None:
+        return False
+    try:
+        return bool(item in container)
+    except TypeError:
+        raise ApplicationError(
+            f"a condition asks whether a {type(item).__name__} is in a "
+            f"{type(container).__name__}",
+            type="ConditionError",
+            non_retryable=True,
+        ) from None

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, ParamSpec
 
-from .policy import MissingField
+from .policy import ConditionError, MissingField
 
 P = ParamSpec("P")
 
@@ -86,3 +86,84 @@ def merge(contexts: list[Context]) -> Context:
     for context in contexts:
         steps.update(context["steps"])
     return {**contexts[0], "steps": steps}
+
+
+# -- control flow: `if` and `end` (lichc.fileformat.conditions) ----------------
+
+
+def skipped(context: Context, step: str) -> Context:
+    """A step whose `if` is false: its result is None, and it is listed."""
+    passed = with_result(context, step, None)
+    return {**passed, "skipped": [*context.get("skipped", []), step]}
+
+
+def field_or_none(context: Context, step: str, name: str) -> Any:
+    """`${steps.STEP.NAME}` where the step may have been skipped: None when it
+    was, or when its result has no such field."""
+    result = context["steps"].get(step)
+    return result.get(name) if isinstance(result, dict) else None
+
+
+_ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def ordered(left: Any, op: str, right: Any) -> bool:
+    """`left op right` of a condition: false when either is None; values that
+    cannot be ordered fail the step, unretried."""
+    if left is None or right is None:
+        return False
+    try:
+        return _ORDERINGS[op](left, right)
+    except TypeError:
+        raise ConditionError(
+            f"a condition compares {type(left).__name__} {op} "
+            f"{type(right).__name__}, which cannot be ordered"
+        ) from None
+
+
+def contains(item: Any, container: Any) -> bool:
+    """`item in container` of a condition: false when the container is None."""
+    if container is None:
+        return False
+    try:
+        return bool(item in container)
+    except TypeError:
+        raise ConditionError(
+            f"a condition asks whether a {type(item).__name__} is in a "
+            f"{type(container).__name__}"
+        ) from None
+
+
+def end_job(task: Any, context: Context, result: Any) -> Context:
+    """An end step completed the job with `result`: the chain's last task,
+    which holds the job's result, is sent next and at once (any countdown,
+    a later sleep's, dropped); every task between passes the context on."""
+    chain = task.request.chain
+    if chain and chain[0].get("subtask_type") is None:  # a task, not a chord
+        last = dict(chain[0])
+        options = dict(last.get("options") or {})
+        for key in ("countdown", "eta", "expires"):
+            options.pop(key, None)
+        last["options"] = options
+        task.request.chain = [last]
+    return {**context, "ended": {"result": result}}
+
+
+def ended(context: Context) -> bool:
+    """Whether an earlier end step completed the job."""
+    return "ended" in context
+
+
+def end_result(context: Context) -> Any:
+    """The result an end step completed the job with."""
+    return context["ended"]["result"]
+
+
+def message(*parts: Any) -> str:
+    """An end step's `fail` message: its text and values, joined."""
+    return "".join(str(part) for part in parts)

@@ -40,6 +40,15 @@ class MissingField(Exception):
     that returned the result has completed and will not return another."""
 
 
+class JobFailed(Exception):
+    """An end step's `fail`: the job fails with its message, unretried."""
+
+
+class ConditionError(Exception):
+    """An `if` compared values that cannot be compared. Never retried: the
+    values are the job's own and will not change."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int | None  # total attempts, None: unlimited
@@ -55,7 +64,7 @@ class RetryPolicy:
         may, a missing result field never)."""
         if isinstance(exc, ALWAYS_RETRIED):
             return True
-        if isinstance(exc, (MissingField, *self.non_retryable)):
+        if isinstance(exc, (MissingField, ConditionError, *self.non_retryable)):
             return False
         return not self.retry_on or isinstance(exc, self.retry_on)
 

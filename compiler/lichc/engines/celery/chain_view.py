@@ -1,0 +1,137 @@
+"""How a chain's tasks read the context they are passed: argument values,
+the conditions of `if`, and end steps (lichc.fileformat.conditions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lichc.engines.celery import options
+from lichc.fileformat.conditions import Condition, Helpers
+from lichc.fileformat.values import InputRef, Literal_, ResultObject, StepRef
+from lichc.plan import conditions as flow_conditions
+from lichc.plan import ir
+from lichc.plan.flow import skippable_steps
+from lichc.render.names import Names
+from lichc.render.pysource import py_call, py_literal, py_str
+
+
+@dataclass(frozen=True)
+class EndTaskView:
+    """The task of an end step: completes the job with `value`, or fails it
+    with `message` (its parts' expressions), when `when` holds."""
+
+    function: str
+    name: str
+    queue: str
+    step: ir.EndStep
+    when: str | None
+    value: str | None
+    message: tuple[str, ...]
+    last: bool
+    after_end: bool
+
+
+def field_reads(job: ir.Job, step: ir.RunStep) -> set[str]:
+    """How a step's arguments read `${steps.S.F}`: `step_field` (the result
+    must have it), `field_or_none` (S may have been skipped)."""
+    skippable = skippable_steps(job)
+    return {
+        "field_or_none" if a.value.step in skippable else "step_field"
+        for a in step.args or []
+        if isinstance(a.value, StepRef) and a.value.field is not None
+    }
+
+
+def arg_expression(job: ir.Job, value: InputRef | StepRef | Literal_) -> str:
+    """The value of one argument of a step's handler call."""
+    if isinstance(value, InputRef):
+        return input_read(next(f for f in job.inputs if f.name == value.field))
+    if isinstance(value, StepRef):
+        if value.field is None:
+            return f'context["steps"][{py_str(value.step)}]'
+        if value.step in skippable_steps(job):  # None when it was skipped
+            parts = ["context", py_str(value.step), py_str(value.field)]
+            return py_call("field_or_none", parts)
+        # checked by step_field: a missing field fails at once, unretried
+        parts = ["context", py_str(value.step), py_str(value.field)]
+        return py_call("step_field", parts)
+    return py_literal(value.value)
+
+
+def input_read(field: ir.InputField) -> str:
+    """An input field read from a chain's context: with its default when it
+    has one, since a chain sent before the field was added has no value."""
+    key = py_str(field.name)
+    if field.has_default:
+        return f'context["input"].get({key}, {py_literal(field.default)})'
+    if field.type.optional:
+        return f'context["input"].get({key})'
+    return f'context["input"][{key}]'
+
+
+def condition_expr(job: ir.Job, condition: Condition, uses: set[str]) -> str:
+    """A condition as a chain task's Python: inputs from the context's input,
+    step results null-safe; `uses` collects the runtime helpers it calls."""
+
+    def read(ref: InputRef | StepRef) -> str:
+        if isinstance(ref, InputRef):
+            return input_read(next(f for f in job.inputs if f.name == ref.field))
+        if ref.field is None:
+            return f'context["steps"].get({py_str(ref.step)})'
+        uses.add("field_or_none")
+        return py_call(
+            "field_or_none", ["context", py_str(ref.step), py_str(ref.field)]
+        )
+
+    helpers = Helpers(
+        "ordered", "contains", lambda a, op, b: flow_conditions.plain(job, a, op, b)
+    )
+    uses.update(condition.calls(helpers))
+    return condition.python(read, helpers)
+
+
+def end_task(
+    plan: ir.Plan,
+    job: ir.Job,
+    step: ir.EndStep,
+    names: Names,
+    uses: set[str],
+    last: bool,
+    after_end: bool,
+) -> EndTaskView:
+    def expr(value: object) -> str:
+        if isinstance(value, StepRef) and value.field is not None:
+            uses.add("field_or_none")  # an end step reads what may be skipped
+            parts = ["context", py_str(value.step), py_str(value.field)]
+            return py_call("field_or_none", parts)
+        if isinstance(value, StepRef):
+            return f'context["steps"].get({py_str(value.step)})'
+        assert isinstance(value, InputRef | Literal_)
+        return arg_expression(job, value)
+
+    when = condition_expr(job, step.condition, uses) if step.condition else None
+    value = None
+    message: tuple[str, ...] = ()
+    if step.fail is not None:
+        uses.update({"JobFailed", "message"})
+        message = tuple(
+            py_str(p) if isinstance(p, str) else expr(p) for p in step.fail.parts
+        )
+    elif isinstance(step.result, ResultObject):
+        items = [f"{py_str(k)}: {expr(v)}" for k, v in step.result.items]
+        value = py_call("", items, force=True, brackets="{}")
+    else:
+        value = expr(step.result)
+    if value is not None and not last:
+        uses.add("end_job")
+    return EndTaskView(
+        function=names.take(f"{job.snake}_{step.name}"),
+        name=options.task_name(plan, job, step),
+        queue=job.queue,
+        step=step,
+        when=when,
+        value=value,
+        message=message,
+        last=last,
+        after_end=after_end,
+    )
