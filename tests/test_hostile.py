@@ -79,3 +79,42 @@ def test_handler_path_tricks_are_refused(tmp_path: Path, handler: str) -> None:
     result = run_lichc("validate", cwd=tmp_path)
     assert result.code == 1, handler
     assert "jobs.Job.run:" in result.err
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("__import__('os').system('x')", "a call is not allowed"),
+        ("${input.a}.__class__", "an attribute is not allowed"),
+        ("().__class__.__bases__", "an attribute is not allowed"),
+        ("lambda: 1", "a lambda is not allowed"),
+        ("__builtins__", "unknown name '__builtins__'"),
+        # quotes escaped inside a text stay in the text: compared, never run
+        ("${input.a} == '\\' or 1 == 1 #'", "they are never equal"),
+        ('${input.a} == "x" or "y"', "invalid YAML"),  # YAML ends the string early
+        ("(" * 300 + "${input.a}" + ")" * 300, "longer than 500"),
+        ("(" * 240 + "${input.a}" + ")" * 240, "this is not a condition"),
+        ("9" * 400, "larger than"),
+        ("1e999 < ${input.a}", "too large"),
+        ("${input.a} == 1) or (True", "closes nothing"),
+        ("${input.a} or \uff54\uff52\uff55\uff45", "may only stand in a quoted text"),
+        ("f'{x}' == ${input.a}", "without a prefix"),
+    ],
+)
+def test_hostile_conditions_are_clear_errors(
+    tmp_path: Path, condition: str, message: str
+) -> None:
+    # a JSON string is a valid YAML double-quoted scalar: the condition arrives
+    # verbatim (but for the case that closes the YAML string itself)
+    quoted = json.dumps(condition) if '"' not in condition else f'"{condition}"'
+    (tmp_path / "jobs.yaml").write_text(
+        "version: 1\njobs:\n  Job:\n    input: {a: int}\n    steps:\n"
+        f"      - {{name: one, run: a.b:c, if: {quoted}}}\n"
+        "      - {name: two, run: a.b:d}\n",
+        encoding="utf-8",
+    )
+    result = run_lichc("validate", cwd=tmp_path)
+    assert result.code == 1, condition
+    assert result.err.startswith("jobs.yaml:6:"), result.err
+    assert message in result.err, result.err
+    assert "Traceback" not in result.err
