@@ -34,8 +34,13 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     worker_cancel_long_running_tasks_on_connection_loss=True,
     broker_connection_retry_on_startup=True,
-    # longest wait 300s + longest attempt 300s, plus a margin
-    broker_transport_options={"visibility_timeout": 750},
+    broker_transport_options={
+        # longest wait 300s + longest attempt 300s, plus a margin
+        "visibility_timeout": 750,
+        # a worker killed while it restored unacked messages holds kombu's
+        # restore lock until it expires: 1 minute, not kombu's 5
+        "unacked_mutex_expire": 60,
+    },
     # results, and the `id` of every job started, are kept this long
     result_expires=86400,
     task_default_queue="default",
