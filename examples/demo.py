@@ -25,7 +25,7 @@ from typing import Any
 
 from shop import client
 from shop.temporal_workflows import JobStatus
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 
 from examples.shop.images import make_sample_image
 
@@ -75,6 +75,30 @@ async def process_order(temporal: Client, run: str) -> None:
     print("   signal_process_order_approve(..., {'by': 'demo'})")
     await client.signal_process_order_approve(temporal, handle.id, {"by": "demo"})
     show("result", await asyncio.wait_for(handle.result(), TIMEOUT))
+
+    print("   An order that fails validation ends early, completed with a reason:")
+    invalid = await client.start_process_order(
+        temporal,
+        order_id=f"demo-{run}-invalid",
+        amount=0,
+        email=f"bob.{run}@example.com",
+    )
+    show("result", await asyncio.wait_for(invalid.result(), TIMEOUT))
+
+    print("   An approval that says no undoes the charge and the stock, then fails:")
+    rejected = await client.start_process_order(
+        temporal, order_id=f"demo-{run}-no", amount=12.0, email=f"bob.{run}@example.com"
+    )
+    await until_step(client.status_process_order, temporal, rejected.id, "approval")
+    print("   signal_process_order_approve(..., {'approved': False, 'by': 'demo'})")
+    await client.signal_process_order_approve(
+        temporal, rejected.id, {"approved": False, "by": "demo"}
+    )
+    try:
+        await asyncio.wait_for(rejected.result(), TIMEOUT)
+    except WorkflowFailureError as failure:
+        print(f"   failed: {failure.cause}")
+    show("status", await client.status_process_order(temporal, rejected.id))
 
 
 async def user_onboarding(temporal: Client, run: str) -> None:

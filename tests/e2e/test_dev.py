@@ -229,6 +229,9 @@ def test_the_readme_demo(tmp_path: Path) -> None:
     ):
         assert scenario in out
     assert '"approval": {\n       "by": "demo"\n     }' in out
+    assert '"reason": "validation"' in out  # an invalid order ends early
+    assert "order rejected by demo" in out  # and a rejected one fails
+    assert '"compensated": ["reserve_inventory", "charge_payment"]' in out
     assert (
         '"state": "running", "current": "wait_1d", "completed": ["create_profile", "send_day_0"]'
         in out
