@@ -17,15 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lichc.fileformat.values import format_duration
-from lichc.plan.ir import (
-    EndStep,
-    Job,
-    ParallelStep,
-    RunStep,
-    SleepStep,
-    Step,
-    WaitStep,
-)
+from lichc.plan import ir
 
 _SAFE = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:/()[]*+=-@!?'"
@@ -42,14 +34,14 @@ def _escape(text: str) -> str:
     return "".join(ch if ch in _SAFE else f"#{ord(ch)};" for ch in text)
 
 
-def flowchart(jobs: Iterable[Job]) -> str:
+def flowchart(jobs: Iterable[ir.Job]) -> str:
     lines = ["flowchart TD"]
     for job in jobs:
         lines += _Job(job).lines()
     return "\n".join(lines) + "\n"
 
 
-def _title(job: Job) -> str:
+def _title(job: ir.Job) -> str:
     parts = [job.engine, f"queue {job.queue}"]
     if job.id is not None:
         parts.append(f"id {job.id}")
@@ -58,7 +50,7 @@ def _title(job: Job) -> str:
     return ", ".join(parts)
 
 
-def _retry(step: RunStep) -> str:
+def _retry(step: ir.RunStep) -> str:
     attempts = step.retry.attempts
     tries = "unlimited attempts" if attempts is None else f"{attempts} attempts"
     return f"{tries}, timeout {format_duration(step.timeout)}"
@@ -71,7 +63,7 @@ Exit = tuple[str, str]  # (node, label of the edge to whatever comes next)
 class _Job:
     """Draws one job: node declarations first, then every edge."""
 
-    job: Job
+    job: ir.Job
     nodes: list[str] = field(default_factory=list)
     edges: list[str] = field(default_factory=list)  # the main path
     side: list[str] = field(default_factory=list)  # compensations, dead letters
@@ -134,7 +126,7 @@ class _Job:
             "  end",
         ]
 
-    def step(self, step: Step, exits: list[Exit]) -> list[Exit]:
+    def step(self, step: ir.Step, exits: list[Exit]) -> list[Exit]:
         """Draw a step after `exits`; return the exits the next step follows.
         A step with `if` hangs off a decision whose `no` skips it."""
         if step.condition is None:
@@ -143,22 +135,22 @@ class _Job:
         self.follow(exits, decision)
         return [*self.unconditional(step, [(decision, "yes")]), (decision, "no")]
 
-    def unconditional(self, step: Step, exits: list[Exit]) -> list[Exit]:
-        if isinstance(step, EndStep):
+    def unconditional(self, step: ir.Step, exits: list[Exit]) -> list[Exit]:
+        if isinstance(step, ir.EndStep):
             return self.end(step, exits)
-        if isinstance(step, RunStep):
+        if isinstance(step, ir.RunStep):
             node = self.run(step)
-        elif isinstance(step, SleepStep):
+        elif isinstance(step, ir.SleepStep):
             duration = f"sleep {format_duration(step.duration)}"
             node = self.node(self.id("s_", step.name), "{{|}}", step.name, duration)
-        elif isinstance(step, WaitStep):
+        elif isinstance(step, ir.WaitStep):
             return self.wait(step, exits)
         else:
             return self.parallel(step, exits)
         self.follow(exits, node)
         return [(node, "")]
 
-    def end(self, step: EndStep, exits: list[Exit]) -> list[Exit]:
+    def end(self, step: ir.EndStep, exits: list[Exit]) -> list[Exit]:
         """An end step ends its path: completed with a result, or failed."""
         if step.fail is not None:
             node = self.node(
@@ -174,7 +166,7 @@ class _Job:
             self.follow(exits, node)
         return []
 
-    def run(self, step: RunStep, into: list[str] | None = None) -> str:
+    def run(self, step: ir.RunStep, into: list[str] | None = None) -> str:
         job = self.job
         lines = [step.name, str(step.handler)]
         if step.queue != job.queue:
@@ -201,7 +193,7 @@ class _Job:
             self.edge(node, dead, "after the last attempt", dotted=True)
         return node
 
-    def wait(self, step: WaitStep, exits: list[Exit]) -> list[Exit]:
+    def wait(self, step: ir.WaitStep, exits: list[Exit]) -> list[Exit]:
         node = self.node(
             self.id("s_", step.name), ">|]", step.name, f"wait for {step.signal}"
         )
@@ -219,7 +211,7 @@ class _Job:
             self.edge(node, self.id("failed"), timeout)
         return [signal]
 
-    def parallel(self, step: ParallelStep, exits: list[Exit]) -> list[Exit]:
+    def parallel(self, step: ir.ParallelStep, exits: list[Exit]) -> list[Exit]:
         group = self.id("p_", step.name)
         block: list[str] = []
         branches = [self.run(branch, into=block) for branch in step.branches]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lichc.engines.celery import options
-from lichc.fileformat.conditions import Condition, Helpers
+from lichc.fileformat.conditions import Condition
 from lichc.fileformat.values import InputRef, Literal_, ResultObject, StepRef
 from lichc.plan import conditions as flow_conditions
 from lichc.plan import ir
@@ -73,21 +73,12 @@ def condition_expr(job: ir.Job, condition: Condition, uses: set[str]) -> str:
     """A condition as a chain task's Python: inputs from the context's input,
     step results null-safe; `uses` collects the runtime helpers it calls."""
 
-    def read(ref: InputRef | StepRef) -> str:
-        if isinstance(ref, InputRef):
-            return input_read(next(f for f in job.inputs if f.name == ref.field))
-        if ref.field is None:
-            return f'context["steps"].get({py_str(ref.step)})'
-        uses.add("field_or_none")
-        return py_call(
-            "field_or_none", ["context", py_str(ref.step), py_str(ref.field)]
-        )
+    def read_input(name: str) -> str:
+        return input_read(next(f for f in job.inputs if f.name == name))
 
-    helpers = Helpers(
-        "ordered", "contains", lambda a, op, b: flow_conditions.plain(job, a, op, b)
+    return flow_conditions.python(
+        job, condition, read_input, ('context["steps"]', "context"), uses
     )
-    uses.update(condition.calls(helpers))
-    return condition.python(read, helpers)
 
 
 def end_task(

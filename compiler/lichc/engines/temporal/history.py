@@ -8,39 +8,31 @@ from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import handler_call
 from lichc.evolution.record import Call, End, Entry, Value
 from lichc.fileformat.values import InputRef, Literal_, ResultObject, StepRef
-from lichc.plan.ir import (
-    EndStep,
-    Job,
-    ParallelStep,
-    RunStep,
-    SleepStep,
-    Step,
-    WaitStep,
-)
+from lichc.plan import ir
 
 
-def steps(job: Job) -> tuple[Entry, ...]:
+def steps(job: ir.Job) -> tuple[Entry, ...]:
     return tuple(_entry(job, step) for step in job.steps)
 
 
-def _entry(job: Job, step: Step) -> Entry:
+def _entry(job: ir.Job, step: ir.Step) -> Entry:
     entry = _commands(job, step)
     if step.condition is None:
         return entry
     return entry.model_copy(update={"when": step.condition})
 
 
-def _commands(job: Job, step: Step) -> Entry:
-    if isinstance(step, EndStep):
+def _commands(job: ir.Job, step: ir.Step) -> Entry:
+    if isinstance(step, ir.EndStep):
         return Entry(kind="end", name=step.name, end=_end(step))
-    if isinstance(step, RunStep):
+    if isinstance(step, ir.RunStep):
         undo = _call(job, step, True) if step.compensate is not None else None
         return Entry(
             kind="run", name=step.name, call=_call(job, step, False), undo=undo
         )
-    if isinstance(step, SleepStep):
+    if isinstance(step, ir.SleepStep):
         return Entry(kind="sleep", name=step.name, sleep=step.duration.total_seconds())
-    if isinstance(step, WaitStep):
+    if isinstance(step, ir.WaitStep):
         timeout = step.timeout.total_seconds() if step.timeout is not None else None
         return Entry(
             kind="wait_for",
@@ -49,12 +41,12 @@ def _commands(job: Job, step: Step) -> Entry:
             timeout=timeout,
             on_timeout=step.on_timeout,
         )
-    assert isinstance(step, ParallelStep)
+    assert isinstance(step, ir.ParallelStep)
     branches = tuple(_entry(job, b) for b in step.branches)
     return Entry(kind="parallel", name=step.name, branches=branches)
 
 
-def _call(job: Job, step: RunStep, compensation: bool) -> Call:
+def _call(job: ir.Job, step: ir.RunStep, compensation: bool) -> Call:
     handler, named = handler_call(job, step, compensation)
     return Call(
         activity=options.activity_type(job, step, compensation=compensation),
@@ -67,7 +59,7 @@ def _call(job: Job, step: RunStep, compensation: bool) -> Call:
     )
 
 
-def _end(step: EndStep) -> End:
+def _end(step: ir.EndStep) -> End:
     if step.fail is not None:
         parts = tuple(
             Value(literal=p) if isinstance(p, str) else _value(p)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import Activity
-from lichc.fileformat.conditions import Condition, Helpers
+from lichc.fileformat.conditions import Condition
 from lichc.fileformat.values import (
     InputRef,
     Literal_,
@@ -180,21 +180,9 @@ def condition_expr(
     """A condition as the workflow's Python: inputs from the input model,
     step results null-safe; `used` collects the runtime helpers it calls."""
 
-    def read(ref: InputRef | StepRef) -> str:
-        if isinstance(ref, InputRef):
-            return f"input.{ref.field}"
-        if ref.field is None:
-            return f"results.get({py_str(ref.step)})"
-        used.add("field_or_none")
-        return py_call(
-            "field_or_none", ["results", py_str(ref.step), py_str(ref.field)]
-        )
-
-    helpers = Helpers(
-        "ordered", "contains", lambda a, op, b: conditions.plain(job, a, op, b)
+    return conditions.python(
+        job, condition, lambda name: f"input.{name}", ("results", "results"), used
     )
-    used.update(condition.calls(helpers))
-    return condition.python(read, helpers)
 
 
 def build_config(name: str, step: RunStep) -> Config:
