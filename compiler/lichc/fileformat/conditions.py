@@ -204,7 +204,7 @@ def _parse(text: str) -> Condition:
         if not ch.isprintable() and ch not in "\n\t":
             raise ConditionError("the condition holds a control character", i + 1, None)
     # a condition folded over lines in YAML is one line; columns stay true
-    source, refs = _substitute(text.replace("\n", " ").replace("\t", " "))
+    source, refs = _substitute(text)
     wrapped = f"({source})"  # leading spaces are not an indent
     try:
         with warnings.catch_warnings():
@@ -231,6 +231,10 @@ def _substitute(text: str) -> tuple[str, dict[str, Ref]]:
     while i < len(text):
         ch = text[i]
         if ch in "'\"":
+            if text.startswith(ch * 3, i):
+                raise ConditionError(
+                    "a text is written '...', not in triple quotes", i + 1
+                )
             if i and (text[i - 1].isalnum() or text[i - 1] == "_"):
                 raise ConditionError("a text is written '...', without a prefix", i)
             end = _string_end(text, i)
@@ -252,7 +256,7 @@ def _substitute(text: str) -> tuple[str, dict[str, Ref]]:
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if depth < 0:
             raise ConditionError("a ')' closes nothing", i + 1, None)
-        out.append(ch)
+        out.append(" " if ch in "\n\t" else ch)  # folded over lines in YAML
         i += 1
     return "".join(out), refs
 
@@ -289,9 +293,7 @@ def _reference(written: str, column: int) -> Reference:
 def _node(node: ast.expr, text: str, refs: dict[str, Ref], depth: int) -> Node:
     # offsets count UTF-8 bytes of the source, which sits in parentheses:
     # its n-th character is the condition's column n
-    column = max(
-        1, len(text.encode("utf-8")[: node.col_offset].decode("utf-8", "ignore"))
-    )
+    column = _column(node, text)
     if depth > MAX_DEPTH:
         raise ConditionError(
             f"the condition nests deeper than {MAX_DEPTH} levels", column, None
@@ -355,12 +357,19 @@ def _node(node: ast.expr, text: str, refs: dict[str, Ref], depth: int) -> Node:
     raise ConditionError(f"{what} is not allowed in a condition", column)
 
 
+def _column(node: ast.expr, text: str) -> int:
+    """The condition's column of `node`: ast counts UTF-8 bytes of the source,
+    which sits in parentheses, so its n-th character is column n."""
+    before = text.encode("utf-8")[: node.col_offset].decode("utf-8", "ignore")
+    return max(1, len(before))
+
+
 def _items(node: ast.List, text: str, refs: dict[str, Ref], depth: int) -> Items:
     items = []
     for item in node.elts:
         value = _node(item, text, refs, depth)
         if not isinstance(value, Const):
-            raise ConditionError("a list holds literals only", max(1, item.col_offset))
+            raise ConditionError("a list holds literals only", _column(item, text))
         items.append(value)
     return Items(tuple(items))
 
