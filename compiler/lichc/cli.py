@@ -58,6 +58,7 @@ def load_plan(spec_file: Path) -> Plan:
 # Commands beyond the core ones live in lichc.commands.<module> and are
 # imported only when run, so `lichc build` never pays for `lichc dev`.
 LAZY_COMMANDS: dict[str, str] = {
+    "cancel": "lichc.commands.run:cancel",
     "dev": "lichc.commands.dev:dev",
     "dlq": "lichc.commands.dlq:dlq",
     "graph": "lichc.commands.graph:graph",

@@ -13,6 +13,8 @@ from .celery_client import (
     start_send_welcome_email,
 )
 from .temporal_client import (
+    cancel_process_order,
+    cancel_user_onboarding,
     connect,
     run_process_order,
     run_user_onboarding,
@@ -24,6 +26,8 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "cancel_process_order",
+    "cancel_user_onboarding",
     "connect",
     "run_process_order",
     "run_user_onboarding",

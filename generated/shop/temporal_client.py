@@ -4,8 +4,8 @@
 `connect()` opens a client from the settings (address, namespace, TLS, API
 key) with the pydantic data converter. Per job `x`: `start_x(client, **input)`
 returns a WorkflowHandle, `run_x` starts and waits for the result,
-`signal_x_<signal>` sends a `wait_for` signal and `status_x` asks where the job
-is. A job with an `id` runs once per id: starting it again returns the handle
+`signal_x_<signal>` sends a `wait_for` signal, `status_x` asks where the job
+is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
 """
 
@@ -125,6 +125,15 @@ async def status_process_order(
     return await handle.query(ProcessOrderWorkflow.status)
 
 
+async def cancel_process_order(
+    client: Client,
+    workflow_id: str,
+) -> None:
+    """Cancel job ProcessOrder: its completed steps are compensated, then it ends cancelled (returns once the cancellation is requested)."""
+    handle = client.get_workflow_handle_for(ProcessOrderWorkflow.run, workflow_id)
+    await handle.cancel()
+
+
 async def start_user_onboarding(
     client: Client,
     /,
@@ -163,3 +172,12 @@ async def status_user_onboarding(
     """Where job UserOnboarding is: its current step and the completed ones."""
     handle = client.get_workflow_handle_for(UserOnboardingWorkflow.run, workflow_id)
     return await handle.query(UserOnboardingWorkflow.status)
+
+
+async def cancel_user_onboarding(
+    client: Client,
+    workflow_id: str,
+) -> None:
+    """Cancel job UserOnboarding: its completed steps are compensated, then it ends cancelled (returns once the cancellation is requested)."""
+    handle = client.get_workflow_handle_for(UserOnboardingWorkflow.run, workflow_id)
+    await handle.cancel()

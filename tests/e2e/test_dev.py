@@ -104,6 +104,28 @@ def test_dev_runs_both_engines_and_ctrl_c_leaves_nothing(
     assert final["state"] == "completed"
     assert final["completed"] == ["check", "approval", "close"]
 
+    # lichc cancel: a second run, cancelled while it waits
+    lichc_json(folder, "run", "Approve", "--input", '{"ticket": "t2"}', "--no-wait")
+    wait_until(
+        lambda: (
+            lichc_json(folder, "status", "Approve", "approve-t2")["current"]
+            == "approval"
+        ),
+        "the second run at its approval step",
+        60,
+    )
+    cancelled = lichc(folder, "cancel", "Approve", "approve-t2")
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert cancelled.stdout == "cancel requested for Approve approve-t2\n"
+    wait_until(
+        lambda: (
+            lichc_json(folder, "status", "Approve", "approve-t2")["state"]
+            == "cancelled"
+        ),
+        "the second run to end cancelled",
+        60,
+    )
+
     assert dev.interrupt() == 0, dev.output
     assert "lichc dev: stopped" in dev.output
     assert dev.survivors() == []
@@ -132,6 +154,9 @@ def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
     assert not_json.returncode == 1
     assert "--input: not valid JSON" in not_json.stderr
 
+    celery_cancel = lichc(folder, "cancel", "Greet", "x")
+    assert celery_cancel.returncode == 2
+    assert "Greet runs on Celery" in celery_cancel.stderr
     celery_signal = lichc(folder, "signal", "Greet", "x", "approve")
     assert celery_signal.returncode == 2
     assert "only Temporal jobs with a `wait_for` step" in celery_signal.stderr

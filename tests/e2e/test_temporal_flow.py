@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from temporalio.client import WorkflowFailureError
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, CancelledError
 
 from tests.e2e.handlers.flow import CALLS
 from tests.support.temporal import Server, activity_types, history_of, until
@@ -107,4 +107,31 @@ def test_a_rejected_approval_compensates_then_fails_with_the_message(
     assert status["state"] == "failed"
     assert status["compensated"] == ["charge"]
     assert scheduled[-1] == "order.charge.compensate"
+    assert CALLS[order] == ["validate", "charge", "refund"]
+
+
+def test_cancel_compensates_the_completed_steps(temporal: Server, tflow: Flow) -> None:
+    client_mod, worker = tflow["temporal_client"], tflow["temporal_worker"]
+    order = uuid.uuid4().hex
+
+    async def scenario() -> tuple[BaseException, Any]:
+        async with worker.running(temporal.client):
+            handle = await client_mod.start_order(
+                temporal.client, order=order, amount=20
+            )
+
+            async def waiting() -> bool:
+                status = await handle.query("status")
+                return bool(status["current"] == "approval")
+
+            await until(waiting, "the run to wait for its approval")
+            await client_mod.cancel_order(temporal.client, handle.id)
+            with pytest.raises(WorkflowFailureError) as failed:
+                await handle.result()
+            return failed.value, await handle.query("status")
+
+    failure, status = temporal.run(scenario())
+    assert isinstance(failure.cause, CancelledError)
+    assert status["state"] == "cancelled"
+    assert status["compensated"] == ["charge"]
     assert CALLS[order] == ["validate", "charge", "refund"]

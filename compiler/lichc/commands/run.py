@@ -360,6 +360,31 @@ def signal_job(
     target.temporal_call(call, show=False)
 
 
+# -- lichc cancel ----------------------------------------------------------------------
+
+
+@click.command()
+@spec_option
+@click.argument("job")
+@click.argument("workflow_id")
+def cancel(spec_file: Path, job: str, workflow_id: str) -> None:
+    """Cancel the workflow WORKFLOW_ID of the Temporal job JOB: its completed
+    steps are compensated, then it ends cancelled."""
+    target = Generated.load(spec_file, job)
+    if not target.temporal:
+        raise click.UsageError(
+            f"{job} runs on Celery: cancelling a Celery job is not built yet "
+            "(revoke its task with `celery -A <project>.celery_app control revoke ID`)"
+        )
+    request = target.function("temporal_client", f"cancel_{target.job.snake}")
+
+    async def call(client: Any) -> None:
+        await _on_workflow(target, workflow_id, request(client, workflow_id))
+        click.echo(f"cancel requested for {job} {workflow_id}")
+
+    target.temporal_call(call, show=False)
+
+
 # -- lichc status ----------------------------------------------------------------------
 
 

@@ -213,6 +213,7 @@ def client_exports(plan: Plan) -> list[str]:
     names = ["connect"]
     for job in plan.jobs_on("temporal"):
         names += [job.start_function, f"run_{job.snake}", f"status_{job.snake}"]
+        names.append(f"cancel_{job.snake}")
         names += [f"signal_{job.snake}_{wait.signal}" for wait in job.signals]
     return names
 

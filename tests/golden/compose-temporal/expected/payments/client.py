@@ -8,6 +8,7 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    cancel_settle_day,
     connect,
     run_settle_day,
     start_settle_day,
@@ -15,6 +16,7 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "cancel_settle_day",
     "connect",
     "run_settle_day",
     "start_settle_day",

@@ -4,8 +4,8 @@
 `connect()` opens a client from the settings (address, namespace, TLS, API
 key) with the pydantic data converter. Per job `x`: `start_x(client, **input)`
 returns a WorkflowHandle, `run_x` starts and waits for the result,
-`signal_x_<signal>` sends a `wait_for` signal and `status_x` asks where the job
-is. A job with an `id` runs once per id: starting it again returns the handle
+`signal_x_<signal>` sends a `wait_for` signal, `status_x` asks where the job
+is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
 """
 
@@ -112,3 +112,12 @@ async def status_settle_day(
     """Where job SettleDay is: its current step and the completed ones."""
     handle = client.get_workflow_handle_for(SettleDayWorkflow.run, workflow_id)
     return await handle.query(SettleDayWorkflow.status)
+
+
+async def cancel_settle_day(
+    client: Client,
+    workflow_id: str,
+) -> None:
+    """Cancel job SettleDay: its completed steps are compensated, then it ends cancelled (returns once the cancellation is requested)."""
+    handle = client.get_workflow_handle_for(SettleDayWorkflow.run, workflow_id)
+    await handle.cancel()

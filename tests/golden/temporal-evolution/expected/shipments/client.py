@@ -8,6 +8,7 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    cancel_shipment,
     connect,
     run_shipment,
     start_shipment,
@@ -15,6 +16,7 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "cancel_shipment",
     "connect",
     "run_shipment",
     "start_shipment",

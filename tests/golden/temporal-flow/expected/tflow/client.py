@@ -8,6 +8,7 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    cancel_order,
     connect,
     run_order,
     signal_order_approve,
@@ -16,6 +17,7 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "cancel_order",
     "connect",
     "run_order",
     "signal_order_approve",

@@ -8,6 +8,7 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    cancel_trip,
     connect,
     run_trip,
     signal_trip_note,
@@ -19,6 +20,7 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "cancel_trip",
     "connect",
     "run_trip",
     "signal_trip_note",

@@ -11,6 +11,10 @@ from .celery_client import (
     start_plain,
 )
 from .temporal_client import (
+    cancel_flaky,
+    cancel_notify,
+    cancel_progress,
+    cancel_saga,
     connect,
     run_flaky,
     run_notify,
@@ -27,6 +31,10 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "cancel_flaky",
+    "cancel_notify",
+    "cancel_progress",
+    "cancel_saga",
     "connect",
     "run_flaky",
     "run_notify",

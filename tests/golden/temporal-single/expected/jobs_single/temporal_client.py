@@ -4,8 +4,8 @@
 `connect()` opens a client from the settings (address, namespace, TLS, API
 key) with the pydantic data converter. Per job `x`: `start_x(client, **input)`
 returns a WorkflowHandle, `run_x` starts and waits for the result,
-`signal_x_<signal>` sends a `wait_for` signal and `status_x` asks where the job
-is. A job with an `id` runs once per id: starting it again returns the handle
+`signal_x_<signal>` sends a `wait_for` signal, `status_x` asks where the job
+is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
 """
 
@@ -116,6 +116,15 @@ async def status_flaky(
     return await handle.query(FlakyWorkflow.status)
 
 
+async def cancel_flaky(
+    client: Client,
+    workflow_id: str,
+) -> None:
+    """Cancel job Flaky: its completed steps are compensated, then it ends cancelled (returns once the cancellation is requested)."""
+    handle = client.get_workflow_handle_for(FlakyWorkflow.run, workflow_id)
+    await handle.cancel()
+
+
 async def start_progress(
     client: Client,
     /,
@@ -173,6 +182,15 @@ async def status_progress(
     return await handle.query(ProgressWorkflow.status)
 
 
+async def cancel_progress(
+    client: Client,
+    workflow_id: str,
+) -> None:
+    """Cancel job Progress: its completed steps are compensated, then it ends cancelled (returns once the cancellation is requested)."""
+    handle = client.get_workflow_handle_for(ProgressWorkflow.run, workflow_id)
+    await handle.cancel()
+
+
 async def start_notify(
     client: Client,
     /,
@@ -213,6 +231,15 @@ async def status_notify(
     return await handle.query(NotifyWorkflow.status)
 
 
+async def cancel_notify(
+    client: Client,
+    workflow_id: str,
+) -> None:
+    """Cancel job Notify: its completed steps are compensated, then it ends cancelled (returns once the cancellation is requested)."""
+    handle = client.get_workflow_handle_for(NotifyWorkflow.run, workflow_id)
+    await handle.cancel()
+
+
 async def start_saga(
     client_2: Client,
     /,
@@ -249,3 +276,12 @@ async def status_saga(
     """Where job Saga is: its current step and the completed ones."""
     handle = client.get_workflow_handle_for(SagaWorkflow.run, workflow_id)
     return await handle.query(SagaWorkflow.status)
+
+
+async def cancel_saga(
+    client: Client,
+    workflow_id: str,
+) -> None:
+    """Cancel job Saga: its completed steps are compensated, then it ends cancelled (returns once the cancellation is requested)."""
+    handle = client.get_workflow_handle_for(SagaWorkflow.run, workflow_id)
+    await handle.cancel()
