@@ -11,9 +11,12 @@ only ever appear inside string literals of the generated code.
 Names (jobs, steps, fields, signals, queues, project, handlers) are valid,
 drawn from their patterns and from words the generated code itself uses
 (`app`, `uuid`, `context`, `Field`...), so that a name colliding with the
-generator's own vocabulary is tried too. With `invalid=True` a draw also
-applies one mutation that must be refused, and records the key path the
-error has to point at.
+generator's own vocabulary is tried too. Steps of most jobs get `if:`
+conditions whose quoted texts are hostile, and `end` steps with hostile
+results and fail messages (harness/hostile_control.py). With `invalid=True`
+a draw also applies one mutation that must be refused (among them a broken
+condition: a call, an attribute, a lambda, an f-string...), and records the
+key path the error has to point at.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from urllib.parse import urlsplit
 
 from hypothesis import strategies as st
 
+from harness.hostile_control import broken_condition, condition, end_step
 from harness.hostile_values import (
     BAD_NAME_TAILS,
     CANARY,
@@ -187,24 +191,54 @@ def _run_step(
     return step
 
 
+def _guarded(
+    draw: st.DrawFn,
+    step: dict[str, Any],
+    control: str | None,
+    earlier: list[str],
+    temporal: bool,
+) -> dict[str, Any]:
+    """`step`, now and then under a hostile condition on the str field `control`."""
+    if control is None or draw(st.integers(0, 2)) != 0:
+        return step
+    name = step.pop("name")
+    written = draw(condition(control, earlier, negated=not temporal))
+    return {"name": name, "if": written, **step}
+
+
 @st.composite
-def _steps(draw: st.DrawFn, inputs: dict[str, Any], temporal: bool) -> list[Any]:
+def _steps(
+    draw: st.DrawFn, inputs: dict[str, Any], temporal: bool, control: str | None
+) -> list[Any]:
+    """Steps of a job; with `control` (a str input field), conditions on some
+    and end steps among them."""
     names = draw(st.lists(snake_names, unique=True, min_size=1, max_size=5))
     steps: list[Any] = []
     earlier: list[str] = []  # steps with a result
     signals: set[str] = set()
     used = set(names)
     for i, name in enumerate(names):
+        last = i == len(names) - 1
         kind = draw(
             st.sampled_from(
-                ["run", "run", "sleep", "parallel"] + (["wait_for"] if temporal else [])
+                ["run", "run", "sleep", "parallel"]
+                + (["wait_for"] if temporal else [])
+                + (["end", "end"] if control else [])
             )
         )
-        if not temporal and i == len(names) - 1 and (not earlier or kind == "sleep"):
+        if not temporal and last and (not earlier or kind == "sleep"):
             # a Celery chain needs something to run, and a sleep is the
             # countdown of the step after it: it cannot come last
             kind = "run"
-        if kind == "sleep":
+        before = list(earlier)  # what this step's condition may read
+        if kind == "end":
+            assert control is not None
+            end = draw(end_step(name, control, earlier))
+            # an end step without `if` can only be the last one
+            if not last or draw(st.integers(0, 2)) != 0:
+                end = {"name": name, "if": draw(condition(control, before)), **end}
+            steps.append(end)
+        elif kind == "sleep":
             steps.append({"name": name, "sleep": "1s"})
         elif kind == "wait_for":
             signal = draw(snake_names.filter(lambda s: s not in signals and s != "l"))
@@ -230,16 +264,42 @@ def _steps(draw: st.DrawFn, inputs: dict[str, Any], temporal: bool) -> list[Any]
             )
             used.update(branch_names)
             branches = [
-                draw(_run_step(b, inputs, earlier, temporal)) for b in branch_names
+                _guarded(
+                    draw,
+                    draw(_run_step(b, inputs, earlier, temporal)),
+                    control,
+                    before,
+                    temporal,
+                )
+                for b in branch_names
             ]
             steps.append({"name": name, "parallel": branches})
             earlier.extend(branch_names)
         else:
             steps.append(draw(_run_step(name, inputs, earlier, temporal)))
             earlier.append(name)
+        if kind != "end" and (temporal or kind != "sleep"):
+            # on Celery a sleep with `if` is refused (it is the next task's countdown)
+            steps[-1] = _guarded(draw, steps[-1], control, before, temporal)
         if draw(st.integers(0, 4)) == 0:
             steps[-1]["description"] = draw(hostile_text())
     return steps
+
+
+def _control(
+    draw: st.DrawFn, job: dict[str, Any], inputs: dict[str, Any]
+) -> str | None:
+    """The str field conditions compare (added if the job has none), in two
+    jobs with steps out of three; None for the others."""
+    if draw(st.integers(0, 2)) == 0:
+        return None
+    texts = sorted(n for n, e in inputs.items() if field_type(e) in ("str", "str?"))
+    if texts and draw(st.integers(0, 3)) != 0:
+        return draw(st.sampled_from(texts))
+    name = draw(field_names.filter(lambda n: n not in inputs))
+    inputs[name] = draw(st.sampled_from(["str", {"type": "str"}]))
+    job["input"] = inputs
+    return name
 
 
 @st.composite
@@ -277,7 +337,7 @@ def _job(draw: st.DrawFn, engine: str) -> dict[str, Any]:
             )
             job["retry"] = {"non_retryable": draw(exceptions)}
     else:
-        job["steps"] = draw(_steps(inputs, temporal))
+        job["steps"] = draw(_steps(inputs, temporal, _control(draw, job, inputs)))
     if not temporal and draw(st.integers(0, 2)) == 0:
         job["dead_letter"] = draw(
             st.just(True) | st.builds(lambda q: {"queue": q}, queue_names)
@@ -357,6 +417,18 @@ def _mutate(draw: st.DrawFn, drawn: Drawn) -> None:
     """Break one value on purpose, in a way the spec says must be refused."""
     spec = drawn.spec
     jobs: dict[str, Any] = spec["jobs"]
+    stepped = sorted(n for n, j in jobs.items() if j.get("steps"))
+    if stepped and draw(st.integers(0, 2)) == 2:
+        # a condition that is no condition: refused at the step's `if`
+        name = draw(st.sampled_from(stepped))
+        steps = jobs[name]["steps"]
+        at = draw(st.integers(0, len(steps) - 1))
+        steps[at] = {"name": steps[at]["name"], "if": draw(broken_condition())} | {
+            k: v for k, v in steps[at].items() if k not in ("name", "if")
+        }
+        drawn.mutation = "condition"
+        drawn.error_at = ("jobs", name, "steps", at, "if")
+        return
     name = draw(st.sampled_from(sorted(jobs)))
     job = jobs[name]
     runs = [(i, s) for i, s in enumerate(job.get("steps", [])) if "run" in s]

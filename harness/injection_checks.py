@@ -27,24 +27,29 @@ from harness.injection_spec import (
     calls,
     client_functions,
     compile_spec,
+    condition_texts,
     constant,
     cron_fields,
     decorated,
     docstring,
     docstring_of,
+    end_steps,
     evaluate,
     functions,
+    guarded,
     handler_modules,
     id_value,
     imported_as,
     jobs_on,
     kwarg,
+    message_parts,
     mirrors,
     queue_of,
     run_steps,
     signals,
     spec_names,
     task_queues,
+    texts_in,
 )
 from lichc.diagnostics import SpecError
 from lichc.fileformat.names import to_snake
@@ -271,6 +276,7 @@ def check_celery(out: Output) -> None:
             for key, value in (step.get("args") or {}).items():
                 if not (isinstance(value, str) and value.startswith("${")):
                     assert constant(kwarg(handler_call, key)) == value
+    check_celery_control(out, jobs, tasks)
     # dead letters
     policies = {
         ast.unparse(n.targets[0]): n.value
@@ -323,6 +329,129 @@ def check_celery(out: Output) -> None:
                 assignment.value, {k: v for k, v in scope.items() if k in names}
             )
             assert value == id_value(job["id"], data)
+
+
+def check_result(node: ast.expr | None, expected: Any, where: Any) -> None:
+    """An end step's result: the spec's literal, or a mapping whose literal
+    values are constants with the spec's values (references are code)."""
+    assert node is not None, where
+    refs = isinstance(expected, dict) and any(
+        isinstance(v, str) and "${" in v for v in expected.values()
+    )
+    if not refs:
+        assert constant(node) == expected, where
+        return
+    assert isinstance(node, ast.Dict), where
+    keys = [constant(k) for k in node.keys if k is not None]
+    assert keys == list(expected), where
+    for key, value in zip(keys, node.values, strict=True):
+        if isinstance(expected[key], str) and "${" in expected[key]:
+            assert not isinstance(value, ast.Constant), where
+        else:
+            assert constant(value) == expected[key], where
+
+
+def check_message(args: list[ast.expr], message: str, where: Any) -> None:
+    """A fail message's texts are constants with their exact values, in
+    order, and each reference is code between them."""
+    found = [a.value if isinstance(a, ast.Constant) else None for a in args]
+    assert found == message_parts(message), where
+
+
+def check_guards(tests: list[ast.expr], step: dict[str, Any], where: Any) -> None:
+    """Each quoted text of the step's condition is a constant, with exactly
+    its value, in one of the `if` tests given."""
+    want = set(condition_texts(step["if"]))
+    assert any(want <= texts_in(test) for test in tests), where
+
+
+def check_celery_control(
+    out: Output, jobs: dict[str, dict[str, Any]], tasks: dict[str, Any]
+) -> None:
+    for name, job in jobs.items():
+        base = f"{out.project}.{to_snake(name)}"
+        for step, tested in guarded(job):
+            for task in tested:
+                node = tasks[f"{base}.{task}"]
+                tests = [n.test for n in ast.walk(node) if isinstance(n, ast.If)]
+                check_guards(tests, step, (name, step["name"], task))
+        for step in end_steps(job):
+            node = tasks[f"{base}.{step['name']}"]
+            where = (name, step["name"])
+            if "fail" in step["end"]:
+                check_message(
+                    next(calls(node, "message")).args, step["end"]["fail"], where
+                )
+                continue
+            ended = list(calls(node, "end_job"))
+            value: ast.expr | None
+            if ended:
+                value = ended[0].args[2]
+            else:  # the last step: it returns the job's result
+                outcome = next(
+                    (
+                        s.body[0]
+                        for s in node.body
+                        if isinstance(s, ast.If)
+                        and ast.unparse(s.test) != "ended(context)"
+                    ),
+                    node.body[-1],
+                )
+                assert isinstance(outcome, ast.Return), where
+                value = outcome.value
+            check_result(value, step["end"]["result"], where)
+
+
+def _job_calls(statements: list[ast.stmt]) -> set[str]:
+    """The step names the workflow's `job.start/done/skip/ended/failed` calls
+    in `statements` name."""
+    return {
+        a.value
+        for s in statements
+        for n in ast.walk(s)
+        if isinstance(n, ast.Call) and ast.unparse(n.func).startswith("job.")
+        for a in n.args
+        if isinstance(a, ast.Constant) and isinstance(a.value, str)
+    }
+
+
+def check_temporal_control(
+    jobs: dict[str, dict[str, Any]], workflows: dict[str, Any]
+) -> None:
+    for name, job in jobs.items():
+        cls = workflows[name]
+        ifs = [n for n in ast.walk(cls) if isinstance(n, ast.If)]
+        for step, _ in guarded(job):
+            # the `if` that runs or skips this very step
+            mine = [
+                n.test for n in ifs if step["name"] in _job_calls(n.body + n.orelse)
+            ]
+            check_guards(mine, step, (name, step["name"]))
+        for step in end_steps(job):
+            where = (name, step["name"])
+            if "fail" in step["end"]:
+                failed = [
+                    c
+                    for c in calls(cls, "job.failed")
+                    if constant(c.args[0]) == step["name"]
+                ]
+                assert len(failed) == 1, where
+                check_message(failed[0].args[1:], step["end"]["fail"], where)
+                continue
+            values = [
+                block[i + 1].value
+                for n in ast.walk(cls)
+                for block in (getattr(n, "body", []), getattr(n, "orelse", []))
+                if isinstance(block, list)
+                for i, s in enumerate(block[:-1])
+                if isinstance(s, ast.Expr)
+                and isinstance(s.value, ast.Call)
+                and ast.unparse(s.value.func) == "job.ended"
+                and constant(s.value.args[0]) == step["name"]
+                and isinstance(block[i + 1], ast.Return)
+            ]
+            assert len(values) == 1, where
+            check_result(values[0], step["end"]["result"], where)
 
 
 def check_beat(out: Output, jobs: dict[str, dict[str, Any]], update: ast.Call) -> None:
@@ -407,6 +536,7 @@ def check_temporal(out: Output) -> None:
                 for value in (args or {}).values():
                     if not (isinstance(value, str) and value.startswith("${")):
                         assert value in literals
+    check_temporal_control(jobs, workflows)
     queues = {
         constant(kwarg(c, "task_queue"))
         for c in calls(flows, "workflow.ActivityConfig")

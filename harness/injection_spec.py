@@ -6,6 +6,7 @@ spec itself, and small readers of the generated modules' syntax trees.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 
 from harness import ROOT
 from harness.cli import binary
+from harness.hostile_control import QUOTED
 from lichc.build import render_files
 from lichc.fileformat.names import to_snake
 from lichc.load.loader import parse
@@ -66,9 +68,9 @@ def task_queues(spec: dict[str, Any]) -> dict[str, str]:
         for step in job.get("steps", []):
             if "run" in step:
                 tasks[f"{base}.{step['name']}"] = queue_of(job, step)
-            elif "parallel" in step:
+            elif "parallel" in step or "end" in step:
                 tasks[f"{base}.{step['name']}"] = queue_of(job)
-                for branch in step["parallel"]:
+                for branch in step.get("parallel", []):
                     tasks[f"{base}.{branch['name']}"] = queue_of(job, branch)
     return tasks
 
@@ -96,7 +98,7 @@ def client_functions(spec: dict[str, Any], engine: str) -> set[str]:
         snake = to_snake(name)
         names.add(f"start_{snake}")
         if engine == "temporal":
-            names |= {f"run_{snake}", f"status_{snake}"}
+            names |= {f"run_{snake}", f"status_{snake}", f"cancel_{snake}"}
             names |= {f"signal_{snake}_{s}" for s in signals(job)}
     return names
 
@@ -119,6 +121,42 @@ def spec_names(spec: dict[str, Any]) -> set[str]:
         for ref in filter(None, refs):
             names |= set(ref.replace(":", ".").split("."))
     return names
+
+
+def end_steps(job: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    return (s for s in job.get("steps", []) if "end" in s)
+
+
+def guarded(job: dict[str, Any]) -> Iterator[tuple[dict[str, Any], list[str]]]:
+    """Each step or branch with `if`, and the steps whose code tests it (on
+    Celery a parallel step's condition is tested by each of its branches)."""
+    for step in job.get("steps", []):
+        branches = [b["name"] for b in step.get("parallel", [])]
+        if "if" in step:
+            yield step, branches or [step["name"]]
+        for branch in step.get("parallel", []):
+            if "if" in branch:
+                yield branch, [branch["name"]]
+
+
+def condition_texts(condition: str) -> list[str]:
+    """The quoted texts of a condition, read back as Python reads them (the
+    drawn ones are made so that Python reads exactly the hostile value)."""
+    return [ast.literal_eval(m) for m in QUOTED.findall(condition)]
+
+
+def message_parts(message: str) -> list[str | None]:
+    """A fail message's text parts, None for each reference."""
+    parts: list[str | None] = []
+    at = 0
+    for match in re.finditer(r"\$\{[^}]*\}", message):
+        if match.start() > at:
+            parts.append(message[at : match.start()])
+        parts.append(None)
+        at = match.end()
+    if at < len(message):
+        parts.append(message[at:])
+    return parts
 
 
 def handler_modules(spec: dict[str, Any]) -> set[str]:
@@ -204,6 +242,15 @@ def kwarg(call: ast.Call, name: str) -> ast.expr:
 
 def constant(node: ast.expr) -> Any:
     return ast.literal_eval(node)
+
+
+def texts_in(node: ast.AST) -> set[str]:
+    """The str constants in `node` (implicit concatenations joined)."""
+    return {
+        n.value
+        for n in ast.walk(node)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    }
 
 
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef

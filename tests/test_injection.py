@@ -5,7 +5,9 @@ quotes, backslashes, newlines, `{{ }}`, `{% %}`, `${ }`, `#`, RTL and bidi
 controls, combining marks, astral characters, NUL and other controls, very
 long runs) mixing Celery and Temporal jobs go through the real pipeline
 (load -> validate -> plan -> render). Each ends either in a SpecError whose
-diagnostics point at the broken key, or in generated code where:
+diagnostics point at the broken key (a broken condition: a call, an
+attribute, a lambda, an unknown name, an f-string, unbalanced parentheses...
+at the step's `if`), or in generated code where:
 
 - every .py file parses, and docker-compose.yml parses as YAML;
 - a marker word planted in every free-text value appears only inside string
@@ -16,6 +18,11 @@ diagnostics point at the broken key, or in generated code where:
 - every value from YAML (defaults, descriptions as docstrings, queues,
   signals, `${NAME:-default}` defaults, crons, timezones, schedule inputs,
   literal args, the id's text) is a constant with exactly that value;
+- each quoted text of an `if:` condition (hostile, written with backslash
+  escapes: harness/hostile_control.py) is a constant with exactly its value
+  in the test of the `if` that runs or skips its step; an `end` step's result
+  is a constant with the spec's value, and its fail message's texts are
+  constants, in order, around the references;
 - a parameter named after an input field never hides a name the generated
   code means (a module, the Celery app, a builtin).
 
@@ -27,14 +34,17 @@ tests/test_injection.py (also `python -m bench.injection`).
 from __future__ import annotations
 
 import ast
+import copy
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from harness import codecheck
+from harness.hostile_control import LINT_FORMS, quoted
 from harness.hostile_specs import (
     Drawn,
     specs,
@@ -181,4 +191,98 @@ def test_a_job_of_signals_alone_imports_no_timedelta(tmp_path: Path) -> None:
     check_everything(loaded, files)
     write_tree(tmp_path / "tree", files)
     linted = ruff(*RUFF_CHECK, cwd=tmp_path / "tree")
+    assert linted.returncode == 0, linted.stdout
+
+
+HOSTILE = f'{CANARY}\'"""\\\x00\n\u2028${{input.x}}\U0010fffd'
+RESULT = HOSTILE.replace("${", "$ {")  # a reference stands only whole
+
+
+def _control_spec(engine: str) -> dict[str, Any]:
+    text = quoted(HOSTILE, "'", "short")
+    other = quoted(HOSTILE + "\r", '"', "named")
+    return {
+        "version": 1,
+        "project": "a",
+        "jobs": {
+            "A": {
+                "engine": engine,
+                "input": {"f": "str"},
+                "steps": [
+                    {"name": "a", "run": "examples.inj.orders:app"},
+                    {
+                        "name": "b",
+                        "if": f"${{input.f}} in [{text}, {other}]",
+                        "run": "examples.inj.orders:app",
+                    },
+                    {
+                        "name": "e",
+                        "if": f"${{input.f}} == {text}",
+                        "end": {"fail": CANARY + "'''${input.f}\"\\"},
+                    },
+                    {
+                        "name": "r",
+                        "if": f"${{input.f}} != {other} or ${{steps.a}} != null",
+                        "end": {"result": {RESULT: RESULT, "f": "${input.f}"}},
+                    },
+                    {"name": "z", "end": {"result": RESULT}},
+                ],
+            }
+        },
+    }
+
+
+@pytest.mark.parametrize("engine", ["celery", "temporal"])
+def test_the_checks_see_a_changed_condition_or_end(engine: str) -> None:
+    """The control-flow checks themselves: they pass on what lichc writes and
+    fail when the spec says a condition's text, a result or a message is
+    something else than what was generated."""
+    loaded, files = compile_spec(_control_spec(engine))
+    check_everything(loaded, files)
+    steps = loaded["jobs"]["A"]["steps"]
+    # the same text spelled with another escape is no change
+    respelled = copy.deepcopy(loaded)
+    condition = steps[2]["if"]
+    assert "\\\\" in condition
+    respelled["jobs"]["A"]["steps"][2]["if"] = condition.replace("\\\\", "\\x5c", 1)
+    check_everything(respelled, files)
+    changes: list[tuple[int, str, Any]] = [
+        (1, "if", steps[1]["if"].replace(CANARY, CANARY + "x", 1)),
+        (2, "if", condition.replace("\\\\", "\\x5d", 1)),
+        (2, "end", {"fail": steps[2]["end"]["fail"] + "!"}),
+        (3, "end", {"result": {RESULT: RESULT + "!", "f": "${input.f}"}}),
+        (4, "end", {"result": RESULT[:-1]}),
+    ]
+    for index, key, value in changes:
+        assert value != steps[index][key]
+        changed = copy.deepcopy(loaded)
+        changed["jobs"]["A"]["steps"][index][key] = value
+        with pytest.raises(AssertionError):
+            check_everything(changed, files)
+
+
+def test_conditions_once_written_as_refused_code_are_lint_clean(tmp_path: Path) -> None:
+    """harness/hostile_control.py's LINT_FORMS: conditions whose generated
+    code ruff once refused (SIM201, SIM202, SIM208, SIM300, RUF021), on both
+    engines (a Celery step skipped unless its condition holds tests it
+    negated)."""
+    for engine in ("celery", "temporal"):
+        for number, condition in enumerate(LINT_FORMS.values()):
+            spec = {
+                "version": 1,
+                "project": "a",
+                "jobs": {
+                    "A": {
+                        "engine": engine,
+                        "input": {"f": "str"},
+                        "steps": [
+                            {"name": "a", "run": "examples.inj.orders:app"},
+                            {"name": "b", "if": condition, "run": "examples.inj.b:b"},
+                        ],
+                    }
+                },
+            }
+            _, files = compile_spec(spec)
+            write_tree(tmp_path / f"{engine}_{number}", files)
+    linted = ruff(*RUFF_CHECK, cwd=tmp_path)
     assert linted.returncode == 0, linted.stdout

@@ -347,8 +347,9 @@ X = "R['${input.x}']"
         ("${input.a} != false", f"{A} is not False", f"{A} is not False"),
         ("${input.a} == null", f"{A} is None", f"{A} is None"),
         ("${input.a} != null", f"{A} is not None", f"{A} is not None"),
-        ("null == ${input.a}", f"None is {A}", f"None is {A}"),
-        ("true != ${input.a}", f"True is not {A}", f"True is not {A}"),
+        # a literal goes on the right (ruff's SIM300)
+        ("null == ${input.a}", f"{A} is None", f"{A} is None"),
+        ("true != ${input.a}", f"{A} is not True", f"{A} is not True"),
         ("${input.a} == 1", f"{A} == 1", f"{A} == 1"),
         ("${input.a} != 'x'", f'{A} != "x"', f'{A} != "x"'),
         ("${input.a} < 5", f'ordered({A}, "<", 5)', f"{A} < 5"),
@@ -371,22 +372,22 @@ X = "R['${input.x}']"
         (
             "1 < ${input.x} <= 5",
             f'ordered(1, "<", {X}) and ordered({X}, "<=", 5)',
-            f"1 < {X} and {X} <= 5",
+            f"{X} > 1 and {X} <= 5",
         ),
         (
             "not 1 < ${input.x} <= 5",
             f'not (ordered(1, "<", {X}) and ordered({X}, "<=", 5))',
-            f"not (1 < {X} and {X} <= 5)",
+            f"not ({X} > 1 and {X} <= 5)",
         ),
-        (
+        (  # `and` inside `or` in parentheses (ruff's RUF021)
             "1 < ${input.x} <= 5 or ${input.a}",
-            f'ordered(1, "<", {X}) and ordered({X}, "<=", 5) or {A}',
-            f"1 < {X} and {X} <= 5 or {A}",
+            f'(ordered(1, "<", {X}) and ordered({X}, "<=", 5)) or {A}',
+            f"({X} > 1 and {X} <= 5) or {A}",
         ),
         (
             "${input.a} and 1 < ${input.x} < 2",
             f'{A} and (ordered(1, "<", {X}) and ordered({X}, "<", 2))',
-            f"{A} and (1 < {X} and {X} < 2)",
+            f"{A} and ({X} > 1 and {X} < 2)",
         ),
         (
             "${input.a} == ${input.x} == true",
@@ -403,7 +404,8 @@ X = "R['${input.x}']"
             f"({A} or {X}) and True",
             f"({A} or {X}) and True",
         ),
-        ("not ${input.a} == true", f"not {A} is True", f"not {A} is True"),
+        # `not` of one comparison is the opposite comparison (SIM201, SIM208)
+        ("not ${input.a} == true", f"{A} is not True", f"{A} is not True"),
         (
             "(${input.a} < 1) == false",
             f'(ordered({A}, "<", 1)) is False',
@@ -411,8 +413,8 @@ X = "R['${input.x}']"
         ),
         (
             "not ${input.a} not in ['a']",
-            f'not not contains({A}, ("a",))',
-            f'not {A} not in ("a",)',
+            f'contains({A}, ("a",))',
+            f'{A} in ("a",)',
         ),
         ("${input.a} == 'it\\'s'", f'{A} == "it\'s"', f'{A} == "it\'s"'),
         ("${input.a} == 'say \"hi\"'", f"{A} == 'say \"hi\"'", f"{A} == 'say \"hi\"'"),
@@ -439,7 +441,7 @@ def test_python_names_the_helpers_and_reads_each_reference() -> None:
         "${input.a} < 1 and ${steps.s} in ['x'] or ${steps.s.f} not in ${input.b}"
     )
     code = condition.python(reader, Helpers("_ord", "_has", never))
-    assert code == ('_ord(v1, "<", 1) and _has(v2, ("x",)) or not _has(v3, v4)')
+    assert code == ('(_ord(v1, "<", 1) and _has(v2, ("x",))) or not _has(v3, v4)')
     assert seen == [InputRef("a"), StepRef("s"), StepRef("s", "f"), InputRef("b")]
 
 

@@ -15,6 +15,7 @@ from lichc.fileformat.conditions import (
     Logic,
     Node,
     Not,
+    Op,
     Ref,
     Reference,
 )
@@ -74,7 +75,33 @@ def canonical(node: Node) -> str:
     )
 
 
+_INVERSE: dict[Op, Op] = {"==": "!=", "!=": "==", "in": "not in", "not in": "in"}
+_MIRRORED: dict[Op, Op] = {
+    "==": "==",
+    "!=": "!=",
+    "<": ">",
+    "<=": ">=",
+    ">": "<",
+    ">=": "<=",
+}
+
+
+def negated(node: Node) -> Node:
+    """`not node`, written the way a linter expects: `a != b` rather than
+    `not a == b`, `x` rather than `not not x`."""
+    if isinstance(node, Not):
+        return node.operand
+    if isinstance(node, Compare) and len(node.pairs) == 1:
+        op, right = node.pairs[0]
+        if op in _INVERSE:
+            return Compare(node.left, ((_INVERSE[op], right),))
+    return Not(node)
+
+
 def python(node: Node, read: Callable[[Reference], str], helpers: Helpers) -> str:
+    """The condition as Python, in the forms ruff's checks ask for (the
+    generated code is linted): no `not a == b`, no literal on the left of a
+    comparison, `and` inside `or` in parentheses."""
     from lichc.render.pysource import py_literal
 
     if isinstance(node, Ref):
@@ -85,13 +112,16 @@ def python(node: Node, read: Callable[[Reference], str], helpers: Helpers) -> st
         items = [py_literal(i.value) for i in node.items]
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     if isinstance(node, Not):
+        simpler = negated(node.operand)
+        if not isinstance(simpler, Not):
+            return python(simpler, read, helpers)
         return "not " + _wrapped(
             python(node.operand, read, helpers), node.operand, _NOT
         )
     if isinstance(node, Logic):
-        least = _AND + 1 if node.op == "and" else _AND
+        # `a and b or c` reads as it runs, but ruff (RUF021) wants `(a and b) or c`
         return f" {node.op} ".join(
-            _wrapped(python(o, read, helpers), o, least) for o in node.operands
+            _wrapped(python(o, read, helpers), o, _AND + 1) for o in node.operands
         )
     return _compare(node, read, helpers)
 
@@ -102,21 +132,32 @@ def _compare(node: Compare, read: Callable[[Reference], str], helpers: Helpers) 
     parts = []
     left = node.left
     for op, right in node.pairs:
-        a = _wrapped(python(left, read, helpers), left, _ATOM)
-        b = _wrapped(python(right, read, helpers), right, _ATOM)
-        helper = helpers.through(left, op, right)
-        if op in ("==", "!=") and (_is_word(right) or _is_word(left)):
-            word = "is" if op == "==" else "is not"
-            parts.append(f"{a} {word} {b}")
-        elif helper is None:
-            parts.append(f"{a} {op} {b}")
-        elif op in ORDERING:
-            parts.append(f'{helper}({a}, "{op}", {b})')
-        else:
-            test = f"{helper}({a}, {b})"
-            parts.append(test if op == "in" else f"not {test}")
+        parts.append(_link(left, op, right, read, helpers))
         left = right
     return " and ".join(parts) if len(parts) > 1 else parts[0]
+
+
+def _link(
+    left: Node,
+    op: Op,
+    right: Node,
+    read: Callable[[Reference], str],
+    helpers: Helpers,
+) -> str:
+    helper = helpers.through(left, op, right)
+    yoda = isinstance(left, Const) and not isinstance(right, Const)
+    if helper is None and yoda and op in _MIRRORED:  # `x == 1`, not `1 == x`
+        left, op, right = right, _MIRRORED[op], left
+    a = _wrapped(python(left, read, helpers), left, _ATOM)
+    b = _wrapped(python(right, read, helpers), right, _ATOM)
+    if op in ("==", "!=") and (_is_word(right) or _is_word(left)):
+        return f"{a} {'is' if op == '==' else 'is not'} {b}"
+    if helper is None:
+        return f"{a} {op} {b}"
+    if op in ORDERING:
+        return f'{helper}({a}, "{op}", {b})'
+    test = f"{helper}({a}, {b})"
+    return test if op == "in" else f"not {test}"
 
 
 def _is_word(node: Node) -> bool:

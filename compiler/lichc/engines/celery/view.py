@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from lichc.engines.celery import chain_view, namespaces, options
-from lichc.fileformat.conditions import Condition
+from lichc.fileformat.condition_text import negated
+from lichc.fileformat.conditions import Condition, Logic
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
     CRON_FIELDS,
@@ -45,7 +46,9 @@ class TaskView:
     policy_args: list[tuple[str, str]]
     comment: str  # after `@app.task(`
     task_self: str  # the bound task's parameter: `self`, unless a field takes it
-    when: str | None = None  # its `if` (and its parallel step's), as Python
+    unless: str | None = (
+        None  # when it is skipped: its `if` (and its parallel's) negated
+    )
     after_end: bool = False  # an end step runs before it: it may pass on
 
 
@@ -252,10 +255,14 @@ def _flow(
     task.after_end = after_end
     held = [c for c in conditions if c is not None]
     if held:
-        parts = [chain_view.condition_expr(job, c, uses) for c in held]
-        task.when = " and ".join(
-            parts if len(parts) == 1 else [f"({p})" for p in parts]
+        tree = (
+            held[0].tree
+            if len(held) == 1
+            else Logic("and", tuple(c.tree for c in held))
         )
+        text = " and ".join(c.text for c in held)
+        unless = Condition(text, negated(tree))
+        task.unless = chain_view.condition_expr(job, unless, uses)
         if not task.last:
             uses.add("skipped")
 
