@@ -202,6 +202,7 @@ def _claim_imported(ns: dict[str, Names], workflows: list[WorkflowView]) -> None
         claim(client, w.job.start_function)
         claim(client, f"run_{snake}")
         claim(client, f"status_{snake}")
+        claim(client, f"cancel_{snake}")
         for _, wait in w.signal_methods:
             claim(client, f"signal_{snake}_{wait.signal}")
 
