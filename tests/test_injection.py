@@ -198,38 +198,37 @@ HOSTILE = f'{CANARY}\'"""\\\x00\n\u2028${{input.x}}\U0010fffd'
 RESULT = HOSTILE.replace("${", "$ {")  # a reference stands only whole
 
 
+def one_job(engine: str, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Project `a` with job A (input field `f: str`): a first step, then `steps`."""
+    first = {"name": "a", "run": "examples.inj.orders:app"}
+    job = {"engine": engine, "input": {"f": "str"}, "steps": [first, *steps]}
+    return {"version": 1, "project": "a", "jobs": {"A": job}}
+
+
 def _control_spec(engine: str) -> dict[str, Any]:
     text = quoted(HOSTILE, "'", "short")
     other = quoted(HOSTILE + "\r", '"', "named")
-    return {
-        "version": 1,
-        "project": "a",
-        "jobs": {
-            "A": {
-                "engine": engine,
-                "input": {"f": "str"},
-                "steps": [
-                    {"name": "a", "run": "examples.inj.orders:app"},
-                    {
-                        "name": "b",
-                        "if": f"${{input.f}} in [{text}, {other}]",
-                        "run": "examples.inj.orders:app",
-                    },
-                    {
-                        "name": "e",
-                        "if": f"${{input.f}} == {text}",
-                        "end": {"fail": CANARY + "'''${input.f}\"\\"},
-                    },
-                    {
-                        "name": "r",
-                        "if": f"${{input.f}} != {other} or ${{steps.a}} != null",
-                        "end": {"result": {RESULT: RESULT, "f": "${input.f}"}},
-                    },
-                    {"name": "z", "end": {"result": RESULT}},
-                ],
-            }
-        },
-    }
+    return one_job(
+        engine,
+        [
+            {
+                "name": "b",
+                "if": f"${{input.f}} in [{text}, {other}]",
+                "run": "examples.inj.orders:app",
+            },
+            {
+                "name": "e",
+                "if": f"${{input.f}} == {text}",
+                "end": {"fail": CANARY + "'''${input.f}\"\\"},
+            },
+            {
+                "name": "r",
+                "if": f"${{input.f}} != {other} or ${{steps.a}} != null",
+                "end": {"result": {RESULT: RESULT, "f": "${input.f}"}},
+            },
+            {"name": "z", "end": {"result": RESULT}},
+        ],
+    )
 
 
 @pytest.mark.parametrize("engine", ["celery", "temporal"])
@@ -268,20 +267,9 @@ def test_conditions_once_written_as_refused_code_are_lint_clean(tmp_path: Path) 
     negated)."""
     for engine in ("celery", "temporal"):
         for number, condition in enumerate(LINT_FORMS.values()):
-            spec = {
-                "version": 1,
-                "project": "a",
-                "jobs": {
-                    "A": {
-                        "engine": engine,
-                        "input": {"f": "str"},
-                        "steps": [
-                            {"name": "a", "run": "examples.inj.orders:app"},
-                            {"name": "b", "if": condition, "run": "examples.inj.b:b"},
-                        ],
-                    }
-                },
-            }
+            spec = one_job(
+                engine, [{"name": "b", "if": condition, "run": "examples.inj.b:b"}]
+            )
             _, files = compile_spec(spec)
             write_tree(tmp_path / f"{engine}_{number}", files)
     linted = ruff(*RUFF_CHECK, cwd=tmp_path)

@@ -73,22 +73,40 @@ def test_order_happy_path_with_approval_signal(
     assert '"approved_by": "bob"' in mails[0]
 
 
-def test_declined_payment_fails_at_once_without_retries(
-    temporal: Server, shop: Shop
-) -> None:
+def failed_order(
+    temporal: Server, shop: Shop, amount: float, approval: dict[str, Any] | None = None
+) -> tuple[WorkflowFailureError, list[Any], Any]:
+    """A ProcessOrder run that fails (answered `approval` once it waits for
+    it, when given): its failure, history and final status."""
     client_mod, worker = shop["temporal_client"], shop["temporal_worker"]
 
-    async def scenario() -> tuple[BaseException, list[Any], Any]:
+    async def scenario() -> tuple[WorkflowFailureError, list[Any], Any]:
         async with worker.running(temporal.client):
             handle = await client_mod.start_process_order(
-                temporal.client, order_id=order_id(), amount=99_999.0, email="a@b.c"
+                temporal.client, order_id=order_id(), amount=amount, email="a@b.c"
             )
+            if approval is not None:
+                await wait_for_step(
+                    client_mod.status_process_order,
+                    temporal.client,
+                    handle.id,
+                    "approval",
+                )
+                await client_mod.signal_process_order_approve(
+                    temporal.client, handle.id, approval
+                )
             with pytest.raises(WorkflowFailureError) as failed:
                 await handle.result()
             status = await client_mod.status_process_order(temporal.client, handle.id)
             return failed.value, await history_of(handle), status
 
-    error, events, status = temporal.run(scenario())
+    return temporal.run(scenario())
+
+
+def test_declined_payment_fails_at_once_without_retries(
+    temporal: Server, shop: Shop
+) -> None:
+    error, events, status = failed_order(temporal, shop, 99_999.0)
     cause = error.cause.cause  # workflow failure <- activity error <- handler error
     assert isinstance(cause, ApplicationError)
     assert cause.type == "CardDeclined"
@@ -183,25 +201,8 @@ def test_an_invalid_order_completes_with_the_seeds_reason(
 def test_a_rejected_approval_undoes_the_order_and_names_the_approver(
     temporal: Server, shop: Shop
 ) -> None:
-    client_mod, worker = shop["temporal_client"], shop["temporal_worker"]
-
-    async def scenario() -> tuple[BaseException, list[Any], Any]:
-        async with worker.running(temporal.client):
-            handle = await client_mod.start_process_order(
-                temporal.client, order_id=order_id(), amount=5.0, email="a@b.c"
-            )
-            await wait_for_step(
-                client_mod.status_process_order, temporal.client, handle.id, "approval"
-            )
-            await client_mod.signal_process_order_approve(
-                temporal.client, handle.id, {"approved": False, "by": "carol"}
-            )
-            with pytest.raises(WorkflowFailureError) as failed:
-                await handle.result()
-            status = await client_mod.status_process_order(temporal.client, handle.id)
-            return failed.value, await history_of(handle), status
-
-    error, events, status = temporal.run(scenario())
+    answer = {"approved": False, "by": "carol"}
+    error, events, status = failed_order(temporal, shop, 5.0, answer)
     assert isinstance(error.cause, ApplicationError)
     assert error.cause.type == "JobFailed"
     assert error.cause.message == "order rejected by carol"
