@@ -72,6 +72,7 @@ def test_a_false_condition_skips_its_step_and_later_steps_read_null(
     )
     assert status["state"] == "completed"
     assert status["skipped"] == ["gift"]
+    assert status["received"] == {"approve": {"approved": True, "by": "A"}}
     assert result["gift"] is None
     assert result["ship"] == {"shipped": order, "gift": None}
     assert scheduled == ["order.validate", "order.charge", "order.ship"]

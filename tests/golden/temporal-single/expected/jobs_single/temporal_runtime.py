@@ -38,6 +38,8 @@ class JobStatus:
     current: str | None = None  # the step running (or sleeping, or waiting) now
     completed: list[str] = field(default_factory=list)  # finished steps, in order
     skipped: list[str] = field(default_factory=list)  # steps whose `if` was false
+    # the payload of each signal received, by signal (the first one counts)
+    received: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     compensated: list[str] = field(default_factory=list)  # undone steps, in order
     problems: list[str] = field(default_factory=list)  # steps that could not be undone
 
@@ -173,6 +175,7 @@ class JobRun:
             workflow.logger.warning("signal %s received again, ignored", signal)
             return
         self.signals[signal] = payload
+        self.status.received[signal] = payload
 
     async def wait_for(
         self, step: str, signal: str, timeout: timedelta | None, on_timeout: str
