@@ -4,6 +4,7 @@ Temporal job's commands becomes a new version, and how live versions merge."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,22 @@ def test_retiring_makes_the_next_version_the_oldest_with_its_patch_deprecated() 
     # a later build without `retire` keeps the retirement
     again = evolve(plan, retired.record)
     assert again.record.jobs["Ship"].oldest_live == 2
+
+
+def test_a_removed_parallel_step_keeps_its_branches_conditions(tmp_path: Path) -> None:
+    """Runs on version 1 take the removed parallel step's branches only when
+    their own `if` holds, as they did: the condition comes from the record."""
+    from harness.cli import build
+
+    branches = (
+        '{name: fan, parallel: [{name: a, run: m.x:a, if: "${input.n} > 1"},'
+        " {name: b, run: m.x:b}]}"
+    )
+    for listed in ((FIRST, branches, LAST), (FIRST, LAST)):
+        text = spec(*listed).replace(
+            "engine: temporal", "engine: temporal\n            input: {n: int}", 1
+        )
+        out = build(tmp_path, textwrap.dedent(text))
+    workflows = (out / "jobs" / "temporal_workflows.py").read_text()
+    branch = workflows.split("async def branch_a_v1() -> None:")[1]
+    assert branch.lstrip().startswith("if input.n > 1:"), branch[:300]

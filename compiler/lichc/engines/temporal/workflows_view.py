@@ -69,7 +69,7 @@ class RunView:
     call: Call
     undo: Call | None
     condition: Condition | None = None
-    when: str | None = None  # a branch's own `if`, as Python
+    when: str | None = None  # a branch's own `if`, as Python (set last)
 
     @property
     def undo_needs_result(self) -> bool:
@@ -233,10 +233,20 @@ def build_workflow(
             return None
         return condition_expr(job, condition, waits, used)
 
-    def run_view(step: RunStep, branch: bool = False) -> RunView:
+    def run_view(step: RunStep) -> RunView:
         undo = call(step, True) if step.compensate is not None else None
-        own = when(step.condition) if branch else None
-        return RunView(step.name, call(step, False), undo, step.condition, own)
+        return RunView(step.name, call(step, False), undo, step.condition)
+
+    def with_whens(g: versions_view.Guarded) -> versions_view.Guarded:
+        """The step's `if` and its branches' as Python: for the current
+        steps and the removed ones alike, whose conditions the record keeps."""
+        view = g.view
+        if isinstance(view, ParallelView):
+            branches = tuple(
+                (fn, replace(b, when=when(b.condition))) for fn, b in view.branches
+            )
+            view = replace(view, branches=branches)
+        return replace(g, view=view, when=when(getattr(view, "condition", None)))
 
     def view_of(step: Step, branches: Names) -> Any:
         if isinstance(step, EndStep):
@@ -255,15 +265,13 @@ def build_workflow(
             job.snake, evolution.names, branches, waits, evolution.removed, skippable
         )
         guarded = versions_view.guarded(live, current, removed_view)
-        steps = tuple(g.view for g in guarded)
         known = {w.signal for w in waits_of}
         for g in guarded:
             if isinstance(g.view, WaitStep) and g.view.signal not in known:
                 known.add(g.view.signal)
                 waits_of.append(g.view)
-    guarded = tuple(
-        replace(g, when=when(getattr(g.view, "condition", None))) for g in guarded
-    )
+    guarded = tuple(with_whens(g) for g in guarded)
+    steps = tuple(g.view for g in guarded)
     pin_args = versions_view.pin_args(live) if live else None
     methods = Names({"run", "status"})
     signal_methods = tuple((methods.take(w.signal), w) for w in waits_of)
@@ -373,8 +381,7 @@ def _step_view(step: Step, run_view: Callable[..., RunView], branches: Names) ->
         return ParallelView(
             step,
             tuple(
-                (branches.take(f"branch_{b.name}"), run_view(b, True))
-                for b in step.branches
+                (branches.take(f"branch_{b.name}"), run_view(b)) for b in step.branches
             ),
         )
     assert isinstance(step, SleepStep | WaitStep)
