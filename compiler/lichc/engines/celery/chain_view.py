@@ -49,12 +49,11 @@ def arg_expression(job: ir.Job, value: InputRef | StepRef | Literal_) -> str:
     if isinstance(value, StepRef):
         if value.field is None:
             return f'context["steps"][{py_str(value.step)}]'
-        if value.step in skippable_steps(job):  # None when it was skipped
-            parts = ["context", py_str(value.step), py_str(value.field)]
-            return py_call("field_or_none", parts)
-        # checked by step_field: a missing field fails at once, unretried
+        # step_field: a missing field fails at once, unretried; field_or_none:
+        # None when the step was skipped
+        skippable = value.step in skippable_steps(job)
         parts = ["context", py_str(value.step), py_str(value.field)]
-        return py_call("step_field", parts)
+        return py_call("field_or_none" if skippable else "step_field", parts)
     return py_literal(value.value)
 
 

@@ -46,9 +46,8 @@ class TaskView:
     policy_args: list[tuple[str, str]]
     comment: str  # after `@app.task(`
     task_self: str  # the bound task's parameter: `self`, unless a field takes it
-    unless: str | None = (
-        None  # when it is skipped: its `if` (and its parallel's) negated
-    )
+    # when it is skipped: its `if` (and its parallel step's) negated
+    unless: str | None = None
     after_end: bool = False  # an end step runs before it: it may pass on
 
 
@@ -183,10 +182,9 @@ def _job_view(
         if isinstance(step, ir.EndStep):
             end = chain_view.end_task(plan, job, step, names, uses, last, after_end)
             ends.append(end)
-            parts = [py_str(end.name)] + (["args=(context,)"] if not stages else [])
-            if countdown:
-                parts.append(f"countdown={py_seconds(countdown)}")
-            stages.append(Stage([parts], None))
+            stages.append(
+                Stage([_signature(end.name, countdown, first=not stages)], None)
+            )
             after_end = True
             countdown = timedelta(0)
             continue
@@ -194,7 +192,10 @@ def _job_view(
             task = _task(plan, job, step, names, aliases, last=last)
             _flow(job, task, (step.condition,), after_end, uses)
             tasks.append(task)
-            stages.append(Stage([_signature(task, countdown, first=not stages)], None))
+            first = not stages
+            stages.append(
+                Stage([_signature(task.name, countdown, first=first, step=step)], None)
+            )
         else:
             assert isinstance(step, ir.ParallelStep)
             branch_tasks = [
@@ -214,7 +215,10 @@ def _job_view(
             joins.append(join)
             stages.append(
                 Stage(
-                    [_signature(t, countdown, first=not stages) for t in branch_tasks],
+                    [
+                        _signature(t.name, countdown, first=not stages, step=t.step)
+                        for t in branch_tasks
+                    ],
                     join.name,
                 )
             )
@@ -334,13 +338,17 @@ def _retry(r: ir.RetryPolicy) -> list[tuple[str, str]]:
     ]
 
 
-def _signature(task: TaskView, countdown: timedelta, *, first: bool) -> list[str]:
-    parts = [py_str(task.name)]
+def _signature(
+    name: str, countdown: timedelta, *, first: bool, step: ir.RunStep | None = None
+) -> list[str]:
+    """app.signature()'s arguments for a task of the chain; a run step's
+    message expires with its queue_timeout / total_timeout."""
+    parts = [py_str(name)]
     if first:
         parts.append("args=(context,)")
     if countdown:
         parts.append(f"countdown={py_seconds(countdown)}")
-    value = options.expires(task.step, countdown)
+    value = options.expires(step, countdown) if step is not None else None
     if value is not None:
         parts.append(f"expires={py_seconds(value)}")
     return parts

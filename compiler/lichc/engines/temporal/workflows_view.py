@@ -107,7 +107,8 @@ class WorkflowView:
     id_expr: str | None  # f-string over `input`, or None for a random id
     client_param: str  # the client functions' positional client parameter
     fields_local: str  # start_x's dict of fields (with mutable defaults)
-    helpers: frozenset[str] = frozenset()  # runtime functions the conditions call
+    # runtime functions its conditions and end steps call
+    helpers: frozenset[str] = frozenset()
 
     @property
     def kwargs(self) -> list[str]:
@@ -174,12 +175,9 @@ def result_expr(value: ResultValue | None, expr: Callable[[object], str]) -> str
     return expr(value)
 
 
-def condition_expr(
-    job: Job, condition: Condition, waits: frozenset[str], used: set[str]
-) -> str:
+def condition_expr(job: Job, condition: Condition, used: set[str]) -> str:
     """A condition as the workflow's Python: inputs from the input model,
     step results null-safe; `used` collects the runtime helpers it calls."""
-
     return conditions.python(
         job, condition, lambda name: f"input.{name}", ("results", "results"), used
     )
@@ -231,7 +229,7 @@ def build_workflow(
     def when(condition: Condition | None) -> str | None:
         if condition is None:
             return None
-        return condition_expr(job, condition, waits, used)
+        return condition_expr(job, condition, used)
 
     def run_view(step: RunStep) -> RunView:
         undo = call(step, True) if step.compensate is not None else None
@@ -272,6 +270,9 @@ def build_workflow(
                 waits_of.append(g.view)
     guarded = tuple(with_whens(g) for g in guarded)
     steps = tuple(g.view for g in guarded)
+    for view in steps:
+        if isinstance(view, EndView):
+            used |= view.helpers
     pin_args = versions_view.pin_args(live) if live else None
     methods = Names({"run", "status"})
     signal_methods = tuple((methods.take(w.signal), w) for w in waits_of)
@@ -308,13 +309,6 @@ def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
         for value in call.values
     }
     helpers |= {h for w in workflows for h in w.helpers}
-    helpers |= {
-        h
-        for w in workflows
-        for s in w.steps
-        if isinstance(s, EndView)
-        for h in s.helpers
-    }
     names += sorted(h for h in helpers if h is not None)
     return tuple(names)
 
