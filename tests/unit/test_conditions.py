@@ -23,7 +23,6 @@ from lichc.fileformat.conditions import (
     Condition,
     ConditionError,
     Const,
-    Helpers,
     Items,
     Logic,
     Node,
@@ -34,6 +33,7 @@ from lichc.fileformat.conditions import (
     parse_condition,
 )
 from lichc.fileformat.values import InputRef, SpecValueError, StepRef
+from lichc.render.conditions import Helpers, written
 
 # -- helpers -------------------------------------------------------------------
 
@@ -80,7 +80,7 @@ def contains(a: Any, b: Any) -> bool:
 
 
 def python(text: str, helpers: Helpers = SAFE) -> str:
-    code = parse_condition(text).python(read, helpers)
+    code = written(parse_condition(text), read, helpers)
     ast.parse(code, mode="eval")  # always valid Python
     return code
 
@@ -440,7 +440,7 @@ def test_python_names_the_helpers_and_reads_each_reference() -> None:
     condition = parse_condition(
         "${input.a} < 1 and ${steps.s} in ['x'] or ${steps.s.f} not in ${input.b}"
     )
-    code = condition.python(reader, Helpers("_ord", "_has", never))
+    code = written(condition, reader, Helpers("_ord", "_has", never))
     assert code == ('(_ord(v1, "<", 1) and _has(v2, ("x",))) or not _has(v3, v4)')
     assert seen == [InputRef("a"), StepRef("s"), StepRef("s", "f"), InputRef("b")]
 
@@ -456,7 +456,7 @@ def test_plain_is_asked_about_orderings_and_in_only() -> None:
         "${input.a} == 1 and ${input.a} != null and ${input.a} < 2"
         " and ${input.a} >= 3 and ${input.b} in ['x'] and ${input.b} not in ['y']"
     )
-    code = parse_condition(text).python(read, Helpers("ordered", "contains", plain))
+    code = written(parse_condition(text), read, Helpers("ordered", "contains", plain))
     a, b = InputRef("a"), InputRef("b")
     assert [(unplaced(left), op, right) for left, op, right in asked] == [
         (Ref(a, 0), "<", Const(2)),
@@ -737,7 +737,7 @@ def test_random_trees_round_trip(tree: Node) -> None:
     for ref in condition.refs():
         assert text[ref.column - 1 :].startswith(str(ref.value))
     for helpers in (SAFE, PLAIN):
-        check_python(condition.python(read, helpers))
+        check_python(written(condition, read, helpers))
 
 
 def reference(node: Node, values: dict[str, Any]) -> Any:
@@ -802,7 +802,7 @@ def test_random_trees_mean_what_they_say(tree: Node, values: dict[str, Any]) -> 
     text = str(Condition("", tree))
     if len(text) > MAX_LENGTH or height(tree) > MAX_DEPTH:
         return
-    code = parse_condition(text).python(read, SAFE)
+    code = written(parse_condition(text), read, SAFE)
     check_python(code)
     assert outcome(lambda: run(code, values)) == outcome(
         lambda: reference(tree, values)
@@ -1062,7 +1062,7 @@ def test_any_text_parses_or_is_refused_cleanly(text: str) -> None:
     except ConditionError as error:
         column, message = error.column, error.message
     else:
-        check_python(condition.python(read, SAFE))
+        check_python(written(condition, read, SAFE))
         again = parse_condition(str(condition))
         assert unplaced(again.tree) == unplaced(condition.tree)
         for ref in condition.refs():

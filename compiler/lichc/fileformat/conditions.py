@@ -25,7 +25,7 @@ import itertools
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -146,38 +146,6 @@ class Condition:
         from lichc.fileformat.condition_text import canonical
 
         return canonical(self.tree)
-
-    def calls(self, helpers: Helpers) -> set[str]:
-        """The helpers `python` calls (to import only those)."""
-        names = set()
-        for node in compares(self.tree):
-            left = node.left
-            for op, right in node.pairs:
-                names.add(helpers.through(left, op, right))
-                left = right
-        return {n for n in names if n is not None}
-
-    def python(self, read: Callable[[Reference], str], helpers: Helpers) -> str:
-        """The condition as a Python expression; `read` gives each reference's."""
-        from lichc.fileformat.condition_text import python
-
-        return python(self.tree, read, helpers)
-
-
-@dataclass(frozen=True, slots=True)
-class Helpers:
-    """The runtime functions the generated expression calls, by local name,
-    and whether an operand is known to be comparable without them."""
-
-    ordered: str
-    contains: str
-    plain: Callable[[Node, Op, Node], bool]
-
-    def through(self, left: Node, op: Op, right: Node) -> str | None:
-        """The helper a comparison goes through, None when written plainly."""
-        if op in ("==", "!=") or self.plain(left, op, right):
-            return None
-        return self.ordered if op in ORDERING else self.contains
 
 
 def parse_condition(value: Any) -> Condition:

@@ -6,23 +6,21 @@ runtime's null-safe helpers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from lichc.diagnostics import Diagnostic, KeyPath
 from lichc.fileformat.conditions import (
     ORDERING,
     Condition,
     Const,
-    Helpers,
     Items,
     Node,
     Op,
     Ref,
     compares,
 )
-from lichc.fileformat.values import InputRef, StepRef, TypeExpr
+from lichc.fileformat.values import InputRef, TypeExpr
 from lichc.plan.ir import Job
-from lichc.render.pysource import py_call, py_str
 
 # "null" "bool" "number" "str" "dict" "list", or None: not known before it runs
 Kind = str | None
@@ -158,30 +156,3 @@ def _show(node: Node) -> str:
 
 def _column(node: Node) -> int | None:
     return node.column if isinstance(node, Ref) else None
-
-
-def python(
-    job: Job,
-    condition: Condition,
-    read_input: Callable[[str], str],
-    results: tuple[str, str],
-    used: set[str],
-) -> str:
-    """A condition as an engine's Python: `read_input` gives an input field's
-    expression; `results` is the step results' mapping and what the runtime's
-    `field_or_none` reads them from (both null-safe); `used` collects the
-    runtime helpers it calls (to import them)."""
-    mapping, holder = results
-
-    def read(ref: InputRef | StepRef) -> str:
-        if isinstance(ref, InputRef):
-            return read_input(ref.field)
-        if ref.field is None:
-            return f"{mapping}.get({py_str(ref.step)})"
-        used.add("field_or_none")
-        parts = [holder, py_str(ref.step), py_str(ref.field)]
-        return py_call("field_or_none", parts)
-
-    helpers = Helpers("ordered", "contains", lambda a, op, b: plain(job, a, op, b))
-    used.update(condition.calls(helpers))
-    return condition.python(read, helpers)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from lichc.engines.celery import options
 from lichc.fileformat.conditions import Condition
 from lichc.fileformat.values import InputRef, Literal_, ResultObject, StepRef
-from lichc.plan import conditions as flow_conditions
 from lichc.plan import ir
 from lichc.plan.flow import skippable_steps
+from lichc.render.conditions import compiled
 from lichc.render.names import Names
 from lichc.render.pysource import py_call, py_literal, py_str
 
@@ -75,9 +75,7 @@ def condition_expr(job: ir.Job, condition: Condition, uses: set[str]) -> str:
     def read_input(name: str) -> str:
         return input_read(next(f for f in job.inputs if f.name == name))
 
-    return flow_conditions.python(
-        job, condition, read_input, ('context["steps"]', "context"), uses
-    )
+    return compiled(job, condition, read_input, ('context["steps"]', "context"), uses)
 
 
 def end_task(

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from lichc.engines.celery import chain_view, namespaces, options
-from lichc.fileformat.condition_text import negated
 from lichc.fileformat.conditions import Condition, Logic
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
@@ -20,6 +19,7 @@ from lichc.fileformat.values import (
     PyRef,
 )
 from lichc.plan import ir
+from lichc.render.conditions import negated
 from lichc.render.imports import Imports
 from lichc.render.names import Names
 from lichc.render.pysource import (

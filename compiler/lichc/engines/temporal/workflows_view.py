@@ -18,7 +18,6 @@ from lichc.fileformat.values import (
     ResultValue,
     StepRef,
 )
-from lichc.plan import conditions
 from lichc.plan.flow import skippable_steps
 from lichc.plan.ir import (
     EndStep,
@@ -29,6 +28,7 @@ from lichc.plan.ir import (
     Step,
     WaitStep,
 )
+from lichc.render.conditions import compiled
 from lichc.render.names import Names
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ def result_expr(value: ResultValue | None, expr: Callable[[object], str]) -> str
 def condition_expr(job: Job, condition: Condition, used: set[str]) -> str:
     """A condition as the workflow's Python: inputs from the input model,
     step results null-safe; `used` collects the runtime helpers it calls."""
-    return conditions.python(
+    return compiled(
         job, condition, lambda name: f"input.{name}", ("results", "results"), used
     )
 
