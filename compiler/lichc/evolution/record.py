@@ -46,6 +46,7 @@ class Value(_Model):
 
     input: InputName | None = None
     step: StepName | None = None
+    item: bool = False  # `${item}`: a for_each step's element (`field` of it)
     field: InputName | None = None
     literal: Any = None
 
@@ -72,6 +73,18 @@ class End(_Model):
     fail: tuple[Value, ...] | None = None
 
 
+class Each(_Model):
+    """A for_each step's list, and how many of its elements run at once
+    (which decides how many activities each workflow task schedules)."""
+
+    items: Value
+    max_parallel: Annotated[int, Field(ge=1, le=1000)]
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        return (self.items.input, self.items.step, self.items.field, self.max_parallel)
+
+
 class Entry(_Model):
     kind: Literal["run", "sleep", "wait_for", "parallel", "end"]
     name: StepName
@@ -84,6 +97,7 @@ class Entry(_Model):
     on_timeout: Literal["fail", "continue", "compensate"] | None = None
     branches: tuple[Entry, ...] = ()
     end: End | None = None
+    each: Each | None = None  # a run step's for_each
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -100,6 +114,7 @@ class Entry(_Model):
             self.signal,
             self.timeout is not None,
             tuple(b.key for b in self.branches),
+            self.each.key if self.each else None,
         )
 
 

@@ -31,10 +31,12 @@ from functools import cache
 from typing import Any, Literal
 
 from lichc.fileformat.values import (
-    _REF_RE,
     InputRef,
+    ItemRef,
+    Reference,
     SpecValueError,
     StepRef,
+    match_ref,
     show_value,
 )
 
@@ -83,8 +85,6 @@ _FORBIDDEN = {
     ast.Yield: "yield",
     ast.YieldFrom: "yield",
 }
-
-Reference = InputRef | StepRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,18 +243,20 @@ def _string_end(text: str, start: int) -> int:
 
 
 def _reference(written: str, column: int) -> Reference:
-    whole = _REF_RE.fullmatch(written)
+    whole = match_ref(written)
     if whole is None:
         raise ConditionError(
             f"'{written}' is not a reference",
             column,
             "a reference is ${input.FIELD}, ${steps.NAME} or ${steps.NAME.FIELD}",
         )
-    kind, name, field = whole.groups()
+    kind, name, field = whole
     if kind == "input" and field is not None:
         raise ConditionError(
             f"'{written}': input references take no field", column, None
         )
+    if kind == "item":
+        return ItemRef(field)
     return InputRef(name) if kind == "input" else StepRef(name, field)
 
 

@@ -158,9 +158,21 @@ EnvText = Annotated[
     EnvString, _Parsed(templated.parse_env_string, _text(_ENV_HELP), str)
 ]
 ArgValue = Annotated[
-    values.InputRef | values.StepRef | values.Literal_,
+    values.InputRef | values.StepRef | values.ItemRef | values.Literal_,
     _Parsed(values.parse_arg, {"description": _ARG_HELP}),
 ]
+ItemsRef = Annotated[
+    values.InputRef | values.StepRef,
+    _Parsed(
+        values.parse_items,
+        _text("a reference to a list: ${input.FIELD} or ${steps.NAME.FIELD}"),
+        str,
+    ),
+]
+# at most this many elements of a for_each step run at once (Temporal keeps at
+# most 2,000 activities pending per workflow)
+MAX_PARALLEL = 1000
+MaxParallel = Annotated[int, Field(strict=True, ge=1, le=MAX_PARALLEL)]
 
 JobName = Annotated[str, _name(names.JOB)]
 StepName = Annotated[str, _name(names.STEP)]
@@ -299,6 +311,9 @@ class _RunStepHead(Model):
     name: StepName | None = None
     description: str | None = None
     if_: ConditionText | None = Field(default=None, alias="if")
+    # the handler runs once per element of the list, `${item}` in its args
+    for_each: ItemsRef | None = None
+    max_parallel: MaxParallel | None = None
     run: Handler
     args: dict[InputName, ArgValue] | None = None
     queue: QueueName | None = None
@@ -312,6 +327,15 @@ class RunStep(_Attempts, _RunStepHead):
         ]
         | None
     ) = None
+
+    @model_validator(mode="after")
+    def _parallel_of_elements(self) -> RunStep:
+        if self.max_parallel is not None and self.for_each is None:
+            raise ValueError(
+                "max_parallel limits a for_each step's elements: add for_each, "
+                "or remove max_parallel"
+            )
+        return self
 
 
 class _NamedStep(Model):

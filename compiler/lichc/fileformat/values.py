@@ -327,9 +327,19 @@ def _parse_type(text: str) -> TypeExpr | None:
     return None
 
 
-# -- references in args: ${input.X}, ${steps.Y}, ${steps.Y.FIELD} --------------------
+# -- references in args: ${input.X}, ${steps.Y}, ${steps.Y.FIELD}, ${item} ----------
 
-_REF_RE = re.compile(rf"\$\{{(input|steps)\.({IDENT})(?:\.({IDENT}))?\}}")
+_REF_RE = re.compile(rf"\$\{{(?:(input|steps)\.({IDENT})|(item))(?:\.({IDENT}))?\}}")
+
+
+def match_ref(written: str) -> tuple[str, str, str | None] | None:
+    """(kind, name, field) of a whole `${...}` reference, or None; `${item}`
+    and `${item.F}` are kind "item" with the name "item"."""
+    whole = _REF_RE.fullmatch(written)
+    if whole is None:
+        return None
+    kind, name, item, field = whole.groups()
+    return (kind, name, field) if item is None else ("item", "item", field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,21 +361,38 @@ class StepRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemRef:
+    """`${item}` (or `${item.FIELD}`): the element a for_each step runs with."""
+
+    field: str | None = None
+
+    def __str__(self) -> str:
+        tail = f".{self.field}" if self.field else ""
+        return f"${{item{tail}}}"
+
+
+Reference = InputRef | StepRef | ItemRef
+
+ITEM_OUTSIDE = "${item} is only defined in a for_each step"
+ITEM_HINT = "read the element in the for_each step's args (or its `if`)"
+
+
+@dataclass(frozen=True, slots=True)
 class Literal_:
     """A literal argument value (JSON-like)."""
 
     value: Any
 
 
-ArgValue = InputRef | StepRef | Literal_
+ArgValue = InputRef | StepRef | ItemRef | Literal_
 
 
 def parse_arg(value: Any) -> ArgValue:
-    if isinstance(value, InputRef | StepRef | Literal_):
+    if isinstance(value, InputRef | StepRef | ItemRef | Literal_):
         return value
     hint = "a reference is a whole value: ${input.FIELD}, ${steps.NAME} or ${steps.NAME.FIELD}"
     if isinstance(value, str) and "${" in value:
-        match = _REF_RE.fullmatch(value)
+        match = match_ref(value)
         if match is None:
             if (
                 value.startswith("${")
@@ -376,7 +403,9 @@ def parse_arg(value: Any) -> ArgValue:
             raise SpecValueError(
                 f"'{value}': references cannot be part of a longer string in v1", hint
             )
-        kind, name, field = match.groups()
+        kind, name, field = match
+        if kind == "item":
+            return ItemRef(field)
         if kind == "input":
             if field is not None:
                 raise SpecValueError(
@@ -386,6 +415,21 @@ def parse_arg(value: Any) -> ArgValue:
         return StepRef(name, field)
     _reject_nested_refs(value, hint)
     return Literal_(value)
+
+
+def parse_items(value: Any) -> InputRef | StepRef:
+    """A for_each step's list: `${input.X}` or `${steps.Y[.F]}`."""
+    if isinstance(value, InputRef | StepRef):
+        return value
+    hint = "write ${input.FIELD} (a list input) or ${steps.NAME.FIELD} (a list result)"
+    if not isinstance(value, str):
+        raise SpecValueError(
+            f"expected a reference to a list, got {show_value(value)}", hint
+        )
+    ref = parse_arg(value)
+    if not isinstance(ref, InputRef | StepRef):
+        raise SpecValueError(f"'{value}' is not a reference to a list", hint)
+    return ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,8 +456,15 @@ def parse_result(value: Any) -> ResultValue:
             if not isinstance(key, str):
                 raise SpecValueError(f"result keys are text, got {show_value(key)}")
             items.append((key, parse_arg(item)))
-        return ResultObject(tuple(items))
-    return parse_arg(value)
+        result: ResultValue = ResultObject(tuple(items))
+    else:
+        result = parse_arg(value)
+    if isinstance(result, ItemRef) or (
+        isinstance(result, ResultObject)
+        and any(isinstance(v, ItemRef) for _, v in result.items)
+    ):
+        raise SpecValueError(ITEM_OUTSIDE, ITEM_HINT)
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,6 +492,8 @@ def parse_message(value: Any) -> Message:
         ref = parse_arg(match[0])
         if isinstance(ref, Literal_):  # pragma: no cover - parse_arg refuses it
             raise SpecValueError(f"'{match[0]}' is not a reference", hint)
+        if isinstance(ref, ItemRef):
+            raise SpecValueError(ITEM_OUTSIDE, ITEM_HINT)
         if match.start() > at:
             parts.append(value[at : match.start()])
         parts.append(ref)

@@ -18,6 +18,7 @@ from lichc.fileformat.conditions import Condition
 from lichc.fileformat.templated import EnvString, IdTemplate
 from lichc.fileformat.values import (
     InputRef,
+    ItemRef,
     Literal_,
     Message,
     PyRef,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 # an engine's name, one of lichc.engines.registry.NAMES (the plan stage checks it)
 Engine = str
-ArgValue = InputRef | StepRef | Literal_
+ArgValue = InputRef | StepRef | ItemRef | Literal_
 
 BUILT_IN = ("<built-in>",)
 DEFAULT_QUEUE = "default"
@@ -95,6 +96,19 @@ class Compensation:
     path: KeyPath
 
 
+# for_each's elements at once when `max_parallel` does not say
+DEFAULT_MAX_PARALLEL = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ForEach:
+    """A run step's `for_each`: its handler runs once per element of `items`."""
+
+    items: InputRef | StepRef
+    max_parallel: int
+    path: KeyPath  # the `for_each` key
+
+
 @dataclass(frozen=True, slots=True)
 class RunStep:
     kind: ClassVar[str] = "run"
@@ -113,6 +127,7 @@ class RunStep:
     path: KeyPath
     origins: tuple[tuple[str, KeyPath], ...] = field(default=(), compare=False)
     condition: Condition | None = None  # `if`: the step runs only when it holds
+    for_each: ForEach | None = None
 
     def origin(self, key: str) -> KeyPath:
         return dict(self.origins).get(key, BUILT_IN)

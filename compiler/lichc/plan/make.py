@@ -203,8 +203,16 @@ def _run_step(
         path=path,
         origins=tuple(sorted(origins.items())),
         condition=step.if_,
+        for_each=_for_each(step, path),
         **inherited,
     )
+
+
+def _for_each(step: m.RunStep, path: KeyPath) -> ir.ForEach | None:
+    if step.for_each is None:
+        return None
+    limit = step.max_parallel or ir.DEFAULT_MAX_PARALLEL
+    return ir.ForEach(step.for_each, limit, (*path, "for_each"))
 
 
 def _args(args: dict[str, Any] | None) -> tuple[ir.Arg, ...] | None:

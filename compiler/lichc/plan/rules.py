@@ -19,11 +19,13 @@ from lichc.diagnostics import Diagnostic, KeyPath, format_key_path
 from lichc.engines.registry import ENGINES, engine
 from lichc.fileformat.values import (
     InputRef,
+    ItemRef,
     StepRef,
     format_duration,
 )
 from lichc.plan import refusals
 from lichc.plan.flow import end_values, flow_problems
+from lichc.plan.for_each import for_each_problems, item_problems
 from lichc.plan.ir import (
     BUILT_IN,
     EndStep,
@@ -53,6 +55,7 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
     yield from _step_names(job)
     yield from _references(job)
     yield from flow_problems(job)
+    yield from for_each_problems(job)
     for step in job.run_steps():
         yield from _timeouts(step)
         yield from _retry(step)
@@ -228,6 +231,8 @@ def _values(step: Step) -> Iterator[tuple[object, KeyPath, str, bool]]:
             yield from ((v, p, part.name, False) for v, p in end_values(part))
         if not isinstance(part, RunStep):
             continue
+        if part.for_each is not None:
+            yield part.for_each.items, part.for_each.path, part.name, False
         for arg in part.args or ():
             yield arg.value, (*part.path, "args", arg.name), part.name, False
         if part.compensate is not None:
@@ -252,6 +257,9 @@ def _reference(
                 path,
                 _suggest(value.field, job.input_names, "input fields"),
             )
+        return
+    if isinstance(value, ItemRef):
+        yield from item_problems(job, value, path, all_steps[current])
         return
     if not isinstance(value, StepRef):
         return

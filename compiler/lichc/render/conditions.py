@@ -20,13 +20,20 @@ from lichc.fileformat.conditions import (
     Not,
     Op,
     Ref,
-    Reference,
     compares,
 )
-from lichc.fileformat.values import InputRef, StepRef
+from lichc.fileformat.values import InputRef, ItemRef, Reference
 from lichc.plan import conditions as kinds
 from lichc.plan.ir import Job
 from lichc.render.pysource import py_call, py_literal, py_str
+
+# the element of a for_each step, as the generated element function names it
+ITEM = "item"
+
+
+def reads_item(condition: Condition) -> bool:
+    """Whether a condition reads `${item}`: then it is checked per element."""
+    return any(isinstance(r.value, ItemRef) for r in condition.refs())
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +170,14 @@ def compiled(
     runtime helpers it calls (to import them)."""
     mapping, holder = results
 
-    def read(ref: InputRef | StepRef) -> str:
+    def read(ref: Reference) -> str:
         if isinstance(ref, InputRef):
             return read_input(ref.field)
+        if isinstance(ref, ItemRef):  # the element function's parameter
+            if ref.field is None:
+                return ITEM
+            used.add("item_field_or_none")
+            return py_call("item_field_or_none", [ITEM, py_str(ref.field)])
         if ref.field is None:
             return f"{mapping}.get({py_str(ref.step)})"
         used.add("field_or_none")

@@ -143,6 +143,8 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
         routes += [(t.name, t.step.queue) for t in view.tasks]
         routes += [(j.name, j.queue) for j in view.joins]
         routes += [(e.name, e.queue) for e in view.ends]
+        for each in view.fan_outs:
+            routes += [(each.name, each.queue), (each.join_name, each.queue)]
     return routes
 
 

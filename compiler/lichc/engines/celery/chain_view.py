@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from lichc.engines.celery import options
 from lichc.fileformat.conditions import Condition
-from lichc.fileformat.values import InputRef, Literal_, ResultObject, StepRef
+from lichc.fileformat.values import InputRef, ItemRef, Literal_, ResultObject, StepRef
 from lichc.plan import ir
 from lichc.plan.flow import skippable_steps
-from lichc.render.conditions import compiled
+from lichc.render.conditions import ITEM, compiled
 from lichc.render.names import Names
 from lichc.render.pysource import py_call, py_literal, py_str
 
@@ -35,15 +35,22 @@ def field_reads(job: ir.Job, step: ir.RunStep) -> set[str]:
     """How a step's arguments read `${steps.S.F}`: `step_field` (the result
     must have it), `field_or_none` (S may have been skipped)."""
     skippable = skippable_steps(job)
-    return {
+    reads = {
         "field_or_none" if a.value.step in skippable else "step_field"
         for a in step.args or []
         if isinstance(a.value, StepRef) and a.value.field is not None
     }
+    if any(isinstance(a.value, ItemRef) and a.value.field for a in step.args or []):
+        reads.add("item_field")
+    return reads
 
 
-def arg_expression(job: ir.Job, value: InputRef | StepRef | Literal_) -> str:
+def arg_expression(job: ir.Job, value: ir.ArgValue) -> str:
     """The value of one argument of a step's handler call."""
+    if isinstance(value, ItemRef):  # the element task's parameter
+        if value.field is None:
+            return ITEM
+        return py_call("item_field", [ITEM, py_str(value.field)])
     if isinstance(value, InputRef):
         return input_read(next(f for f in job.inputs if f.name == value.field))
     if isinstance(value, StepRef):

@@ -38,7 +38,15 @@ TASKS_RESERVED = frozenset(
         "end_job",
         "end_result",
         "ended",
+        "element_done",
+        "fan_out",
         "field_or_none",
+        "index",
+        "item",
+        "item_field",
+        "item_field_or_none",
+        "joined",
+        "lanes",
         "merge",
         "message",
         "ordered",
@@ -46,6 +54,7 @@ TASKS_RESERVED = frozenset(
         "skipped",
         "step_field",
         "steps",
+        "stopped",
         "with_result",
     }
 )

@@ -38,6 +38,16 @@ def task_name(plan: Plan, job: Job, step: RunStep | ParallelStep | EndStep) -> s
     return base if job.single else f"{base}.{step.name}"
 
 
+def each_task_name(plan: Plan, job: Job, step: RunStep) -> str:
+    """The chain's task of a for_each step, which sends its elements."""
+    return f"{task_name(plan, job, step)}.each"
+
+
+def join_task_name(plan: Plan, job: Job, step: RunStep) -> str:
+    """The chord body that joins a for_each step's results."""
+    return f"{task_name(plan, job, step)}.join"
+
+
 def max_retries(step: RunStep) -> int | None:
     return None if step.retry.attempts is None else step.retry.attempts - 1
 
@@ -188,6 +198,11 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
                 names += [task_name(plan, job, b) for b in step.branches]
             if isinstance(step, RunStep | ParallelStep):
                 names.append(task_name(plan, job, step))
+            if isinstance(step, RunStep) and step.for_each is not None:
+                names += [
+                    each_task_name(plan, job, step),
+                    join_task_name(plan, job, step),
+                ]
     return tuple(names)
 
 

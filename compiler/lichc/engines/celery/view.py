@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from lichc.engines.celery import chain_view, namespaces, options
+from lichc.engines.celery import chain_view, each_view, namespaces, options
 from lichc.fileformat.conditions import Condition, Logic
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
@@ -49,6 +49,7 @@ class TaskView:
     # when it is skipped: its `if` (and its parallel step's) negated
     unless: str | None = None
     after_end: bool = False  # an end step runs before it: it may pass on
+    element: bool = False  # one element of a for_each step (each_view)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class JobView:
     params: list[str]  # the input fields as keyword-only parameters, one a line
     local_job: str  # the validated input in a single-step task: `job`, or `job_2`
     ends: list[chain_view.EndTaskView] = field(default_factory=list)
+    fan_outs: list[each_view.EachTaskView] = field(default_factory=list)
     local_self: str = "self"  # an end task's bound-task parameter
     uses: set[str] = field(default_factory=set)  # runtime helpers its tasks call
 
@@ -170,6 +172,7 @@ def _job_view(
     last_step = runnable[-1] if runnable else None
     launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
     ends: list[chain_view.EndTaskView] = []
+    fan_outs: list[each_view.EachTaskView] = []
     uses: set[str] = set()
     after_end = False  # an end step with `if` came before: tasks may pass on
     for step in job.steps:
@@ -188,7 +191,27 @@ def _job_view(
             after_end = True
             countdown = timedelta(0)
             continue
-        if isinstance(step, ir.RunStep):
+        if isinstance(step, ir.RunStep) and step.for_each is not None:
+            each = each_view.each_task(
+                plan,
+                job,
+                step,
+                names,
+                uses,
+                last=last,
+                after_end=after_end,
+                self_name=aliases["self"],
+            )
+            fan_outs.append(each)
+            task = _task(plan, job, step, names, aliases, last=False)
+            task.element = True
+            task.unless = each_view.element_unless(job, step, uses)
+            uses.update({"element_done", "stopped"})
+            tasks.append(task)
+            stages.append(
+                Stage([_signature(each.name, countdown, first=not stages)], None)
+            )
+        elif isinstance(step, ir.RunStep):
             task = _task(plan, job, step, names, aliases, last=last)
             _flow(job, task, (step.condition,), after_end, uses)
             tasks.append(task)
@@ -242,6 +265,7 @@ def _job_view(
         params=param_lines(job),
         local_job=aliases["job"],
         ends=ends,
+        fan_outs=fan_outs,
         uses=uses,
         local_self=aliases["self"],
     )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import handler_call
-from lichc.evolution.record import Call, End, Entry, Value
-from lichc.fileformat.values import InputRef, Literal_, ResultObject, StepRef
+from lichc.evolution.record import Call, Each, End, Entry, Value
+from lichc.fileformat.values import InputRef, ItemRef, Literal_, ResultObject, StepRef
 from lichc.plan import ir
 
 
@@ -27,8 +27,16 @@ def _commands(job: ir.Job, step: ir.Step) -> Entry:
         return Entry(kind="end", name=step.name, end=_end(step))
     if isinstance(step, ir.RunStep):
         undo = _call(job, step, True) if step.compensate is not None else None
+        each = None
+        if step.for_each is not None:
+            items = _value(step.for_each.items)
+            each = Each(items=items, max_parallel=step.for_each.max_parallel)
         return Entry(
-            kind="run", name=step.name, call=_call(job, step, False), undo=undo
+            kind="run",
+            name=step.name,
+            call=_call(job, step, False),
+            undo=undo,
+            each=each,
         )
     if isinstance(step, ir.SleepStep):
         return Entry(kind="sleep", name=step.name, sleep=step.duration.total_seconds())
@@ -76,5 +84,7 @@ def _value(value: object) -> Value:
         return Value(input=value.field)
     if isinstance(value, StepRef):
         return Value(step=value.step, field=value.field)
+    if isinstance(value, ItemRef):
+        return Value(item=True, field=value.field)
     assert isinstance(value, Literal_)
     return Value(literal=value.value)

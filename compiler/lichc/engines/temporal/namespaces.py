@@ -42,6 +42,8 @@ WORKFLOWS = frozenset(
         "payload_field",
         "result_field",
         "field_or_none",
+        "item_field",
+        "item_field_or_none",
         "ordered",
         "contains",
         "activities",

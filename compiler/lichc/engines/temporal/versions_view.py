@@ -13,15 +13,18 @@ from typing import Any
 from lichc.engines.temporal.workflows_view import (
     Call,
     Config,
+    Each,
     ParallelView,
     RunView,
     end_view,
+    items_expr,
 )
 from lichc.evolution.history import JobVersions, Merged
 from lichc.evolution.record import End, Entry, Value
 from lichc.fileformat.values import (
     ArgValue,
     InputRef,
+    ItemRef,
     Literal_,
     Message,
     ResultObject,
@@ -203,7 +206,16 @@ def removed_builder(
         when = entry.when
         if entry.kind == "run":
             undo = call(entry, born, True) if entry.undo is not None else None
-            return RunView(entry.name, call(entry, born, False), undo, when)
+            each = None
+            if entry.each is not None:
+                items = _value(entry.each.items)
+                assert isinstance(items, InputRef | StepRef)
+                each = Each(
+                    branch_names.take(f"each_{entry.name}_v{born}"),
+                    *items_expr(items, waits, skippable),
+                    entry.each.max_parallel,
+                )
+            return RunView(entry.name, call(entry, born, False), undo, when, each=each)
         if entry.kind == "sleep":
             assert entry.sleep is not None
             duration = timedelta(seconds=entry.sleep)
@@ -234,6 +246,7 @@ def _end_step(entry: Entry, end: End) -> EndStep:
         parts: list[str | InputRef | StepRef] = []
         for v in end.fail:
             value = _value(v)
+            assert not isinstance(value, ItemRef)  # an end step has no element
             parts.append(value.value if isinstance(value, Literal_) else value)
         return EndStep(entry.name, None, Message(tuple(parts)), None, (), entry.when)
     if end.items is not None:
@@ -248,4 +261,6 @@ def _value(value: Value) -> ArgValue:
         return InputRef(value.input)
     if value.step is not None:
         return StepRef(value.step, value.field)
+    if value.item:
+        return ItemRef(value.field)
     return Literal_(value.literal)

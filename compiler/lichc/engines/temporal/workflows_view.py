@@ -13,6 +13,7 @@ from lichc.engines.temporal.activities_view import Activity
 from lichc.fileformat.conditions import Condition
 from lichc.fileformat.values import (
     InputRef,
+    ItemRef,
     Literal_,
     ResultObject,
     ResultValue,
@@ -28,7 +29,7 @@ from lichc.plan.ir import (
     Step,
     WaitStep,
 )
-from lichc.render.conditions import compiled
+from lichc.render.conditions import ITEM, compiled, negated, reads_item
 from lichc.render.names import Names
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 from lichc.render.pysource import py_call, py_literal, py_str, py_timedelta
 
 # What a workflow's `_steps` method binds itself: branch functions never take them
-_STEPS_LOCALS = frozenset({"self", "input", "job", "results", "result"})
+_STEPS_LOCALS = frozenset({"self", "input", "job", "results", "result", ITEM})
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,18 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Each:
+    """A for_each step: its element function runs the activity per element."""
+
+    function: str  # the element function's name, local to `_steps`
+    items: str  # the list's expression
+    helper: str | None  # the runtime function `items` calls, if any
+    max_parallel: int
+    # an `if` that reads `${item}` is checked per element: when it is false
+    unless: str | None = None
+
+
+@dataclass(frozen=True)
 class RunView:
     kind = "run"
     name: str
@@ -70,6 +83,7 @@ class RunView:
     undo: Call | None
     condition: Condition | None = None
     when: str | None = None  # a branch's own `if`, as Python (set last)
+    each: Each | None = None
 
     @property
     def undo_needs_result(self) -> bool:
@@ -231,14 +245,33 @@ def build_workflow(
             return None
         return condition_expr(job, condition, used)
 
+    branches = Names(_STEPS_LOCALS)
+
     def run_view(step: RunStep) -> RunView:
         undo = call(step, True) if step.compensate is not None else None
-        return RunView(step.name, call(step, False), undo, step.condition)
+        each = None
+        if step.for_each is not None:
+            each = Each(
+                branches.take(f"each_{step.name}"),
+                *items_expr(step.for_each.items, waits, skippable),
+                step.for_each.max_parallel,
+            )
+        return RunView(step.name, call(step, False), undo, step.condition, each=each)
 
     def with_whens(g: versions_view.Guarded) -> versions_view.Guarded:
         """The step's `if` and its branches' as Python: for the current
-        steps and the removed ones alike, whose conditions the record keeps."""
+        steps and the removed ones alike, whose conditions the record keeps.
+        A for_each step's `if` that reads `${item}` is checked per element."""
         view = g.view
+        if (
+            isinstance(view, RunView)
+            and view.each is not None
+            and view.condition is not None
+            and reads_item(view.condition)
+        ):
+            c = view.condition
+            each = replace(view.each, unless=when(Condition(c.text, negated(c.tree))))
+            return replace(g, view=replace(view, each=each, condition=None))
         if isinstance(view, ParallelView):
             branches = tuple(
                 (fn, replace(b, when=when(b.condition))) for fn, b in view.branches
@@ -251,7 +284,6 @@ def build_workflow(
             return end_view(step, waits, skippable)
         return _step_view(step, run_view, branches)
 
-    branches = Names(_STEPS_LOCALS)
     steps = tuple(view_of(step, branches) for step in job.steps)
     guarded: tuple[versions_view.Guarded, ...] = tuple(
         versions_view.Guarded(s, None, ()) for s in steps
@@ -309,6 +341,7 @@ def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
         for value in call.values
     }
     helpers |= {h for w in workflows for h in w.helpers}
+    helpers |= {r.each.helper for w in workflows for r in _run_views(w) if r.each}
     names += sorted(h for h in helpers if h is not None)
     return tuple(names)
 
@@ -388,6 +421,8 @@ def _helper(
     """The runtime function reading a `${steps.STEP.NAME}` value, if it is one:
     of a step with `if` (None when it was skipped), a signal's payload, or a
     step's result (which must have the field)."""
+    if isinstance(value, ItemRef) and value.field is not None:
+        return "item_field"
     if not isinstance(value, StepRef) or value.field is None:
         return None
     if value.step in skippable:
@@ -400,6 +435,10 @@ def _value_expr(
 ) -> str:
     if isinstance(value, InputRef):
         return f"input.{value.field}"
+    if isinstance(value, ItemRef):  # the element function's parameter
+        if value.field is None:
+            return ITEM
+        return py_call("item_field", [ITEM, py_str(value.field)])
     if isinstance(value, StepRef):
         helper = _helper(value, waits, skippable)
         if helper is None or value.field is None:
@@ -408,6 +447,14 @@ def _value_expr(
         return py_call(helper, parts)
     assert isinstance(value, Literal_)
     return py_literal(value.value)
+
+
+def items_expr(
+    items: InputRef | StepRef, waits: frozenset[str], skippable: frozenset[str]
+) -> tuple[str, str | None]:
+    """A for_each step's list, as the workflow reads it, and the runtime
+    function that reads it (if any)."""
+    return _value_expr(items, waits, skippable), _helper(items, waits, skippable)
 
 
 def _id_expr(job: Job) -> str | None:

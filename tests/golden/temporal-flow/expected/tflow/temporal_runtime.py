@@ -29,6 +29,12 @@ from temporalio.exceptions import (
 T = TypeVar("T")
 Undo = Callable[[], Awaitable[Any]]
 
+# The most elements one for_each step runs: each costs about six history
+# events (its activity's three, and the workflow tasks that see them end),
+# and Temporal fails a workflow whose history passes 51,200 events
+# (bench/for_each.py measures it; docs/control-flow.md)
+MAX_ELEMENTS = 5000
+
 
 @dataclass
 class JobStatus:
@@ -202,20 +208,45 @@ class JobRun:
         """Run branches together; the first failure cancels the others, whose
         end is awaited (what they did gets compensated), and is then raised,
         not a failure of a sibling once cancelled."""
-        tasks = [asyncio.create_task(branch) for branch in branches]
-        first: list[asyncio.Task[None]] = []
-        try:
-            first, _ = await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        finally:  # after a failure, or when the job is stopped
-            for task in tasks:
-                task.cancel()
-            await workflow.wait(tasks)
-        # the failures that ended the step come first (in branch order among
-        # themselves), then those of the siblings it cancelled
-        for task in sorted(tasks, key=lambda t: t not in first):
-            error = None if task.cancelled() else task.exception()
-            if error is not None and not is_cancelled_exception(error):
-                raise error
+        await _together([asyncio.create_task(branch) for branch in branches])
+
+    async def for_each(
+        self,
+        step: str,
+        items: Any,
+        run_one: Callable[[Any], Awaitable[Any]],
+        max_parallel: int,
+    ) -> list[Any]:
+        """Run `run_one` once per element, at most `max_parallel` at a time,
+        scheduled in list order; the results in list order. A failed element
+        (after its retries) cancels the others and fails the step. None (a
+        skipped step's result, an optional input left out) has no elements."""
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise ApplicationError(
+                f"step {step}: for_each needs a list, got {type(items).__name__}",
+                type="ForEachError",
+                non_retryable=True,
+            )
+        if len(items) > MAX_ELEMENTS:
+            raise ApplicationError(
+                f"step {step}: for_each over {len(items)} elements, more than the "
+                f"{MAX_ELEMENTS} one Temporal workflow runs (its history would "
+                "outgrow Temporal's limit); split the list over several runs",
+                type="ForEachTooLong",
+                non_retryable=True,
+            )
+        gate = asyncio.Semaphore(max_parallel)  # FIFO: deterministic on replay
+
+        async def one(item: Any) -> Any:
+            async with gate:
+                return await run_one(item)
+
+        tasks = [asyncio.create_task(one(item)) for item in items]
+        if tasks:
+            await _together(tasks)
+        return [task.result() for task in tasks]
 
     async def run(self, steps: Coroutine[Any, Any, T], timeout: timedelta | None) -> T:
         """Run the steps; on failure, at the deadline or when the workflow is
@@ -308,6 +339,24 @@ class JobRun:
         raise asyncio.CancelledError
 
 
+async def _together(tasks: list[asyncio.Task[T]]) -> None:
+    """Wait for tasks run together: the first failure cancels the others,
+    whose end is awaited, and is raised (not a sibling's once cancelled)."""
+    first: list[asyncio.Task[T]] = []
+    try:
+        first, _ = await workflow.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:  # after a failure, or when the job is stopped
+        for task in tasks:
+            task.cancel()
+        await workflow.wait(tasks)
+    # the failures that ended the step come first (in list order among
+    # themselves), then those of the siblings it cancelled
+    for task in sorted(tasks, key=lambda t: t not in first):
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not is_cancelled_exception(error):
+            raise error
+
+
 def compensation_failed(reason: str, problems: list[str]) -> ApplicationError:
     """The job's failure when steps could not be undone: the message says why
     the saga ran and what went wrong, the details list the problems."""
@@ -352,7 +401,24 @@ def payload_field(results: dict[str, Any], step: str, name: str) -> Any:
     return payload.get(name) if isinstance(payload, dict) else None
 
 
+def item_field(item: Any, name: str) -> Any:
+    """`${item.NAME}` in a for_each step's args: a field of the element,
+    which must have it."""
+    if not isinstance(item, dict) or name not in item:
+        raise ApplicationError(
+            f"a for_each element has no field {name!r}",
+            type="MissingField",
+            non_retryable=True,
+        )
+    return item[name]
+
+
 # -- what the conditions of `if` read (lichc.fileformat.conditions) -----------
+
+
+def item_field_or_none(item: Any, name: str) -> Any:
+    """`${item.NAME}` in a condition: None when the element has no such field."""
+    return item.get(name) if isinstance(item, dict) else None
 
 
 def field_or_none(results: dict[str, Any], step: str, name: str) -> Any:

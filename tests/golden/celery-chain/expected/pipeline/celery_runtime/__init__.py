@@ -25,6 +25,8 @@ generated `spec` module. The rules:
 - A message for a task the worker does not have (its job or step left
   jobs.yaml while it was queued) is kept in the `lichc:unregistered`
   dead-letter queue, not dropped.
+- A for_each step is a chord of `max_parallel` lanes of element tasks
+  (`elements`); an element failed for good stops the rest of its step.
 - After the last attempt, jobs with `dead_letter` store the task, its
   arguments, the error, the traceback and the attempt count in Redis.
 """
@@ -40,6 +42,8 @@ from .chain import (
     end_result,
     ended,
     field_or_none,
+    item_field,
+    item_field_or_none,
     merge,
     message,
     new_context,
@@ -49,9 +53,11 @@ from .chain import (
     with_result,
 )
 from .dead_letters import DeadLetters, find_dead_letter, keep_unregistered
+from .elements import element_done, fan_out, joined, stopped
 from .ids import broker_redis, results_redis, send_once
 from .policy import (
     ConditionError,
+    ForEachError,
     JobDeadlineExceeded,
     JobExpired,
     JobFailed,
@@ -67,6 +73,7 @@ __all__ = [
     "ConditionError",
     "Context",
     "DeadLetters",
+    "ForEachError",
     "JobDeadlineExceeded",
     "JobExpired",
     "JobFailed",
@@ -80,12 +87,17 @@ __all__ = [
     "broker_redis",
     "call",
     "contains",
+    "element_done",
     "end_job",
     "end_result",
     "ended",
+    "fan_out",
     "field_or_none",
     "find_dead_letter",
+    "item_field",
+    "item_field_or_none",
     "job_deadline",
+    "joined",
     "keep_unregistered",
     "merge",
     "message",
@@ -97,6 +109,7 @@ __all__ = [
     "skipped",
     "stamp_first_due",
     "step_field",
+    "stopped",
     "with_result",
     "zoned_crontab",
 ]

@@ -80,6 +80,19 @@ def step_field(context: Context, step: str, name: str) -> Any:
     return result[name]
 
 
+def item_field(item: Any, name: str) -> Any:
+    """`${item.NAME}` in a for_each step's args: a field of the element,
+    which must have it."""
+    if not isinstance(item, dict) or name not in item:
+        raise MissingField(f"a for_each element has no field {name!r}")
+    return item[name]
+
+
+def item_field_or_none(item: Any, name: str) -> Any:
+    """`${item.NAME}` in a condition: None when the element has no such field."""
+    return item.get(name) if isinstance(item, dict) else None
+
+
 def merge(contexts: list[Context]) -> Context:
     """Join the contexts of a `parallel` step's branches."""
     steps: dict[str, Any] = {}

@@ -17,6 +17,7 @@ from celery.exceptions import Ignore, SoftTimeLimitExceeded
 
 from . import spec
 from .dead_letters import DeadLetters
+from .elements import stop_elements
 from .policy import (
     FIRST_DUE,
     JobDeadlineExceeded,
@@ -123,7 +124,9 @@ class JobTask(TolerantTask):
         kwargs: dict[str, Any],
         einfo: Any,
     ) -> None:
-        """After the last attempt: keep the failure in the dead-letter queue."""
+        """After the last attempt: stop the other elements of a for_each
+        step, and keep the failure in the dead-letter queue."""
+        stop_elements(args)
         if self.policy.dead_letter is None or isinstance(exc, Ignore):
             return
         request = self.request

@@ -44,6 +44,10 @@ class JobFailed(Exception):
     """An end step's `fail`: the job fails with its message, unretried."""
 
 
+class ForEachError(Exception):
+    """A for_each step's list is not a list. Never retried."""
+
+
 class ConditionError(Exception):
     """An `if` compared values that cannot be compared. Never retried: the
     values are the job's own and will not change."""
