@@ -61,6 +61,15 @@ def image_resize(run: str) -> None:
     print(f"   start_resize_image({Path(source).name}, 32x24) -> task {result.id}")
     show("result", result.get(timeout=TIMEOUT))
 
+    print("   ResizeImages: a batch, four at a time (for_each), results in order:")
+    batch = [
+        make_sample_image(str(outbox() / f"batch-{run}-{n}.ppm"), 64, 48)
+        for n in range(6)
+    ]
+    result = client.start_resize_images(image_paths=batch, width=16, height=12)
+    resized = result.get(timeout=TIMEOUT)
+    show("resized", [Path(r["path"]).name for r in resized])
+
 
 async def process_order(temporal: Client, run: str) -> None:
     heading("3. ProcessOrder: Temporal, a saga that waits for a person's approval")

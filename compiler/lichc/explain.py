@@ -86,9 +86,23 @@ def _versions(plan: ir.Plan, job: ir.Job) -> list[str]:
 
 def _step(plan: ir.Plan, job: ir.Job, step: ir.Step, label: str) -> list[str]:
     lines = _unconditional(plan, job, step, label)
+    pad = " " * (len(label) + 3)
+    if isinstance(step, ir.RunStep) and step.for_each is not None:
+        each = step.for_each
+        lines.insert(
+            1,
+            f"  {pad}for each element of {each.items} (${{item}}), at most "
+            f"{each.max_parallel} at once; the result is the list of results",
+        )
     if step.condition is not None:
-        pad = " " * (len(label) + 3)
-        lines.insert(1, f"  {pad}only if {step.condition} (else skipped: null)")
+        per = (
+            "for each element (else its result is null)"
+            if isinstance(step, ir.RunStep)
+            and step.for_each is not None
+            and "${item" in str(step.condition)
+            else "(else skipped: null)"
+        )
+        lines.insert(1, f"  {pad}only if {step.condition} {per}")
     return lines
 
 

@@ -169,6 +169,9 @@ class _Job:
     def run(self, step: ir.RunStep, into: list[str] | None = None) -> str:
         job = self.job
         lines = [step.name, str(step.handler)]
+        if step.for_each is not None:
+            each = step.for_each
+            lines.append(f"for each in {each.items}, {each.max_parallel} at once")
         if step.queue != job.queue:
             lines.append(f"queue {step.queue}")
         lines.append(_retry(step))

@@ -54,6 +54,10 @@ app.conf.update(
     task_routes={
         "shop.send_welcome_email": {"queue": "emails"},
         "shop.resize_image": {"queue": "images"},
+        "shop.resize_images": {"queue": "images"},
+        "shop.resize_images.resize": {"queue": "images"},
+        "shop.resize_images.resize.each": {"queue": "images"},
+        "shop.resize_images.resize.join": {"queue": "images"},
         "shop.cleanup_outbox": {"queue": "maintenance"},
     },
     # each tick is a run of its own; a tick is skipped while the last one runs

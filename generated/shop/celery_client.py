@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from celery import chain
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .inputs import CleanupOutboxInput, ResizeImageInput, SendWelcomeEmailInput
+from .celery_runtime import new_context
+from .inputs import (
+    CleanupOutboxInput,
+    ResizeImageInput,
+    ResizeImagesInput,
+    SendWelcomeEmailInput,
+)
 
 
 def start_send_welcome_email(
@@ -48,6 +55,25 @@ def start_resize_image(
         "shop.resize_image",
         kwargs=data,
     )
+
+
+def start_resize_images(
+    *,
+    image_paths: list[str],
+    width: int,
+    height: int,
+) -> AsyncResult[Any]:
+    """Start ResizeImages on queue images."""
+    data = ResizeImagesInput(
+        image_paths=image_paths,
+        width=width,
+        height=height,
+    ).model_dump(mode="json")
+    context = new_context(data, timeout=None)
+    flow = chain(
+        app.signature("shop.resize_images.resize.each", args=(context,)),
+    )
+    return flow.apply_async()
 
 
 def start_cleanup_outbox(

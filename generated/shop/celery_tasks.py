@@ -18,7 +18,19 @@ from examples.shop.images import resize_image as images_resize_image
 from examples.shop.maintenance import cleanup_outbox as maintenance_cleanup_outbox
 
 from .celery_app import app
-from .celery_runtime import JobTask, Policy, RetryPolicy, call
+from .celery_client import start_resize_images
+from .celery_runtime import (
+    Context,
+    JobTask,
+    Policy,
+    RetryPolicy,
+    TolerantTask,
+    call,
+    element_done,
+    fan_out,
+    joined,
+    stopped,
+)
 from .inputs import CleanupOutboxInput, ResizeImageInput, SendWelcomeEmailInput
 
 SEND_WELCOME_EMAIL = Policy(
@@ -105,6 +117,82 @@ def resize_image(
             width=job.width,
             height=job.height,
         )
+
+
+RESIZE_IMAGES_RESIZE = Policy(
+    retry=RetryPolicy(
+        attempts=3,
+        delay=2,
+        factor=2.0,
+        max_delay=60,
+        non_retryable=(UnsupportedImage,),
+    ),
+)
+
+
+@app.task(
+    bind=True,
+    base=JobTask,
+    name="shop.resize_images.resize",
+    queue="images",
+    max_retries=2,
+    time_limit=120,
+    soft_time_limit=90,
+    policy=RESIZE_IMAGES_RESIZE,
+)
+def resize_images_resize(
+    self: JobTask, context: Context, index: int, item: Any
+) -> Context:
+    """One element of step resize of ResizeImages (for_each)."""
+    if stopped(context):  # another element failed for good
+        return context
+    with self.attempt():
+        result = call(
+            images_resize_image,
+            image_path=item,
+            width=context["input"]["width"],
+            height=context["input"]["height"],
+        )
+    return element_done(context, index, result)
+
+
+@app.task(
+    bind=True, base=TolerantTask, name="shop.resize_images.resize.each", queue="images"
+)
+def resize_images_resize_each(self: TolerantTask, context: Context) -> Any:
+    """Step resize of ResizeImages: sends its elements, at most 4 at a time."""
+    return fan_out(
+        self,
+        context,
+        "resize",
+        context["input"]["image_paths"],
+        max_parallel=4,
+        element="shop.resize_images.resize",
+        join="shop.resize_images.resize.join",
+        reads=(("height", "width"), ()),
+        last=True,
+    )
+
+
+@app.task(name="shop.resize_images.resize.join", queue="images")
+def resize_images_resize_join(lanes: list[Context], context: Context) -> Any:
+    """End of step resize of ResizeImages: its results, in list order."""
+    return joined(lanes)
+
+
+@app.task(name="shop.resize_images", queue="images", base=TolerantTask)
+def resize_images(
+    *,
+    image_paths: list[str],
+    width: int,
+    height: int,
+) -> str:
+    """Start ResizeImages's chain (for beat and send_task); returns its id."""
+    return start_resize_images(
+        image_paths=image_paths,
+        width=width,
+        height=height,
+    ).id
 
 
 CLEANUP_OUTBOX = Policy(

@@ -10,6 +10,7 @@ gathers them so callers import from one place.
 from .celery_client import (
     start_cleanup_outbox,
     start_resize_image,
+    start_resize_images,
     start_send_welcome_email,
 )
 from .temporal_client import (
@@ -35,6 +36,7 @@ __all__ = [
     "start_cleanup_outbox",
     "start_process_order",
     "start_resize_image",
+    "start_resize_images",
     "start_send_welcome_email",
     "start_user_onboarding",
     "status_process_order",

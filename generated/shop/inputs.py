@@ -40,6 +40,16 @@ class ResizeImageInput(BaseModel):
     height: int
 
 
+class ResizeImagesInput(BaseModel):
+    """Input of ResizeImages."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    image_paths: list[str]
+    width: int
+    height: int
+
+
 class UserOnboardingInput(BaseModel):
     """Input of UserOnboarding."""
 

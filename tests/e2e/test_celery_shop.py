@@ -72,6 +72,23 @@ def test_image_is_resized(shop: cs.Project) -> None:
     assert len(data) == len(b"P6\n16 12\n255\n") + 16 * 12 * 3
 
 
+def test_a_batch_of_images_is_resized_in_upload_order(shop: cs.Project) -> None:
+    folder = shop.out_dir.parent
+    sources = [
+        make_sample_image(str(folder / f"batch-{n}.ppm"), 64, 48) for n in range(6)
+    ]
+    result = shop.celery_client.start_resize_images(
+        image_paths=sources, width=8, height=6
+    )
+    assert result.get(timeout=60) == [
+        {"path": str(folder / f"batch-{n}_8x6.ppm"), "width": 8, "height": 6}
+        for n in range(6)
+    ]
+    for n in range(6):
+        data = (folder / f"batch-{n}_8x6.ppm").read_bytes()
+        assert data.startswith(b"P6\n8 6\n255\n")
+
+
 def test_unsupported_image_fails_without_retry(shop: cs.Project) -> None:
     bad = shop.out_dir.parent / "not-an-image.ppm"
     bad.write_bytes(b"GIF89a")

@@ -396,3 +396,9 @@ def compares(node: Node) -> Iterator[Compare]:
     elif isinstance(node, Logic):
         for operand in node.operands:
             yield from compares(operand)
+
+
+def reads_item(condition: Condition) -> bool:
+    """Whether a condition reads `${item}`: on a for_each step it is then
+    checked per element."""
+    return any(isinstance(r.value, ItemRef) for r in condition.refs())

@@ -31,11 +31,6 @@ from lichc.render.pysource import py_call, py_literal, py_str
 ITEM = "item"
 
 
-def reads_item(condition: Condition) -> bool:
-    """Whether a condition reads `${item}`: then it is checked per element."""
-    return any(isinstance(r.value, ItemRef) for r in condition.refs())
-
-
 @dataclass(frozen=True, slots=True)
 class Helpers:
     """The runtime functions the generated expression calls, by local name,

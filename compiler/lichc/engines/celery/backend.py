@@ -165,7 +165,9 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".celery_client", view.start, module.aliases[view.start])
             tasks.add(".celery_runtime", "TolerantTask")
             tasks.add(".celery_runtime", "Context")
-            if any(not task.last for task in view.tasks):
+            passes_on = [not t.last for t in view.tasks if not t.element]
+            passes_on += [not each.last for each in view.fan_outs]  # their joins
+            if any(passes_on):
                 tasks.add(".celery_runtime", "with_result")
             uses = set(view.uses)
             for task in view.tasks:

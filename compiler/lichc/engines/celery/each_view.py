@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lichc.engines.celery import chain_view, options
-from lichc.fileformat.conditions import Condition
+from lichc.fileformat.conditions import Condition, reads_item
 from lichc.fileformat.values import InputRef, StepRef
 from lichc.plan import ir
 from lichc.plan.flow import skippable_steps
-from lichc.render.conditions import negated, reads_item
+from lichc.render.conditions import negated
 from lichc.render.names import Names
 from lichc.render.pysource import py_call, py_str, py_tuple
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import Activity
-from lichc.fileformat.conditions import Condition
+from lichc.fileformat.conditions import Condition, reads_item
 from lichc.fileformat.values import (
     InputRef,
     ItemRef,
@@ -29,7 +29,7 @@ from lichc.plan.ir import (
     Step,
     WaitStep,
 )
-from lichc.render.conditions import ITEM, compiled, negated, reads_item
+from lichc.render.conditions import ITEM, compiled, negated
 from lichc.render.names import Names
 
 if TYPE_CHECKING:
