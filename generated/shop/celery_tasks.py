@@ -153,7 +153,7 @@ def resize_images_resize(
             width=context["input"]["width"],
             height=context["input"]["height"],
         )
-    return element_done(context, index, result)
+    return element_done(self, context, index, result)
 
 
 @app.task(

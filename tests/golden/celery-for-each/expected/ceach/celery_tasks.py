@@ -64,7 +64,7 @@ def batch_thumbnails(self: JobTask, context: Context, index: int, item: Any) -> 
             path=item,
             size=context["input"]["size"],
         )
-    return element_done(context, index, result)
+    return element_done(self, context, index, result)
 
 
 BATCH_STAMPS = Policy(
@@ -94,14 +94,14 @@ def batch_stamps(self: JobTask, context: Context, index: int, item: Any) -> Cont
     if (
         item_field_or_none(item, "path") == "skip.png"
     ):  # its `if` is false for this element
-        return element_done(context, index, None)
+        return element_done(self, context, index, None)
     with self.attempt():
         result = call(
             stamp,
             batch=context["input"]["batch"],
             thumb=item_field(item, "thumb"),
         )
-    return element_done(context, index, result)
+    return element_done(self, context, index, result)
 
 
 @app.task(
@@ -196,7 +196,7 @@ def fragile_thumbnails(
             batch=context["input"]["batch"],
             path=item,
         )
-    return element_done(context, index, result)
+    return element_done(self, context, index, result)
 
 
 FRAGILE_AFTER = Policy(
@@ -297,7 +297,7 @@ def halting_thumbnails(
             batch=context["input"]["batch"],
             path=item,
         )
-    return element_done(context, index, result)
+    return element_done(self, context, index, result)
 
 
 @app.task(

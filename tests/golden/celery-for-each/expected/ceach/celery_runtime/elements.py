@@ -2,12 +2,15 @@
 """A `for_each` step as Celery runs it: a chord of `max_parallel` lanes.
 
 The step's task in the chain reads the list when it runs, then replaces
-itself (`Task.replace`) with a chord: each lane is a chain of element tasks
-(elements i, i+k, i+2k, ... of k lanes), so at most k run at once and they
-start in list order; the chord's body puts the results back in list order
-and passes the context on to the rest of the job's chain. Each element task
-gets a context narrowed to what its arguments read, plus the results of its
-lane so far (a chain passes each task's result to the next).
+itself (`Task.replace`) with a chord of k lanes, lane j holding elements j,
+j+k, j+2k, ... of the list: at most k elements run at once, started in list
+order. A lane is one element task at a time: each, once its handler has
+run, replaces itself with the task of the lane's next element (a message
+carrying the lane's remaining elements, not a chain of signatures, which
+Celery would copy into every message), and the last one ends the lane as
+the chord's member. The chord's body puts the results back in list order
+and passes the context on to the rest of the job's chain. Element tasks get
+a context narrowed to what their arguments read.
 
 A failed element (after its retries) fails its lane and so the chord, and
 the job; the other lanes' remaining elements then pass without running
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task, chain, chord
+from celery import Task, chord
 
 from . import spec
 from .chain import Context
@@ -27,7 +30,8 @@ from .policy import ForEachError
 
 # where an element finds that a sibling failed: the chord's id
 _EACH = "each"
-_ELEMENTS = "elements"
+_ELEMENTS = "elements"  # [index, result] of the lane's elements so far
+_REST = "rest"  # [index, element] of the lane's elements still to run
 
 
 def fan_out(
@@ -64,25 +68,26 @@ def fan_out(
     lanes = min(max_parallel, len(items))
     header = []
     for lane in range(lanes):
-        # the first element of a lane is given the context; each later one
-        # gets the one its predecessor returned (with its result added)
-        links = [
-            task.app.signature(
-                element,
-                args=(narrowed, index, items[index])
-                if index == lane
-                else (index, items[index]),
-            )
-            for index in range(lane, len(items), lanes)
+        rest = [
+            [index, items[index]] for index in range(lane + lanes, len(items), lanes)
         ]
-        header.append(chain(*links) if len(links) > 1 else links[0])
+        first = {**narrowed, _REST: rest}
+        header.append(task.app.signature(element, args=(first, lane, items[lane])))
     body = task.app.signature(join, args=(context,))
     raise task.replace(chord(header, body))
 
 
-def element_done(context: Context, index: int, result: Any) -> Context:
-    """What an element task passes to the next of its lane: its result added."""
-    return {**context, _ELEMENTS: [*context[_ELEMENTS], [index, result]]}
+def element_done(
+    task: Task[Any, Any], context: Context, index: int, result: Any
+) -> Context:
+    """An element ran: its result is kept, and the task replaces itself with
+    the lane's next element; the lane's last one returns, ending the lane."""
+    done = {**context, _ELEMENTS: [*context[_ELEMENTS], [index, result]]}
+    rest = done[_REST]
+    if not rest:
+        return done
+    (following, item), done[_REST] = rest[0], rest[1:]
+    raise task.replace(task.app.signature(task.name, args=(done, following, item)))
 
 
 def joined(lanes: list[Context]) -> list[Any]:
