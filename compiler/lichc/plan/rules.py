@@ -27,6 +27,7 @@ from lichc.plan.flow import end_values, flow_problems
 from lichc.plan.ir import (
     BUILT_IN,
     EndStep,
+    InputField,
     Job,
     ParallelStep,
     Plan,
@@ -151,6 +152,22 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
                 "pick another name",
                 on_key=True,
             )
+    yield from _defaults(job.inputs)
+    for wait in job.signals:
+        for f in wait.payload or ():
+            if f.name == job.workflow_class:
+                yield Diagnostic(
+                    f"payload field name '{f.name}' is the name of the job's "
+                    "workflow class in the generated code",
+                    f.path,
+                    "pick another name",
+                    on_key=True,
+                )
+        yield from _defaults(wait.payload or ())
+
+
+def _defaults(fields: tuple[InputField, ...]) -> Iterator[Diagnostic]:
+    for f in fields:
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
                 f"default {f.default!r} does not match type {f.type}",
@@ -282,6 +299,17 @@ def _reference(
     if isinstance(target, SleepStep | EndStep):
         what = "a sleep" if isinstance(target, SleepStep) else "an end step"
         yield Diagnostic(f"{value}: step '{name}' is {what} and has no result", path)
+    elif isinstance(target, WaitStep) and target.payload is not None:
+        fields = tuple(f.name for f in target.payload)
+        if value.field is not None and value.field not in fields:
+            yield Diagnostic(
+                f"{value}: the payload of signal '{target.signal}' has no field "
+                f"'{value.field}'",
+                path,
+                _suggest(value.field, fields, "payload fields")
+                if fields
+                else "its payload has no fields",
+            )
     elif isinstance(target, ParallelStep):
         branches = ", ".join(b.name for b in target.branches)
         yield Diagnostic(
