@@ -59,3 +59,8 @@ def skipping() -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def tflow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     return _project(tmp_path_factory, SPECS / "flow_temporal.yaml", "e2e_tflow")
+
+
+@pytest.fixture(scope="session")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    return _project(tmp_path_factory, SPECS / "answers.yaml", "e2e_answers")

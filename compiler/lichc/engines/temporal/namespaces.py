@@ -48,6 +48,8 @@ WORKFLOWS = frozenset(
     }
 )
 
+PAYLOADS = frozenset({"annotations", "Any", "BaseModel", "ConfigDict", "Field"})
+
 WORKER = frozenset(
     {
         "annotations",
@@ -93,6 +95,12 @@ CLIENT = frozenset(
         "R",
         "connect",
         "_start",
+        # from temporal_client_runtime.py (re-exported, but `_answer`)
+        "AlreadyAnswered",
+        "AnswerRefused",
+        "NotWaiting",
+        "PayloadInvalid",
+        "_answer",
     }
 )
 
