@@ -13,6 +13,11 @@ from .celery_client import (
     start_send_welcome_email,
 )
 from .temporal_client import (
+    AlreadyAnswered,
+    AnswerRefused,
+    NotWaiting,
+    PayloadInvalid,
+    answer_process_order_approve,
     cancel_process_order,
     cancel_user_onboarding,
     connect,
@@ -26,6 +31,11 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "AlreadyAnswered",
+    "AnswerRefused",
+    "NotWaiting",
+    "PayloadInvalid",
+    "answer_process_order_approve",
     "cancel_process_order",
     "cancel_user_onboarding",
     "connect",
