@@ -21,6 +21,28 @@ def check_plan(plan: Plan) -> Iterator[Diagnostic]:
             "write api_key: ${TEMPORAL_API_KEY} (no default: it would be written "
             "into the generated code)",
         )
+    yield from _client_functions(plan)
+
+
+def _client_functions(plan: Plan) -> Iterator[Diagnostic]:
+    """`signal_<job>_<signal>` (and `answer_...`) of two jobs can be one name:
+    job FooBar's signal baz and job Foo's signal bar_baz."""
+    first: dict[str, str] = {}
+    for job in plan.jobs_on("temporal"):
+        for wait in job.signals:
+            names = [f"signal_{job.snake}_{wait.signal}"]
+            if wait.payload is not None:
+                names.append(f"answer_{job.snake}_{wait.signal}")
+            for name in names:
+                other = first.setdefault(name, job.name)
+                if other != job.name:
+                    yield Diagnostic(
+                        f"jobs '{other}' and '{job.name}' would both have the "
+                        f"client function '{name}' in generated code",
+                        (*wait.path, "wait_for", "signal"),
+                        "rename the signal (or one of the jobs)",
+                    )
+                    break
 
 
 def check_job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
