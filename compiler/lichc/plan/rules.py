@@ -154,15 +154,6 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
             )
     yield from _defaults(job.inputs)
     for wait in job.signals:
-        for f in wait.payload or ():
-            if f.name == job.workflow_class:
-                yield Diagnostic(
-                    f"payload field name '{f.name}' is the name of the job's "
-                    "workflow class in the generated code",
-                    f.path,
-                    "pick another name",
-                    on_key=True,
-                )
         yield from _defaults(wait.payload or ())
 
 

@@ -55,6 +55,16 @@ def check_job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
                 (*wait.path, "wait_for", "on_timeout"),
                 "add wait_for.timeout, or remove on_timeout",
             )
+        for f in wait.payload or ():
+            # answer_x_<signal> takes the fields as keywords and names the class
+            if f.name == job.workflow_class:
+                yield Diagnostic(
+                    f"payload field name '{f.name}' is the name of the job's "
+                    "workflow class in the generated code",
+                    f.path,
+                    "pick another name",
+                    on_key=True,
+                )
 
 
 def _own_queue(plan: Plan, job: Job) -> Iterator[Diagnostic]:
