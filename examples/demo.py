@@ -81,9 +81,15 @@ async def process_order(temporal: Client, run: str) -> None:
         client.status_process_order, temporal, handle.id, "approval"
     )
     show("status while it waits", waiting)
-    print("   signal_process_order_approve(..., {'by': 'demo'})")
-    await client.signal_process_order_approve(temporal, handle.id, {"by": "demo"})
+    # an Update: it returns once the run has taken the answer, and raises
+    # when the run refuses it (an invalid payload, not waiting, answered)
+    print("   answer_process_order_approve(..., by='demo')")
+    await client.answer_process_order_approve(temporal, handle.id, by="demo")
     show("result", await asyncio.wait_for(handle.result(), TIMEOUT))
+    try:
+        await client.answer_process_order_approve(temporal, handle.id, by="demo")
+    except client.NotWaiting as refused:
+        print(f"   answering it again is refused: {refused}")
 
     print("   An order that fails validation ends early, completed with a reason:")
     invalid = await client.start_process_order(

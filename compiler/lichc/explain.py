@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from lichc.diagnostics import KeyPath
 from lichc.engines.registry import engine
 from lichc.fileformat.values import format_duration
@@ -35,7 +37,7 @@ def explain(plan: ir.Plan, job: ir.Job) -> str:
         out.append(f"  about      {job.description.strip().splitlines()[0]}")
     out.append(f"  queue      {job.queue}")
     fields = ", ".join(
-        f"{f.name}: {f.type}" + (f" = {f.default!r}" if f.has_default else "")
+        f"{f.name}: {f.type}" + (f" = {json.dumps(f.default)}" if f.has_default else "")
         for f in job.inputs
     )
     out.append(f"  input      {fields or '(none)'}")
@@ -125,10 +127,22 @@ def _unconditional(plan: ir.Plan, job: ir.Job, step: ir.Step, label: str) -> lis
             if step.timeout
             else ""
         )
-        return [
+        lines = [
             f"  {label} {step.name}: wait for signal '{step.signal}'{limit}",
             f"       -> signal + workflow.wait_condition; send it with signal_{job.snake}_{step.signal}(client, workflow_id, payload)",
         ]
+        if step.payload is not None:
+            fields = ", ".join(
+                f"{f.name}: {f.type}"
+                + (f" = {json.dumps(f.default)}" if f.has_default else "")
+                for f in step.payload
+            )
+            lines.append(
+                f"       payload {{{fields}}}: an invalid one is logged and not "
+                f"taken; or answer_{job.snake}_{step.signal}(client, workflow_id, "
+                "**payload), an Update that raises when the run refuses it"
+            )
+        return lines
     if isinstance(step, ir.ParallelStep):
         lines = [f"  {label} {step.name}: in parallel"]
         for branch in step.branches:

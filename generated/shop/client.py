@@ -14,6 +14,11 @@ from .celery_client import (
     start_send_welcome_email,
 )
 from .temporal_client import (
+    AlreadyAnswered,
+    AnswerRefused,
+    NotWaiting,
+    PayloadInvalid,
+    answer_process_order_approve,
     cancel_process_order,
     cancel_user_onboarding,
     connect,
@@ -27,6 +32,11 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "AlreadyAnswered",
+    "AnswerRefused",
+    "NotWaiting",
+    "PayloadInvalid",
+    "answer_process_order_approve",
     "cancel_process_order",
     "cancel_user_onboarding",
     "connect",

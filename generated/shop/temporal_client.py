@@ -7,6 +7,11 @@ returns a WorkflowHandle, `run_x` starts and waits for the result,
 `signal_x_<signal>` sends a `wait_for` signal, `status_x` asks where the job
 is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
+
+A signal with a typed payload is also answered as an Update:
+`answer_x_<signal>(client, workflow_id, **payload)` returns once the run has
+taken it and raises PayloadInvalid, NotWaiting or AlreadyAnswered (each an
+AnswerRefused) when the run refuses it.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ from .inputs import (
     ProcessOrderInput,
     UserOnboardingInput,
 )
+from .temporal_client_runtime import AlreadyAnswered as AlreadyAnswered
+from .temporal_client_runtime import AnswerRefused as AnswerRefused
+from .temporal_client_runtime import NotWaiting as NotWaiting
+from .temporal_client_runtime import PayloadInvalid as PayloadInvalid
+from .temporal_client_runtime import answer as _answer
 from .temporal_runtime import JobStatus
 from .temporal_workflows import (
     ProcessOrderWorkflow,
@@ -114,6 +124,27 @@ async def signal_process_order_approve(
     """Send signal approve to job ProcessOrder; the payload becomes the result of step approval."""
     handle = client.get_workflow_handle_for(ProcessOrderWorkflow.run, workflow_id)
     await handle.signal(ProcessOrderWorkflow.approve, payload)
+
+
+async def answer_process_order_approve(
+    client: Client,
+    workflow_id: str,
+    /,
+    *,
+    approved: bool = True,
+    by: str,
+    note: str | None = None,
+) -> None:
+    """Answer signal approve of job ProcessOrder (step approval) as an Update: returns once the run has taken it, raises PayloadInvalid, NotWaiting or AlreadyAnswered when it refuses it."""
+    await _answer(
+        client.get_workflow_handle_for(ProcessOrderWorkflow.run, workflow_id),
+        ProcessOrderWorkflow.answer_approve,
+        {
+            "approved": approved,
+            "by": by,
+            "note": note,
+        },
+    )
 
 
 async def status_process_order(

@@ -30,6 +30,9 @@ with workflow.unsafe.imports_passed_through():
         ProcessOrderInput,
         UserOnboardingInput,
     )
+    from .temporal_payloads import (
+        ProcessOrderApprovePayload,
+    )
     from .temporal_runtime import (
         JobRun,
         field_or_none,
@@ -156,18 +159,28 @@ USER_ONBOARDING_SEND_SUMMARY = workflow.ActivityConfig(
 #   v2: inserted stop_if_invalid before charge_payment, inserted rejected
 #     before send_confirmation
 #     [lichc:ProcessOrder:v2:inserted-stop_if_invalid-before]
+#   v3: typed the payload of approve
+#     [lichc:ProcessOrder:v3:typed-the-payload-of-approve]
 @workflow.defn(name="ProcessOrder")
 class ProcessOrderWorkflow:
     """Validate, charge, reserve stock, wait for approval, then confirm."""
 
     def __init__(self) -> None:
-        self._job = JobRun("ProcessOrder")
+        self._job = JobRun("ProcessOrder", typed=True)
 
     @workflow.run
     async def run(self, input: ProcessOrderInput) -> dict[str, Any]:
         # which version of the job this run follows, for ever (docs/evolution.md)
         self._job.pin_version(
-            ((2, "lichc:ProcessOrder:v2:inserted-stop_if_invalid-before"),), oldest=1
+            (
+                (3, "lichc:ProcessOrder:v3:typed-the-payload-of-approve"),
+                (2, "lichc:ProcessOrder:v2:inserted-stop_if_invalid-before"),
+            ),
+            oldest=1,
+        )
+        # the payload type of each typed signal on this run's version
+        self._job.expect(
+            {"approve": ProcessOrderApprovePayload if self._job.version >= 3 else None}
         )
         return await self._job.run(self._steps(input), timeout=timedelta(days=7))
 
@@ -175,6 +188,16 @@ class ProcessOrderWorkflow:
     def approve(self, payload: dict[str, Any] | None = None) -> None:
         """Signal approve: its JSON object is the result of step approval."""
         self._job.receive("approve", payload)
+
+    @workflow.update(name="approve")
+    def answer_approve(self, payload: dict[str, Any] | None = None) -> None:
+        """Signal approve as an Update: returns once the run has taken it."""
+        self._job.answer("approve", payload)
+
+    @answer_approve.validator
+    def validate_approve(self, payload: dict[str, Any] | None = None) -> None:
+        """Refuse an invalid payload, and an answer while step approval is not waiting (yet, or any more) or once it was answered."""
+        self._job.check_answer("approve", payload)
 
     @workflow.query(name="status")
     def status(self) -> JobStatus:

@@ -64,3 +64,8 @@ def tflow(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
 @pytest.fixture(scope="session")
 def teach(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     return _project(tmp_path_factory, SPECS / "for_each_temporal.yaml", "e2e_teach")
+
+
+@pytest.fixture(scope="session")
+def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    return _project(tmp_path_factory, SPECS / "answers.yaml", "e2e_answers")

@@ -32,7 +32,8 @@ def lichc_env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in ("REDIS_URL", "TEMPORAL_ADDRESS")
     }
-    env["PYTHONPATH"] = str(ROOT)
+    # the lichc of this tree first, even where another one is installed
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "compiler"), str(ROOT)])
     env.update(extra)
     return env
 

@@ -253,7 +253,9 @@ def test_the_readme_demo(tmp_path: Path) -> None:
         "4. UserOnboarding",
     ):
         assert scenario in out
-    assert '"approval": {\n       "by": "demo"\n     }' in out
+    approval = '"approved": true,\n       "by": "demo",\n       "note": null\n'
+    assert '"approval": {\n       ' + approval in out
+    assert "answering it again is refused: workflow order-" in out
     assert '"reason": "validation"' in out  # an invalid order ends early
     assert "order rejected by demo" in out  # and a rejected one fails
     assert '"compensated": ["reserve_inventory", "charge_payment"]' in out

@@ -54,7 +54,11 @@ def test_lichc_replay_replays_them_against_generated() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "lichc", "replay", *map(str, HISTORIES)],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # the lichc of this tree, even where another one is installed
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "compiler"), str(ROOT)]),
+        },
         capture_output=True,
         text=True,
         timeout=300,

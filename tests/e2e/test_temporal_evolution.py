@@ -397,7 +397,8 @@ def lichc_replay(project: Project, temporal: Server, *args: str) -> Any:
         env={
             **os.environ,
             "TEMPORAL_ADDRESS": temporal.address,
-            "PYTHONPATH": str(ROOT),
+            # the lichc of this tree, even where another one is installed
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "compiler"), str(ROOT)]),
         },
         capture_output=True,
         text=True,

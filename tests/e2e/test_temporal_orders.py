@@ -28,7 +28,7 @@ def order_id() -> str:
     return f"o{uuid.uuid4().hex[:10]}"
 
 
-def test_order_happy_path_with_approval_signal(
+def test_order_happy_path_with_approval_answered(
     temporal: Server, shop: Shop, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SHOP_OUTBOX", str(tmp_path))
@@ -44,8 +44,9 @@ def test_order_happy_path_with_approval_signal(
             waiting = await wait_for_step(
                 client_mod.status_process_order, temporal.client, handle.id, "approval"
             )
-            await client_mod.signal_process_order_approve(
-                temporal.client, handle.id, {"by": "bob"}
+            # answered as an Update: it returns once the run has taken it
+            await client_mod.answer_process_order_approve(
+                temporal.client, handle.id, by="bob"
             )
             result = await handle.result()
             final = await client_mod.status_process_order(temporal.client, handle.id)
@@ -58,7 +59,8 @@ def test_order_happy_path_with_approval_signal(
         "reserve_inventory",
     ]
     assert result["charge_payment"] == {"charge_id": f"ch_{order}", "amount": 25.0}
-    assert result["approval"] == {"by": "bob"}
+    # typed: `approved` defaults to yes, `note` is optional
+    assert result["approval"] == {"approved": True, "by": "bob", "note": None}
     assert result["send_confirmation"]["status"] == "sent"
     assert final.state == "completed"
     assert final.completed[-1] == "send_confirmation"
@@ -133,7 +135,9 @@ def test_signal_before_its_step_and_duplicate_start(
     async def scenario() -> tuple[str, str, Any, Any, list[Any]]:
         first = await client_mod.start_process_order(temporal.client, **kwargs)
         # the worker is not running yet: the signal waits in the workflow
-        await client_mod.signal_process_order_approve(temporal.client, first.id, None)
+        await client_mod.signal_process_order_approve(
+            temporal.client, first.id, {"by": "dora"}
+        )
         again = await client_mod.start_process_order(temporal.client, **kwargs)
         async with worker.running(temporal.client):
             result = await client_mod.run_process_order(temporal.client, **kwargs)
@@ -148,7 +152,7 @@ def test_signal_before_its_step_and_duplicate_start(
 
     first_run, again_run, result, after, events = temporal.run(scenario())
     assert first_run == again_run  # USE_EXISTING: the running one, not a new run
-    assert result["approval"] is None  # a signal without payload
+    assert result["approval"] == {"approved": True, "by": "dora", "note": None}
     assert after.id == f"order-{order}"  # REJECT_DUPLICATE: the finished one
     assert sum(1 for t in activity_types(events) if t.endswith("charge_payment")) == 1
 

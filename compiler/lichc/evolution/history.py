@@ -239,7 +239,27 @@ def describe(old: Version, new: Version) -> str:
                 parts.append(f"removed {_names(gone)}")
             elif came:
                 parts.append(f"inserted {_names(came)}")
+    parts += _payload_changes(old, new)
     return ", ".join(parts) or "changed"
+
+
+def _payload_changes(old: Version, new: Version) -> list[str]:
+    """The typed payloads changed on a signal both versions wait for."""
+    before = {s.signal: s.payload_key for s in old.steps if s.kind == "wait_for"}
+    parts = []
+    for step in new.steps:
+        if step.kind != "wait_for" or step.signal not in before:
+            continue
+        was, now = before[step.signal], step.payload_key
+        if was == now:
+            continue
+        if was is None:
+            parts.append(f"typed the payload of {step.signal}")
+        elif now is None:
+            parts.append(f"untyped the payload of {step.signal}")
+        else:
+            parts.append(f"changed the payload of {step.signal}")
+    return parts
 
 
 def _names(names: Iterable[str]) -> str:

@@ -7,6 +7,7 @@ names, handler references and numbers into generated code.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -16,6 +17,7 @@ from lichc.fileformat.models import (
     ConditionText,
     Handler,
     InputName,
+    InputType,
     JobName,
     QueueName,
     SignalName,
@@ -85,6 +87,14 @@ class Each(_Model):
         return (self.items.input, self.items.step, self.items.field, self.max_parallel)
 
 
+class PayloadField(_Model):
+    """A field of a typed signal payload, enough to validate it again for
+    runs on the version that had it: its type and default (None: none)."""
+
+    type: InputType
+    default: Any = None
+
+
 class Entry(_Model):
     kind: Literal["run", "sleep", "wait_for", "parallel", "end"]
     name: StepName
@@ -95,9 +105,22 @@ class Entry(_Model):
     signal: SignalName | None = None
     timeout: Seconds | None = None  # wait_for's
     on_timeout: Literal["fail", "continue", "compensate"] | None = None
+    # wait_for's typed payload (None: any JSON object)
+    payload: dict[InputName, PayloadField] | None = None
     branches: tuple[Entry, ...] = ()
     end: End | None = None
     each: Each | None = None  # a run step's for_each
+
+    @property
+    def payload_key(self) -> tuple[tuple[str, str, str], ...] | None:
+        """What decides which payloads the wait takes: each field's type and
+        default, in name order (a description changes nothing)."""
+        if self.payload is None:
+            return None
+        return tuple(
+            (name, str(f.type), json.dumps(f.default, sort_keys=True))
+            for name, f in sorted(self.payload.items())
+        )
 
     @property
     def key(self) -> tuple[Any, ...]:
@@ -128,7 +151,20 @@ class Version(_Model):
 
     @property
     def key(self) -> tuple[Any, ...]:
-        return (self.deadline is not None, tuple(s.key for s in self.steps))
+        """The commands, and the payload types: they decide whether a signal
+        in a run's history is taken when it replays."""
+        return (
+            self.deadline is not None,
+            tuple(s.key for s in self.steps),
+            self.payloads,
+        )
+
+    @property
+    def payloads(self) -> tuple[tuple[str, Any], ...]:
+        """(signal, payload key) of each typed wait, in step order."""
+        return tuple(
+            (s.signal or "", s.payload_key) for s in self.steps if s.payload is not None
+        )
 
 
 class Interface(_Model):

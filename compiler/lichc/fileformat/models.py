@@ -354,6 +354,8 @@ class WaitFor(Model):
     signal: SignalName
     timeout: PositiveDuration | None = None
     on_timeout: Literal["fail", "continue", "compensate"] | None = None
+    # the signal's JSON object, typed like `input` (without it: any object)
+    payload: dict[InputName, InputSpec] | None = None
 
 
 class WaitStep(_NamedStep):

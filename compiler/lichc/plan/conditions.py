@@ -19,7 +19,7 @@ from lichc.fileformat.conditions import (
     Ref,
     compares,
 )
-from lichc.fileformat.values import InputRef, TypeExpr
+from lichc.fileformat.values import InputRef, StepRef, TypeExpr
 from lichc.plan.ir import Job
 
 # "null" "bool" "number" "str" "dict" "list", or None: not known before it runs
@@ -44,10 +44,20 @@ def _const_kind(value: object) -> str:
 
 
 def _type(job: Job, node: Node) -> TypeExpr | None:
-    if isinstance(node, Ref) and isinstance(node.value, InputRef):
-        field = next((f for f in job.inputs if f.name == node.value.field), None)
+    """The declared type of a reference: an input field's, or a field of a
+    typed signal payload's (which reads null when the wait gave up or was
+    skipped: see _never_null)."""
+    if not isinstance(node, Ref):
+        return None
+    ref = node.value
+    if isinstance(ref, InputRef):
+        field = next((f for f in job.inputs if f.name == ref.field), None)
         return field.type if field is not None else None
-    return None
+    if not isinstance(ref, StepRef) or ref.field is None:
+        return None  # a whole result, or a for_each element: not known
+    wait = next((w for w in job.signals if w.name == ref.step), None)
+    field = wait.payload_field(ref.field) if wait is not None else None
+    return field.type if field is not None else None
 
 
 def kind(job: Job, node: Node) -> Kind:
@@ -60,8 +70,12 @@ def kind(job: Job, node: Node) -> Kind:
 
 
 def _never_null(job: Job, node: Node) -> bool:
+    """Only literals and required input fields: a payload may be missing (a
+    wait that gave up, a skipped step, a run on a version that had no type)."""
     if isinstance(node, Const):
         return node.value is not None
+    if not (isinstance(node, Ref) and isinstance(node.value, InputRef)):
+        return False
     typed = _type(job, node)
     return typed is not None and not typed.optional
 
@@ -98,7 +112,7 @@ def problems(job: Job, condition: Condition, path: KeyPath) -> Iterator[Diagnost
                     f"condition '{condition.text}': {problem}{where}",
                     path,
                     "compare values of the same kind; an input field's type is "
-                    "in the job's `input`",
+                    "in the job's `input`, a signal's in its `payload`",
                 )
             left = right
 

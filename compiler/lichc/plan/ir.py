@@ -161,6 +161,11 @@ class WaitStep:
     description: str | None
     path: KeyPath
     condition: Condition | None = None
+    # `payload`: the typed fields of the signal's JSON object (None: any object)
+    payload: tuple[InputField, ...] | None = None
+
+    def payload_field(self, name: str) -> InputField | None:
+        return next((f for f in self.payload or () if f.name == name), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,17 +47,7 @@ def make_plan(spec: m.Spec, source: str) -> ir.Plan:
 def _job(spec: m.Spec, name: str, job: m.Job) -> ir.Job:
     path: KeyPath = ("jobs", name)
     queue = job.queue or spec.defaults.queue or ir.DEFAULT_QUEUE
-    inputs = tuple(
-        ir.InputField(
-            field_name,
-            f.type,
-            f.default,
-            f.has_default,
-            f.description,
-            (*path, "input", field_name),
-        )
-        for field_name, f in job.input.items()
-    )
+    inputs = _fields(job.input, (*path, "input"))
     single = job.steps is None
     if single:
         assert job.run is not None
@@ -102,6 +92,18 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> ir.Job:
     )
 
 
+def _fields(
+    fields: dict[str, m.InputField], path: KeyPath
+) -> tuple[ir.InputField, ...]:
+    """Typed fields: a job's `input`, a signal's `payload`."""
+    return tuple(
+        ir.InputField(
+            name, f.type, f.default, f.has_default, f.description, (*path, name)
+        )
+        for name, f in fields.items()
+    )
+
+
 def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.Step:
     if isinstance(step, m.RunStep):
         return _run_step(spec, job, step, path, queue, single=False)
@@ -109,6 +111,7 @@ def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.
         return ir.SleepStep(step.name, step.sleep, step.description, path, step.if_)
     if isinstance(step, m.WaitStep):
         wait = step.wait_for
+        payload = wait.payload
         return ir.WaitStep(
             step.name,
             wait.signal,
@@ -117,6 +120,9 @@ def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.
             step.description,
             path,
             step.if_,
+            None
+            if payload is None
+            else _fields(payload, (*path, "wait_for", "payload")),
         )
     if isinstance(step, m.EndStep):
         end = step.end

@@ -29,6 +29,7 @@ from lichc.plan.for_each import for_each_problems, item_problems
 from lichc.plan.ir import (
     BUILT_IN,
     EndStep,
+    InputField,
     Job,
     ParallelStep,
     Plan,
@@ -154,6 +155,13 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
                 "pick another name",
                 on_key=True,
             )
+    yield from _defaults(job.inputs)
+    for wait in job.signals:
+        yield from _defaults(wait.payload or ())
+
+
+def _defaults(fields: tuple[InputField, ...]) -> Iterator[Diagnostic]:
+    for f in fields:
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
                 f"default {f.default!r} does not match type {f.type}",
@@ -290,6 +298,17 @@ def _reference(
     if isinstance(target, SleepStep | EndStep):
         what = "a sleep" if isinstance(target, SleepStep) else "an end step"
         yield Diagnostic(f"{value}: step '{name}' is {what} and has no result", path)
+    elif isinstance(target, WaitStep) and target.payload is not None:
+        fields = tuple(f.name for f in target.payload)
+        if value.field is not None and value.field not in fields:
+            yield Diagnostic(
+                f"{value}: the payload of signal '{target.signal}' has no field "
+                f"'{value.field}'",
+                path,
+                _suggest(value.field, fields, "payload fields")
+                if fields
+                else "its payload has no fields",
+            )
     elif isinstance(target, ParallelStep):
         branches = ", ".join(b.name for b in target.branches)
         yield Diagnostic(

@@ -44,12 +44,15 @@ class TemporalBackend(Backend):
             "g": view.client_modules,
         }
         files = list(_FILES)
+        if view.payload_models:
+            files.insert(1, ("temporal_payloads.py", "payloads.py.jinja"))
         if view.schedules:
             files.append(("temporal_schedules.py", "schedules.py.jinja"))
         for name, template in files:
             template_ = env.get_template(f"temporal/{template}")
             yield f"{plan.project}/{name}", template_.render(context)
-        for name, source_name in runtime.FILES:
+        copies = runtime.FILES + ((runtime.ANSWERS,) if view.answers else ())
+        for name, source_name in copies:
             yield (
                 f"{plan.project}/{name}",
                 copied(plan.source, runtime.source(source_name)),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import handler_call
-from lichc.evolution.record import Call, Each, End, Entry, Value
+from lichc.evolution.record import Call, Each, End, Entry, PayloadField, Value
 from lichc.fileformat.values import InputRef, ItemRef, Literal_, ResultObject, StepRef
 from lichc.plan import ir
 
@@ -42,12 +42,19 @@ def _commands(job: ir.Job, step: ir.Step) -> Entry:
         return Entry(kind="sleep", name=step.name, sleep=step.duration.total_seconds())
     if isinstance(step, ir.WaitStep):
         timeout = step.timeout.total_seconds() if step.timeout is not None else None
+        payload = None
+        if step.payload is not None:
+            payload = {
+                f.name: PayloadField(type=f.type, default=f.default)
+                for f in step.payload
+            }
         return Entry(
             kind="wait_for",
             name=step.name,
             signal=step.signal,
             timeout=timeout,
             on_timeout=step.on_timeout,
+            payload=payload,
         )
     assert isinstance(step, ir.ParallelStep)
     branches = tuple(_entry(job, b) for b in step.branches)

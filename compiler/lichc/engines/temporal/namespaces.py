@@ -50,6 +50,8 @@ WORKFLOWS = frozenset(
     }
 )
 
+PAYLOADS = frozenset({"annotations", "Any", "BaseModel", "ConfigDict", "Field"})
+
 WORKER = frozenset(
     {
         "annotations",
@@ -95,6 +97,12 @@ CLIENT = frozenset(
         "R",
         "connect",
         "_start",
+        # from temporal_client_runtime.py (re-exported, but `_answer`)
+        "AlreadyAnswered",
+        "AnswerRefused",
+        "NotWaiting",
+        "PayloadInvalid",
+        "_answer",
     }
 )
 

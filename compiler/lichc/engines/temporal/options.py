@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from lichc.plan.ir import Job, Plan, RunStep
+from lichc.plan.ir import Job, Plan, RunStep, WaitStep
 from lichc.render.pysource import py_timedelta
 
 # The workflow's execution timeout sits above the job's own deadline timer by
@@ -208,13 +208,24 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
     return (job.name,)
 
 
+def answer_function(job: Job, wait: WaitStep) -> str:
+    """The client function that answers a typed signal as an Update."""
+    return f"answer_{job.snake}_{wait.signal}"
+
+
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `temporal_client`."""
     names = ["connect"]
+    answers = False
     for job in plan.jobs_on("temporal"):
         names += [job.start_function, f"run_{job.snake}", f"status_{job.snake}"]
         names.append(f"cancel_{job.snake}")
         names += [f"signal_{job.snake}_{wait.signal}" for wait in job.signals]
+        typed = [wait for wait in job.signals if wait.payload is not None]
+        names += [answer_function(job, wait) for wait in typed]
+        answers = answers or bool(typed)
+    if answers:  # what the answer functions raise when a run refuses
+        names += ["AlreadyAnswered", "AnswerRefused", "NotWaiting", "PayloadInvalid"]
     return names
 
 

@@ -21,6 +21,28 @@ def check_plan(plan: Plan) -> Iterator[Diagnostic]:
             "write api_key: ${TEMPORAL_API_KEY} (no default: it would be written "
             "into the generated code)",
         )
+    yield from _client_functions(plan)
+
+
+def _client_functions(plan: Plan) -> Iterator[Diagnostic]:
+    """`signal_<job>_<signal>` (and `answer_...`) of two jobs can be one name:
+    job FooBar's signal baz and job Foo's signal bar_baz."""
+    first: dict[str, str] = {}
+    for job in plan.jobs_on("temporal"):
+        for wait in job.signals:
+            names = [f"signal_{job.snake}_{wait.signal}"]
+            if wait.payload is not None:
+                names.append(f"answer_{job.snake}_{wait.signal}")
+            for name in names:
+                other = first.setdefault(name, job.name)
+                if other != job.name:
+                    yield Diagnostic(
+                        f"jobs '{other}' and '{job.name}' would both have the "
+                        f"client function '{name}' in generated code",
+                        (*wait.path, "wait_for", "signal"),
+                        "rename the signal (or one of the jobs)",
+                    )
+                    break
 
 
 def check_job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
@@ -33,6 +55,16 @@ def check_job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
                 (*wait.path, "wait_for", "on_timeout"),
                 "add wait_for.timeout, or remove on_timeout",
             )
+        for f in wait.payload or ():
+            # answer_x_<signal> takes the fields as keywords and names the class
+            if f.name == job.workflow_class:
+                yield Diagnostic(
+                    f"payload field name '{f.name}' is the name of the job's "
+                    "workflow class in the generated code",
+                    f.path,
+                    "pick another name",
+                    on_key=True,
+                )
 
 
 def _own_queue(plan: Plan, job: Job) -> Iterator[Diagnostic]:

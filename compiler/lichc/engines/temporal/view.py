@@ -17,6 +17,7 @@ from lichc.engines.temporal import namespaces, options, versions_view
 from lichc.engines.temporal import workflows_view as workflows_
 from lichc.engines.temporal.activities_view import Activity
 from lichc.engines.temporal.handler_imports import HandlerModules
+from lichc.engines.temporal.payloads_view import PayloadModel
 from lichc.engines.temporal.workflows_view import Config, WorkflowView
 from lichc.plan.ir import Job, Plan, RunStep, SleepStep
 from lichc.render.names import PYTHON_NAMES, Names
@@ -28,6 +29,7 @@ RESERVED = {
     "temporal_worker": namespaces.WORKER,
     "temporal_client": namespaces.CLIENT,
     "temporal_schedules": namespaces.SCHEDULES,
+    "temporal_payloads": namespaces.PAYLOADS,
 }
 
 
@@ -58,6 +60,8 @@ class TemporalView:
     imports: tuple[str, ...]  # import lines of handler modules, sorted like ruff
     configs: tuple[Config, ...]
     workflows: tuple[WorkflowView, ...]
+    # the models of temporal_payloads.py: every typed payload of a live version
+    payload_models: tuple[PayloadModel, ...]
     queues: tuple[Queue, ...]
     schedules: tuple[ScheduleView, ...]
     activity_runtime: tuple[str, ...]  # imported from temporal_activity_runtime.py
@@ -65,6 +69,22 @@ class TemporalView:
     client_modules: dict[str, str]  # what temporal_client.py calls uuid, timedelta
     # generated module -> the names the view gave it, besides its template's own
     allocated: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def answers(self) -> bool:
+        """Whether a signal is typed: the client answers it as an Update."""
+        return any(w.payloads.answers for w in self.workflows)
+
+    @property
+    def uses_any(self) -> bool:
+        """Whether a payload model has a field typed `dict` (`dict[str, Any]`)."""
+        return any(
+            "Any" in f.type.python() for m in self.payload_models for f in m.fields
+        )
+
+    @property
+    def uses_field(self) -> bool:
+        return any(f.description for m in self.payload_models for f in m.fields)
 
     @property
     def classified(self) -> bool:
@@ -141,7 +161,9 @@ def build(plan: Plan) -> TemporalView:
         if live is not None and live.versioned:
             evolved = workflows_.Evolved(live, ns["temporal_workflows"], removed)
         workflows.append(
-            workflows_.build_workflow(job, cls, made, step_configs, evolved)
+            workflows_.build_workflow(
+                job, cls, made, step_configs, ns["temporal_workflows"], evolved
+            )
         )
     configs += removed.configs
     current_types = {a.type_name for a in activities}
@@ -179,6 +201,7 @@ def build(plan: Plan) -> TemporalView:
         imports=modules.import_lines(),
         configs=tuple(configs),
         workflows=tuple(workflows),
+        payload_models=tuple(m for w in workflows for m in w.payloads.models),
         queues=queues,
         schedules=schedules,
         activity_runtime=activities_.runtime_names(activities)
@@ -205,6 +228,10 @@ def _claim_imported(ns: dict[str, Names], workflows: list[WorkflowView]) -> None
         claim(client, f"cancel_{snake}")
         for _, wait in w.signal_methods:
             claim(client, f"signal_{snake}_{wait.signal}")
+        for answer in w.payloads.answers:
+            claim(client, answer.function)
+        for model in w.payloads.models:  # allocated in temporal_workflows
+            claim(ns["temporal_payloads"], model.name)
 
 
 def _client_modules(client: Names, workflows: list[WorkflowView]) -> dict[str, str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from lichc.engines.temporal import options
+from lichc.engines.temporal import options, payloads_view
 from lichc.engines.temporal.activities_view import Activity
 from lichc.fileformat.conditions import Condition, reads_item
 from lichc.fileformat.values import (
@@ -116,6 +116,7 @@ class WorkflowView:
     history: tuple[str, ...]  # comment lines: the live versions and their changes
     deadline_expr: str | None  # the job timeout by version, when versions differ
     signal_methods: tuple[tuple[str, WaitStep], ...]
+    payloads: payloads_view.Payloads
     returns: str
     execution_timeout: timedelta | None
     id_expr: str | None  # f-string over `input`, or None for a random id
@@ -123,6 +124,10 @@ class WorkflowView:
     fields_local: str  # start_x's dict of fields (with mutable defaults)
     # runtime functions its conditions and end steps call
     helpers: frozenset[str] = frozenset()
+
+    def answers_of(self, wait: WaitStep) -> tuple[payloads_view.AnswerView, ...]:
+        """The Update answering `wait`'s signal, if it is typed."""
+        return tuple(a for a in self.payloads.answers if a.wait.signal == wait.signal)
 
     @property
     def kwargs(self) -> list[str]:
@@ -216,8 +221,10 @@ def build_workflow(
     cls: str,
     made: dict[tuple[str, str, bool], Activity],
     configs: dict[str, str],
+    module_names: Names,
     evolution: Evolved | None = None,
 ) -> WorkflowView:
+    """`module_names`: temporal_workflows.py's, for the payload models it imports."""
     from lichc.engines.temporal import versions_view
 
     live = evolution.versions if evolution else None
@@ -308,6 +315,7 @@ def build_workflow(
     pin_args = versions_view.pin_args(live) if live else None
     methods = Names({"run", "status"})
     signal_methods = tuple((methods.take(w.signal), w) for w in waits_of)
+    payloads = payloads_view.build(job, waits_of, live, module_names, methods)
     # parameters of the client functions, beside the input fields
     client_locals = Names(job.input_names)
     return WorkflowView(
@@ -320,6 +328,7 @@ def build_workflow(
         history=versions_view.history_comment(live) if live and pin_args else (),
         deadline_expr=versions_view.deadline_expr(live) if live else None,
         signal_methods=signal_methods,
+        payloads=payloads,
         returns="Any" if job.single else _returns(job),
         execution_timeout=options.execution_timeout(job),
         id_expr=_id_expr(job),

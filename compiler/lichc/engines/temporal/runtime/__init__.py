@@ -16,6 +16,8 @@ FILES = (
     ("temporal_activity_runtime.py", "activity_support.py"),
     ("temporal_process_runtime.py", "processes.py"),
 )
+# only when a signal is typed: what the client's answer functions call
+ANSWERS = ("temporal_client_runtime.py", "client_support.py")
 
 
 def source(name: str) -> str:

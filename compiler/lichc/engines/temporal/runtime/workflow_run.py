@@ -43,19 +43,31 @@ class JobStatus:
     current: str | None = None  # the step running (or sleeping, or waiting) now
     completed: list[str] = field(default_factory=list)  # finished steps, in order
     skipped: list[str] = field(default_factory=list)  # steps whose `if` was false
-    # the payload of each signal received, by signal (the first one counts)
+    # the payload of each signal received, by signal (the first one that fits
+    # its type counts), as its payload model reads it
     received: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     compensated: list[str] = field(default_factory=list)  # undone steps, in order
     problems: list[str] = field(default_factory=list)  # steps that could not be undone
 
 
+# A signal's payload model: a pydantic model class (temporal_payloads.py),
+# used through model_validate and model_dump only, so that this module needs
+# nothing beyond the standard library and temporalio
+PayloadModel = Any
+
+
 class JobRun:
     """One run of a job: its status, received signals, saga and deadline."""
 
-    def __init__(self, job: str) -> None:
+    def __init__(self, job: str, typed: bool = False) -> None:
         self.job = job
         self.status = JobStatus()
         self.signals: dict[str, dict[str, Any] | None] = {}
+        # each typed signal's payload model on the run's version; None until
+        # the run knows its version (`expect`), when `typed`
+        self._payloads: dict[str, PayloadModel | None] | None = None if typed else {}
+        self._early: list[tuple[str, dict[str, Any] | None]] = []
+        self.waiting_for: str | None = None  # the signal a step waits for now
         self._undo: list[tuple[str, Undo]] = []
         self._compensate_on_failure = True
         self._stopped: str | None = None  # "timeout" or "cancelled", once stopped
@@ -174,11 +186,77 @@ class JobRun:
             "its compensation needs its result, so it was not undone"
         )
 
+    def expect(self, payloads: dict[str, PayloadModel | None]) -> None:
+        """The payload model of each typed signal on the run's version (None:
+        any object), known once its version is pinned; the signals that
+        arrived before (in the run's first workflow task) are checked now,
+        in the order they came."""
+        self._payloads = payloads
+        early, self._early = self._early, []
+        for signal, payload in early:
+            self.receive(signal, payload)
+
     def receive(self, signal: str, payload: dict[str, Any] | None) -> None:
-        """Keep a signal's payload until its step asks; the first one counts."""
+        """Keep a signal's payload until its step asks; the first valid one
+        counts. An invalid one is logged and dropped: the step still waits."""
+        if self._payloads is None:
+            self._early.append((signal, payload))
+            return
         if signal in self.signals:
             workflow.logger.warning("signal %s received again, ignored", signal)
             return
+        try:
+            taken = self._checked(signal, payload)
+        except ApplicationError as error:
+            workflow.logger.warning("%s; ignored", error.message)
+            return
+        self._take(signal, taken)
+
+    def check_answer(self, signal: str, payload: dict[str, Any] | None) -> None:
+        """The Update's validator: refuse an answer the run would not take
+        (nothing is recorded of a refused Update)."""
+        if signal in self.signals:
+            raise ApplicationError(
+                f"signal {signal} was already received", type="AlreadyAnswered"
+            )
+        if self.waiting_for != signal:
+            now = self.status.current
+            raise ApplicationError(
+                f"job {self.job} is not waiting for signal {signal}"
+                + (f" (its step now: {now})" if now else ""),
+                type="NotWaiting",
+            )
+        self._checked(signal, payload)
+
+    def answer(self, signal: str, payload: dict[str, Any] | None) -> None:
+        """The Update's handler: take the answer its validator accepted. A
+        replayed Update comes here without its validator, as it was taken."""
+        if signal in self.signals:  # only if answered in the same breath
+            raise ApplicationError(
+                f"signal {signal} was already received", type="AlreadyAnswered"
+            )
+        self._take(signal, self._checked(signal, payload))
+
+    def _checked(
+        self, signal: str, payload: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The payload as its model reads it (defaults filled in), or raise
+        PayloadInvalid; untyped, it is kept as it came."""
+        model = (self._payloads or {}).get(signal)
+        if model is None:
+            return payload
+        try:
+            parsed = model.model_validate({} if payload is None else payload)
+        except ValueError as error:  # pydantic's ValidationError is one
+            problems = _problems(error)
+            raise ApplicationError(
+                f"signal {signal}: invalid payload: " + "; ".join(problems),
+                *problems,
+                type="PayloadInvalid",
+            ) from None
+        return dict(parsed.model_dump(mode="json"))
+
+    def _take(self, signal: str, payload: dict[str, Any] | None) -> None:
         self.signals[signal] = payload
         self.status.received[signal] = payload
 
@@ -188,6 +266,7 @@ class JobRun:
         """The payload of `signal`, received before or during this step."""
         if signal in self.signals:  # arrived early: no timer needed
             return self.signals[signal]
+        self.waiting_for = signal
         try:
             await workflow.wait_condition(
                 lambda: signal in self.signals, timeout=timeout, timeout_summary=step
@@ -201,6 +280,8 @@ class JobRun:
                 type="SignalTimeout",
                 non_retryable=True,
             ) from None
+        finally:
+            self.waiting_for = None
         return self.signals[signal]
 
     async def parallel(self, *branches: Coroutine[Any, Any, None]) -> None:
@@ -354,6 +435,19 @@ async def _together(tasks: list[asyncio.Task[T]]) -> None:
         error = None if task.cancelled() else task.exception()
         if error is not None and not is_cancelled_exception(error):
             raise error
+
+
+def _problems(error: ValueError) -> list[str]:
+    """A payload's validation errors, one line each: `field: message`."""
+    errors = getattr(error, "errors", None)
+    if errors is None:
+        return [str(error)]
+    return [
+        ".".join(str(part) for part in e["loc"]) + ": " + str(e["msg"])
+        if e["loc"]
+        else str(e["msg"])
+        for e in errors(include_url=False)
+    ]
 
 
 def compensation_failed(reason: str, problems: list[str]) -> ApplicationError:

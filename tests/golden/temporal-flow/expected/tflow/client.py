@@ -8,6 +8,11 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    AlreadyAnswered,
+    AnswerRefused,
+    NotWaiting,
+    PayloadInvalid,
+    answer_order_approve,
     cancel_order,
     connect,
     run_order,
@@ -17,6 +22,11 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "AlreadyAnswered",
+    "AnswerRefused",
+    "NotWaiting",
+    "PayloadInvalid",
+    "answer_order_approve",
     "cancel_order",
     "connect",
     "run_order",

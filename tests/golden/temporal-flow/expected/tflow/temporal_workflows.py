@@ -29,6 +29,9 @@ with workflow.unsafe.imports_passed_through():
     from .inputs import (
         OrderInput,
     )
+    from .temporal_payloads import (
+        OrderApprovePayload,
+    )
     from .temporal_runtime import (
         JobRun,
         contains,
@@ -106,16 +109,28 @@ class OrderWorkflow:
     """Job Order."""
 
     def __init__(self) -> None:
-        self._job = JobRun("Order")
+        self._job = JobRun("Order", typed=True)
 
     @workflow.run
     async def run(self, input: OrderInput) -> dict[str, Any]:
+        # the payload type of each typed signal on this run's version
+        self._job.expect({"approve": OrderApprovePayload})
         return await self._job.run(self._steps(input), timeout=None)
 
     @workflow.signal(name="approve")
     def approve(self, payload: dict[str, Any] | None = None) -> None:
         """Signal approve: its JSON object is the result of step approval."""
         self._job.receive("approve", payload)
+
+    @workflow.update(name="approve")
+    def answer_approve(self, payload: dict[str, Any] | None = None) -> None:
+        """Signal approve as an Update: returns once the run has taken it."""
+        self._job.answer("approve", payload)
+
+    @answer_approve.validator
+    def validate_approve(self, payload: dict[str, Any] | None = None) -> None:
+        """Refuse an invalid payload, and an answer while step approval is not waiting (yet, or any more) or once it was answered."""
+        self._job.check_answer("approve", payload)
 
     @workflow.query(name="status")
     def status(self) -> JobStatus:
