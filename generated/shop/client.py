@@ -8,6 +8,9 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_cleanup_outbox,
+    cancel_resize_image,
+    cancel_send_welcome_email,
     start_cleanup_outbox,
     start_resize_image,
     start_send_welcome_email,
@@ -26,7 +29,10 @@ from .temporal_client import (
 )
 
 __all__ = [
+    "cancel_cleanup_outbox",
     "cancel_process_order",
+    "cancel_resize_image",
+    "cancel_send_welcome_email",
     "cancel_user_onboarding",
     "connect",
     "run_process_order",
