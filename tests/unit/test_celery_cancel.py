@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from celery import states
 from celery.exceptions import TaskRevokedError
+from celery.signals import task_retry
 
 
 def state(app: Any, task_id: str) -> str:
@@ -122,11 +123,21 @@ def test_a_running_step_finishes_but_sends_no_retry_once_cancelled(
         runtime.cancel_run(run)  # cancelled while the handler runs
         raise ConnectionError("down")
 
+    retried: list[str] = []
+
+    def on_retry(sender: Any = None, **_: Any) -> None:
+        retried.append(sender.name)
+
     step = chain_task(app, runtime, "rt.flaky", fails_after_cancel, attempts=3)
     context = runtime.new_context({}, timeout=None, run="run-3")
-    outcome = step.apply(args=(context,), task_id="run-3-flaky")
+    task_retry.connect(on_retry, weak=False)
+    try:
+        outcome = step.apply(args=(context,), task_id="run-3-flaky")
+    finally:
+        task_retry.disconnect(on_retry)
     assert outcome.state == states.IGNORED
-    assert calls == ["run-3"]  # the two attempts left never ran
+    assert calls == ["run-3"]
+    assert retried == []  # no retry was sent: the attempts left never ran
     assert state(app, "run-3") == states.REVOKED
 
 
