@@ -282,6 +282,8 @@ CLASHING_NAMES = """
             parallel:
               - {name: third, run: tests.e2e.handlers.echo:self}
               - {name: fourth, run: builtins:print}
+      Run:  # the client's cancel_run is the runtime's name for its cancel
+        run: check.mod:result
 """
 
 
@@ -319,10 +321,10 @@ def test_celery_modules_bind_only_reserved_or_allocated_names() -> None:
         jobs = plan.jobs_on("celery")
         context = template_context(plan)
         given = namespaces.fields_and_models(jobs)  # parameters and models
-        starts = {job.start_function for job in jobs}  # the client defines them
+        defined = namespaces.client_functions(jobs)  # start_x, cancel_x: the API
         allocated = {
             "celery_tasks": context["module"].names.taken | given,
-            "celery_client": context["client_names"].taken | given | starts,
+            "celery_client": context["client_names"].taken | given | defined,
             "celery_handlers": context["checks"].names.taken,
         }
         files = CeleryBackend().render(plan, environment())
@@ -344,7 +346,11 @@ def test_names_that_clash_with_fields_or_helpers_are_renamed() -> None:
     # the launcher of Flow calls its start function, named like a field of Single
     assert "from .celery_client import start_flow as start_flow_2" in tasks
     assert "    return start_flow_2(\n" in tasks
-    assert "from .celery_app import app as app_2" in files["clash/celery_client.py"]
+    client = files["clash/celery_client.py"]
+    assert "from .celery_app import app as app_2" in client
+    assert "from .celery_runtime import cancel_run as cancel_run_2" in client
+    assert "def cancel_run(task_id: str | AsyncResult[Any]) -> bool:" in client
+    assert "    return cancel_run_2(task_id)" in client
     handlers = files["clash/celery_handlers.py"]
     assert "import check.mod as check_mod" in handlers
     assert "        check_mod.result," in handlers

@@ -24,6 +24,7 @@ from .celery_runtime import (
     JobTask,
     Policy,
     RetryPolicy,
+    RunTask,
     TolerantTask,
     call,
     element_done,
@@ -157,9 +158,9 @@ def resize_images_resize(
 
 
 @app.task(
-    bind=True, base=TolerantTask, name="shop.resize_images.resize.each", queue="images"
+    bind=True, base=RunTask, name="shop.resize_images.resize.each", queue="images"
 )
-def resize_images_resize_each(self: TolerantTask, context: Context) -> Any:
+def resize_images_resize_each(self: RunTask, context: Context) -> Any:
     """Step resize of ResizeImages: sends its elements, at most 4 at a time."""
     return fan_out(
         self,
@@ -174,7 +175,7 @@ def resize_images_resize_each(self: TolerantTask, context: Context) -> Any:
     )
 
 
-@app.task(name="shop.resize_images.resize.join", queue="images")
+@app.task(base=RunTask, name="shop.resize_images.resize.join", queue="images")
 def resize_images_resize_join(lanes: list[Context], context: Context) -> Any:
     """End of step resize of ResizeImages: its results, in list order."""
     return joined(lanes)

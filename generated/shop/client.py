@@ -8,6 +8,10 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_cleanup_outbox,
+    cancel_resize_image,
+    cancel_resize_images,
+    cancel_send_welcome_email,
     start_cleanup_outbox,
     start_resize_image,
     start_resize_images,
@@ -37,7 +41,11 @@ __all__ = [
     "NotWaiting",
     "PayloadInvalid",
     "answer_process_order_approve",
+    "cancel_cleanup_outbox",
     "cancel_process_order",
+    "cancel_resize_image",
+    "cancel_resize_images",
+    "cancel_send_welcome_email",
     "cancel_user_onboarding",
     "connect",
     "run_process_order",

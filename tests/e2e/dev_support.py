@@ -26,13 +26,14 @@ DEADLINE = 90.0  # seconds for the stack to start or stop on a busy 2-core machi
 
 
 def lichc_env(**extra: str) -> dict[str, str]:
-    """The environment of a user's shell: the handlers of tests/ importable."""
+    """The environment of a user's shell: the handlers of tests/ importable,
+    and the lichc of this checkout."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("REDIS_URL", "TEMPORAL_ADDRESS")
     }
-    # the lichc of this tree first, even where another one is installed
+    # this checkout's lichc (not another one installed editable) and handlers
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "compiler"), str(ROOT)])
     env.update(extra)
     return env

@@ -1,6 +1,7 @@
-"""`lichc dev`, `lichc run`/`signal`/`status` and the README's demo, for real:
-the stack is started from the installed binaries, jobs run on its workers, and
-Ctrl-C (or a crashed worker) must leave no process and no port behind."""
+"""`lichc dev`, `lichc run`/`signal`/`status`/`cancel` and the README's demo,
+for real: the stack is started from the installed binaries, jobs run on its
+workers, and Ctrl-C (or a crashed worker) must leave no process and no port
+behind."""
 
 from __future__ import annotations
 
@@ -71,6 +72,18 @@ def test_dev_runs_both_engines_and_ctrl_c_leaves_nothing(
     greeted = lichc_json(folder, "run", "Greet", "--input", '{"name": "ada"}')
     assert greeted["greeting"] == "hello ada"
     assert greeted["pid"] in pool  # it ran in the worker lichc dev started
+    # lichc cancel of a Celery run: one that has finished is left as it is
+    sent = lichc_json(folder, "run", "Greet", "--input", '{"name": "bo"}', "--no-wait")
+    wait_until(
+        lambda: (
+            lichc_json(folder, "status", "Greet", sent["task_id"])["state"] == "SUCCESS"
+        ),
+        "the second greeting",
+        60,
+    )
+    finished = lichc(folder, "cancel", "Greet", sent["task_id"])
+    assert finished.returncode == 1
+    assert "had already finished (SUCCESS): not cancelled" in finished.stderr
     # lichc dlq talks to the running stack too, whatever the shell's REDIS_URL
     elsewhere = lichc_env(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
     dead = lichc(folder, "dlq", "list", env=elsewhere)
@@ -154,9 +167,6 @@ def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
     assert not_json.returncode == 1
     assert "--input: not valid JSON" in not_json.stderr
 
-    celery_cancel = lichc(folder, "cancel", "Greet", "x")
-    assert celery_cancel.returncode == 2
-    assert "Greet runs on Celery" in celery_cancel.stderr
     celery_signal = lichc(folder, "signal", "Greet", "x", "approve")
     assert celery_signal.returncode == 2
     assert "only Temporal jobs with a `wait_for` step" in celery_signal.stderr
@@ -172,6 +182,9 @@ def test_run_signal_status_refuse_bad_requests(tmp_path: Path) -> None:
     no_redis = lichc(folder, "run", "Greet", "--input", '{"name": "x"}', env=nowhere)
     assert no_redis.returncode == 1
     assert "cannot reach Redis at redis://127.0.0.1:" in no_redis.stderr
+    no_redis_cancel = lichc(folder, "cancel", "Greet", "x", env=nowhere)
+    assert no_redis_cancel.returncode == 1
+    assert "cannot reach Redis at redis://127.0.0.1:" in no_redis_cancel.stderr
     no_temporal = lichc(folder, "status", "Approve", "approve-x", env=nowhere)
     assert no_temporal.returncode == 1
     assert "cannot reach Temporal at 127.0.0.1:" in no_temporal.stderr

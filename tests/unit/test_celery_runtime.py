@@ -1,8 +1,9 @@
 """The Celery runtime (compiler/lichc/engines/celery/runtime/), tested where it
 is written rather than through a generated project.
 
-Its `spec` module is the one lichc renders for SPEC below, loaded in place of
-the generated file; Redis is a real, private redis-server.
+Its `spec` module is the one lichc renders for tests.support.celery_runtime.SPEC,
+loaded in place of the generated file (conftest.py); Redis is a real, private
+redis-server.
 """
 
 from __future__ import annotations
@@ -10,88 +11,19 @@ from __future__ import annotations
 import ast
 import asyncio
 import base64
-import gc
-import importlib
 import json
 import pickle
-import sys
 import time
 import types
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from lichc.engines.celery.backend import CeleryBackend
-from lichc.engines.celery.servers import RedisServer, redis_server
-from lichc.render.renderer import environment
-from tests.support.plans import plan_of
+from tests.support.celery_runtime import rendered_spec
 
 RUNTIME = Path(__file__).resolve().parents[2] / "compiler/lichc/engines/celery/runtime"
-PACKAGE = "lichc.engines.celery.runtime"
-
-SPEC = """
-    version: 1
-    project: rt
-    jobs:
-      Brief:
-        run: examples.shop.emails:send_welcome
-        input: {email: str}
-        dead_letter: {queue: brief, retention: 2s}
-      Kept:
-        run: examples.shop.emails:send_welcome
-        dead_letter: {queue: kept, retention: 1h}
-"""
-
-
-def rendered_spec() -> str:
-    files = CeleryBackend().render(plan_of(SPEC), environment())
-    return files["rt/celery_runtime/spec.py"]
-
-
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[types.ModuleType]:
-    """The runtime package, with the spec module lichc renders for SPEC."""
-    spec = types.ModuleType(f"{PACKAGE}.spec")
-    spec.__package__ = PACKAGE
-    exec(compile(rendered_spec(), "spec.py", "exec"), spec.__dict__)
-    sys.modules[spec.__name__] = spec
-    try:
-        package = importlib.import_module(PACKAGE)
-        package.spec = spec  # as importing a real submodule would
-        yield package
-    finally:
-        for name in [m for m in sys.modules if m.startswith(PACKAGE)]:
-            del sys.modules[name]
-
-
-@pytest.fixture(scope="module")
-def redis() -> Iterator[RedisServer]:
-    with redis_server() as server:
-        yield server
-
-
-@pytest.fixture
-def app(
-    runtime: types.ModuleType, redis: RedisServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
-    """A Celery app on the private Redis, as the generated celery_app is."""
-    from celery import Celery
-
-    app = Celery("rt", broker=redis.url(0), backend=redis.url(1))
-    spec = runtime.spec
-    monkeypatch.setattr(spec, "app", lambda: app)
-    monkeypatch.setattr(spec, "broker_url", lambda: redis.url(0))
-    monkeypatch.setattr(spec, "result_backend_url", lambda: redis.url(1))
-    runtime.ids.broker_redis.cache_clear()
-    runtime.ids.results_redis.cache_clear()
-    runtime.ids.broker_redis().flushall()
-    yield app
-    gc.collect()  # AsyncResults let go of the result backend while it runs
-    runtime.ids.broker_redis.cache_clear()
-    runtime.ids.results_redis.cache_clear()
 
 
 def test_the_rendered_spec_binds_what_the_stub_declares() -> None:
@@ -272,11 +204,15 @@ def test_message_limits_replace_the_tasks(runtime: types.ModuleType, app: Any) -
 # -- chains ----------------------------------------------------------------------
 
 
-def test_a_context_carries_input_results_and_deadline(
+def test_a_context_carries_input_results_deadline_and_run(
     runtime: types.ModuleType,
 ) -> None:
     context = runtime.new_context({"n": 1}, timeout=None)
-    assert context == {"input": {"n": 1}, "steps": {}, "deadline": None}
+    run = context["run"]  # the chain's id: a new one unless given
+    assert context == {"input": {"n": 1}, "steps": {}, "deadline": None, "run": run}
+    assert len(run) == 36
+    assert runtime.new_context({}, None)["run"] != run
+    assert runtime.new_context({}, None, run="order-1")["run"] == "order-1"
     after = runtime.with_result(context, "add", {"sum": 3})
     assert context["steps"] == {}  # never mutated: a retry gets the original
     assert runtime.step_field(after, "add", "sum") == 3

@@ -1,4 +1,5 @@
-"""`lichc run`, `lichc signal`, `lichc status`: drive jobs from the shell.
+"""`lichc run`, `lichc signal`, `lichc status`, `lichc cancel`: drive jobs
+from the shell.
 
 Thin on purpose: each command imports the generated package of the spec (from
 its output folder, with the spec's folder on the path for the handlers) and
@@ -254,6 +255,7 @@ def run(
 def _run_celery(
     target: Generated, data: dict[str, Any], wait: bool, timeout: float | None
 ) -> None:
+    from celery.exceptions import TaskRevokedError
     from celery.exceptions import TimeoutError as ResultTimeout
     from kombu.exceptions import OperationalError
 
@@ -275,6 +277,8 @@ def _run_celery(
             f"{name}: no result within {timeout:g}s; the task goes on: "
             f"lichc status {name} {result.id}"
         ) from None
+    except TaskRevokedError:
+        raise JobError(f"{name} {result.id} was cancelled (revoked)") from None
     except Exception as error:
         raise JobError(f"{name} failed: {type(error).__name__}: {error}") from None
     echo_json(value)
@@ -366,23 +370,49 @@ def signal_job(
 @click.command()
 @spec_option
 @click.argument("job")
-@click.argument("workflow_id")
-def cancel(spec_file: Path, job: str, workflow_id: str) -> None:
-    """Cancel the workflow WORKFLOW_ID of the Temporal job JOB: its completed
-    steps are compensated, then it ends cancelled."""
+@click.argument("job_id", metavar="ID")
+def cancel(spec_file: Path, job: str, job_id: str) -> None:
+    """Cancel the run ID of JOB.
+
+    Temporal (ID: the workflow id): its completed steps are compensated, then
+    it ends cancelled. Celery (ID: the task id `lichc run --no-wait` prints):
+    what is queued of it is revoked, nothing after a step already running
+    runs, and it ends REVOKED; a run that already finished is left as it is
+    (exit 1).
+    """
     target = Generated.load(spec_file, job)
+    request = target.function(
+        "temporal_client" if target.temporal else "celery_client",
+        f"cancel_{target.job.snake}",
+    )
     if not target.temporal:
-        raise click.UsageError(
-            f"{job} runs on Celery: cancelling a Celery job is not built yet "
-            "(revoke its task with `celery -A <project>.celery_app control revoke ID`)"
-        )
-    request = target.function("temporal_client", f"cancel_{target.job.snake}")
+        _cancel_celery(target, job_id, request)
+        return
 
     async def call(client: Any) -> None:
-        await _on_workflow(target, workflow_id, request(client, workflow_id))
-        click.echo(f"cancel requested for {job} {workflow_id}")
+        await _on_workflow(target, job_id, request(client, job_id))
+        click.echo(f"cancel requested for {job} {job_id}")
 
     target.temporal_call(call, show=False)
+
+
+def _cancel_celery(
+    target: Generated, task_id: str, request: Callable[[str], bool]
+) -> None:
+    from kombu.exceptions import OperationalError
+
+    name = target.job.name
+    target.check_redis()
+    try:
+        cancelled = request(task_id)
+    except OperationalError as error:
+        raise JobError(f"cannot cancel {name} {task_id}: {error}") from None
+    if not cancelled:
+        state = target.module("celery_app").app.AsyncResult(task_id).state
+        raise JobError(
+            f"{name} {task_id} had already finished ({state}): not cancelled"
+        )
+    click.echo(f"cancelled {name} {task_id}")
 
 
 # -- lichc status ----------------------------------------------------------------------
@@ -406,7 +436,7 @@ def status(spec_file: Path, job: str, job_id: str) -> None:
         found: dict[str, Any] = {"job": job, "task_id": job_id, "state": result.state}
         if result.state == "SUCCESS":
             found["result"] = result.result
-        elif result.state in ("FAILURE", "RETRY"):
+        elif result.state in ("FAILURE", "RETRY", "REVOKED"):
             found["error"] = f"{type(result.result).__name__}: {result.result}"
         echo_json(found)
         return

@@ -153,6 +153,7 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
     tasks, client, celery = Imports(), Imports(), Imports()
     tasks.add(".celery_app", "app")
     client.add(".celery_app", "app", g["app"])
+    client.add(".celery_runtime", "cancel_run", g["cancel_run"])
     celery.add("celery.result", "AsyncResult")
     for name in ("JobTask", "Policy", "RetryPolicy"):
         tasks.add(".celery_runtime", name)
@@ -163,8 +164,10 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".inputs", view.model)
         else:
             tasks.add(".celery_client", view.start, module.aliases[view.start])
-            tasks.add(".celery_runtime", "TolerantTask")
+            tasks.add(".celery_runtime", "TolerantTask")  # the launcher's base
             tasks.add(".celery_runtime", "Context")
+            if view.joins or view.ends or view.fan_outs:
+                tasks.add(".celery_runtime", "RunTask")
             passes_on = [not t.last for t in view.tasks if not t.element]
             passes_on += [not each.last for each in view.fan_outs]  # their joins
             if any(passes_on):

@@ -29,6 +29,7 @@ TASKS_RESERVED = frozenset(
         "JobTask",
         "Policy",
         "RetryPolicy",
+        "RunTask",
         "TolerantTask",
         "annotations",
         "app",
@@ -65,8 +66,17 @@ TASKS_ALIASED = ("call", "job", "self")
 CLIENT_RESERVED = frozenset(
     {"Any", "AsyncResult", "annotations", "context", "data", "flow", "task_id"}
 )
-# what the start functions call, renamed when an input field takes the name
-CLIENT_ALIASED = ("app", "chain", "chord", "new_context", "scheduled_id", "send_once")
+# what the start and cancel functions call, renamed when an input field or a
+# job's client function takes the name
+CLIENT_ALIASED = (
+    "app",
+    "cancel_run",
+    "chain",
+    "chord",
+    "new_context",
+    "scheduled_id",
+    "send_once",
+)
 
 # celery_handlers.py: besides the handlers' modules
 HANDLERS_RESERVED = frozenset(
@@ -88,9 +98,15 @@ def tasks_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
     return names, {name: names.take(name) for name in wanted}
 
 
+def client_functions(jobs: Sequence[Job]) -> set[str]:
+    """The functions celery_client.py defines per job, named after it (their
+    names are the API): `start_x`, `cancel_x`."""
+    return {j.start_function for j in jobs} | {f"cancel_{j.snake}" for j in jobs}
+
+
 def client_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
     """celery_client.py's allocator, and what it calls CLIENT_ALIASED; the
-    start functions it defines are the plan's."""
-    starts = {j.start_function for j in jobs}
-    names = Names(CLIENT_RESERVED | PYTHON_NAMES | fields_and_models(jobs) | starts)
+    functions it defines per job are the plan's."""
+    given = fields_and_models(jobs) | client_functions(jobs)
+    names = Names(CLIENT_RESERVED | PYTHON_NAMES | given)
     return names, {name: names.take(name) for name in CLIENT_ALIASED}

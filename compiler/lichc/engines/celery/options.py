@@ -208,7 +208,10 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
 
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `celery_client`."""
-    return [job.start_function for job in plan.jobs_on("celery")]
+    names = []
+    for job in plan.jobs_on("celery"):
+        names += [job.start_function, f"cancel_{job.snake}"]
+    return names
 
 
 def explain_job(plan: Plan, job: Job) -> dict[str, str]:

@@ -1,5 +1,6 @@
 """What the tasks of a chain call: a handler (sync or async), and the context
-that carries the input, the steps' results and the deadline along the chain."""
+that carries the input, the steps' results, the deadline and the run's id
+along the chain."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import inspect
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any, ParamSpec
 
@@ -15,7 +17,8 @@ from .policy import ConditionError, MissingField
 
 P = ParamSpec("P")
 
-# What a multi-step job's chain carries from step to step: input, steps, deadline.
+# What a multi-step job's chain carries from step to step: input, steps,
+# deadline, and the run's id.
 Context = dict[str, Any]
 
 
@@ -60,10 +63,19 @@ async def _awaited(result: Any) -> Any:
     return await result
 
 
-def new_context(data: dict[str, Any], timeout: float | None) -> Context:
-    """The context the first step of a chain receives."""
+def new_context(
+    data: dict[str, Any], timeout: float | None, run: str | None = None
+) -> Context:
+    """The context the first step of a chain receives; `run` is the id the
+    chain is sent with (its last task's; a new one when None), which every
+    task of the chain reads to know whether the run was cancelled."""
     deadline = time.time() + timeout if timeout is not None else None
-    return {"input": data, "steps": {}, "deadline": deadline}
+    return {
+        "input": data,
+        "steps": {},
+        "deadline": deadline,
+        "run": run or str(uuid.uuid4()),
+    }
 
 
 def with_result(context: Context, step: str, result: Any) -> Context:

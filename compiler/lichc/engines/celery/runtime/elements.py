@@ -61,6 +61,7 @@ def fan_out(
         "input": {k: v for k, v in context["input"].items() if k in inputs},
         "steps": {k: v for k, v in context["steps"].items() if k in steps},
         "deadline": context.get("deadline"),
+        "run": context.get("run"),  # what a cancel of the job marks
         _EACH: task.request.id,
         _ELEMENTS: [],
     }

@@ -1,5 +1,6 @@
 """`JobTask`, the base class of the generated tasks: retries, expiry and
-deadline of each attempt, the `id` rule, and dead letters after the last one."""
+deadline of each attempt, the `id` rule, and dead letters after the last one;
+`RunTask`, its base and that of a chain's other tasks: a cancelled run stops."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import time
 from datetime import UTC, datetime
 from functools import cache
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import Task, states
 from celery.app.task import Context as Request_
-from celery.exceptions import Ignore, SoftTimeLimitExceeded
+from celery.exceptions import Ignore, Reject, Retry, SoftTimeLimitExceeded
 
 from . import spec
+from .cancel import REASON, Cancelled, cancelled, claim_outcome, run_of
 from .dead_letters import DeadLetters
 from .elements import stop_elements
 from .policy import (
@@ -60,7 +62,53 @@ def _keywords(run: Any) -> frozenset[str] | None:
     )
 
 
-class JobTask(TolerantTask):
+class RunTask(TolerantTask):
+    """A task of a run (a job's own task, or one of its chain's): it does not
+    start, retry or store its run's outcome once the run was cancelled (the
+    cancel module)."""
+
+    def run_id(self) -> str:
+        return run_of(self.request.args, str(self.request.id))
+
+    def before_start(
+        self, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        self.stop_if_cancelled()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.request.called_directly:
+            return super().__call__(*args, **kwargs)
+        try:
+            result = super().__call__(*args, **kwargs)
+        except (Ignore, Retry, Reject):
+            raise
+        except Exception:
+            self.claim_outcome()  # a failure for good: the run fails
+            raise
+        if self.request.id == self.run_id():
+            self.claim_outcome()  # the run's last task: its result is the run's
+        return result
+
+    def stop_if_cancelled(self) -> None:
+        run = self.run_id()
+        if cancelled(run):
+            self.stop(run)
+
+    def claim_outcome(self) -> None:
+        """This task is about to store its run's outcome: stop instead when
+        the run was cancelled first."""
+        run = self.run_id()
+        if not claim_outcome(run):
+            self.stop(run)
+
+    def stop(self, run: str) -> NoReturn:
+        logger.info("%s[%s]: its run %s was cancelled", self.name, self.request.id, run)
+        # no request: a chord's branch must not fail its chord
+        self.backend.mark_as_revoked(str(self.request.id), REASON)
+        raise Cancelled(f"run {run} was cancelled")
+
+
+class JobTask(RunTask):
     """Base class of the generated tasks (`@app.task(base=JobTask, policy=...)`)."""
 
     # the worker's view of its messages, in this package's `request` module
@@ -76,11 +124,13 @@ class JobTask(TolerantTask):
     def before_start(
         self, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> None:
+        super().before_start(task_id, args, kwargs)
         if self.policy.once and self.backend.get_state(task_id) == states.SUCCESS:
             # A redelivered message of a job with an `id` that already completed.
             raise Ignore()
         deadline = job_deadline(args)
         if deadline is not None and time.time() > deadline:
+            self.claim_outcome()
             raise JobDeadlineExceeded(
                 f"{self.name} was due after the job's deadline "
                 f"({datetime.fromtimestamp(deadline, UTC).isoformat()})"
@@ -168,6 +218,7 @@ class Attempt:
         request = self.task.request
         options = self.task.retry_options(exc, request)
         if options is not None:
+            self.task.stop_if_cancelled()  # a cancelled run sends no retry
             raise self.task.retry(exc=exc, throw=False, **options) from exc
         deadline = job_deadline(request.args or ())
         if isinstance(exc, SoftTimeLimitExceeded) and reached(deadline):

@@ -28,6 +28,7 @@ from .celery_runtime import (
     JobTask,
     Policy,
     RetryPolicy,
+    RunTask,
     TolerantTask,
     call,
     merge,
@@ -228,7 +229,7 @@ def report_describe(self: JobTask, context: Context) -> Any:
         )
 
 
-@app.task(name="pipeline.report.fan", queue="reports")
+@app.task(base=RunTask, name="pipeline.report.fan", queue="reports")
 def report_fan(contexts: list[Context]) -> Context:
     """End of the parallel step fan of Report: joins its branches."""
     return merge(contexts)
@@ -313,7 +314,7 @@ def fanout_negate(self: JobTask, context: Context) -> Context:
     return with_result(context, "negate", result)
 
 
-@app.task(name="pipeline.fanout.both", queue="default")
+@app.task(base=RunTask, name="pipeline.fanout.both", queue="default")
 def fanout_both(contexts: list[Context]) -> Any:
     """End of the parallel step both of Fanout: joins its branches."""
     steps = merge(contexts)["steps"]

@@ -8,11 +8,15 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_fanout,
+    cancel_report,
     start_fanout,
     start_report,
 )
 
 __all__ = [
+    "cancel_fanout",
+    "cancel_report",
     "start_fanout",
     "start_report",
 ]

@@ -8,12 +8,18 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_flaky,
+    cancel_label,
+    cancel_refuse,
     start_flaky,
     start_label,
     start_refuse,
 )
 
 __all__ = [
+    "cancel_flaky",
+    "cancel_label",
+    "cancel_refuse",
     "start_flaky",
     "start_label",
     "start_refuse",

@@ -22,6 +22,7 @@ from .celery_runtime import (
     JobTask,
     Policy,
     RetryPolicy,
+    RunTask,
     TolerantTask,
     call,
     contains,
@@ -171,10 +172,8 @@ def order_ship(self: JobTask, context: Context) -> Any:
         )
 
 
-@app.task(
-    bind=True, base=TolerantTask, name="cflow.order.stop_if_invalid", queue="cflow"
-)
-def order_stop_if_invalid(self: TolerantTask, context: Context) -> Context:
+@app.task(bind=True, base=RunTask, name="cflow.order.stop_if_invalid", queue="cflow")
+def order_stop_if_invalid(self: RunTask, context: Context) -> Context:
     """Step stop_if_invalid of Order: ends the job."""
     if not field_or_none(context, "validate", "valid"):
         return end_job(
@@ -189,8 +188,8 @@ def order_stop_if_invalid(self: TolerantTask, context: Context) -> Context:
     return context
 
 
-@app.task(bind=True, base=TolerantTask, name="cflow.order.too_big", queue="cflow")
-def order_too_big(self: TolerantTask, context: Context) -> Context:
+@app.task(bind=True, base=RunTask, name="cflow.order.too_big", queue="cflow")
+def order_too_big(self: RunTask, context: Context) -> Context:
     """Step too_big of Order: ends the job."""
     if ended(context):  # an earlier end step completed the job
         return context
@@ -252,8 +251,8 @@ def early_never(self: JobTask, context: Context) -> Any:
         )
 
 
-@app.task(bind=True, base=TolerantTask, name="cflow.early.stop", queue="cflow")
-def early_stop(self: TolerantTask, context: Context) -> Context:
+@app.task(bind=True, base=RunTask, name="cflow.early.stop", queue="cflow")
+def early_stop(self: RunTask, context: Context) -> Context:
     """Step stop of Early: ends the job."""
     if context["input"]["order"] != "":
         return end_job(self, context, context["input"]["order"])

@@ -8,11 +8,15 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_early,
+    cancel_order,
     start_early,
     start_order,
 )
 
 __all__ = [
+    "cancel_early",
+    "cancel_order",
     "start_early",
     "start_order",
 ]

@@ -22,6 +22,7 @@ from .celery_runtime import (
     JobTask,
     Policy,
     RetryPolicy,
+    RunTask,
     TolerantTask,
     call,
     element_done,
@@ -104,10 +105,8 @@ def batch_stamps(self: JobTask, context: Context, index: int, item: Any) -> Cont
     return element_done(self, context, index, result)
 
 
-@app.task(
-    bind=True, base=TolerantTask, name="ceach.batch.thumbnails.each", queue="ceach"
-)
-def batch_thumbnails_each(self: TolerantTask, context: Context) -> Any:
+@app.task(bind=True, base=RunTask, name="ceach.batch.thumbnails.each", queue="ceach")
+def batch_thumbnails_each(self: RunTask, context: Context) -> Any:
     """Step thumbnails of Batch: sends its elements, at most 2 at a time."""
     return fan_out(
         self,
@@ -121,14 +120,14 @@ def batch_thumbnails_each(self: TolerantTask, context: Context) -> Any:
     )
 
 
-@app.task(name="ceach.batch.thumbnails.join", queue="ceach")
+@app.task(base=RunTask, name="ceach.batch.thumbnails.join", queue="ceach")
 def batch_thumbnails_join(lanes: list[Context], context: Context) -> Context:
     """End of step thumbnails of Batch: its results, in list order."""
     return with_result(context, "thumbnails", joined(lanes))
 
 
-@app.task(bind=True, base=TolerantTask, name="ceach.batch.stamps.each", queue="ceach")
-def batch_stamps_each(self: TolerantTask, context: Context) -> Any:
+@app.task(bind=True, base=RunTask, name="ceach.batch.stamps.each", queue="ceach")
+def batch_stamps_each(self: RunTask, context: Context) -> Any:
     """Step stamps of Batch: sends its elements, at most 10 at a time."""
     return fan_out(
         self,
@@ -143,7 +142,7 @@ def batch_stamps_each(self: TolerantTask, context: Context) -> Any:
     )
 
 
-@app.task(name="ceach.batch.stamps.join", queue="ceach")
+@app.task(base=RunTask, name="ceach.batch.stamps.join", queue="ceach")
 def batch_stamps_join(lanes: list[Context], context: Context) -> Any:
     """End of step stamps of Batch: its results, in list order."""
     return joined(lanes)
@@ -229,10 +228,8 @@ def fragile_after(self: JobTask, context: Context) -> Any:
         )
 
 
-@app.task(
-    bind=True, base=TolerantTask, name="ceach.fragile.thumbnails.each", queue="ceach"
-)
-def fragile_thumbnails_each(self: TolerantTask, context: Context) -> Any:
+@app.task(bind=True, base=RunTask, name="ceach.fragile.thumbnails.each", queue="ceach")
+def fragile_thumbnails_each(self: RunTask, context: Context) -> Any:
     """Step thumbnails of Fragile: sends its elements, at most 1 at a time."""
     return fan_out(
         self,
@@ -246,7 +243,7 @@ def fragile_thumbnails_each(self: TolerantTask, context: Context) -> Any:
     )
 
 
-@app.task(name="ceach.fragile.thumbnails.join", queue="ceach")
+@app.task(base=RunTask, name="ceach.fragile.thumbnails.join", queue="ceach")
 def fragile_thumbnails_join(lanes: list[Context], context: Context) -> Context:
     """End of step thumbnails of Fragile: its results, in list order."""
     return with_result(context, "thumbnails", joined(lanes))
@@ -300,10 +297,8 @@ def halting_thumbnails(
     return element_done(self, context, index, result)
 
 
-@app.task(
-    bind=True, base=TolerantTask, name="ceach.halting.thumbnails.each", queue="ceach"
-)
-def halting_thumbnails_each(self: TolerantTask, context: Context) -> Any:
+@app.task(bind=True, base=RunTask, name="ceach.halting.thumbnails.each", queue="ceach")
+def halting_thumbnails_each(self: RunTask, context: Context) -> Any:
     """Step thumbnails of Halting: sends its elements, at most 2 at a time."""
     return fan_out(
         self,
@@ -318,7 +313,7 @@ def halting_thumbnails_each(self: TolerantTask, context: Context) -> Any:
     )
 
 
-@app.task(name="ceach.halting.thumbnails.join", queue="ceach")
+@app.task(base=RunTask, name="ceach.halting.thumbnails.join", queue="ceach")
 def halting_thumbnails_join(lanes: list[Context], context: Context) -> Any:
     """End of step thumbnails of Halting: its results, in list order."""
     return joined(lanes)

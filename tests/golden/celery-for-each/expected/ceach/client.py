@@ -8,12 +8,18 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_batch,
+    cancel_fragile,
+    cancel_halting,
     start_batch,
     start_fragile,
     start_halting,
 )
 
 __all__ = [
+    "cancel_batch",
+    "cancel_fragile",
+    "cancel_halting",
     "start_batch",
     "start_fragile",
     "start_halting",

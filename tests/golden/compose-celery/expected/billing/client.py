@@ -8,11 +8,15 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_nightly_report,
+    cancel_send_invoice,
     start_nightly_report,
     start_send_invoice,
 )
 
 __all__ = [
+    "cancel_nightly_report",
+    "cancel_send_invoice",
     "start_nightly_report",
     "start_send_invoice",
 ]

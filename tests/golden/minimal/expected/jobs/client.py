@@ -8,9 +8,11 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_send_welcome_email,
     start_send_welcome_email,
 )
 
 __all__ = [
+    "cancel_send_welcome_email",
     "start_send_welcome_email",
 ]

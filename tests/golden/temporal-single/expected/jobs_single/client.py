@@ -8,6 +8,7 @@ gathers them so callers import from one place.
 """
 
 from .celery_client import (
+    cancel_plain,
     start_plain,
 )
 from .temporal_client import (
@@ -33,6 +34,7 @@ from .temporal_client import (
 __all__ = [
     "cancel_flaky",
     "cancel_notify",
+    "cancel_plain",
     "cancel_progress",
     "cancel_saga",
     "connect",

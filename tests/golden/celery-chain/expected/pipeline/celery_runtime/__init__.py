@@ -29,11 +29,14 @@ generated `spec` module. The rules:
   (`elements`); an element failed for good stops the rest of its step.
 - After the last attempt, jobs with `dead_letter` store the task, its
   arguments, the error, the traceback and the attempt count in Redis.
+- A cancelled run (`cancel_run`) is REVOKED at once; none of its tasks starts,
+  retries or stores a result after that; a step already running finishes.
 """
 
 from __future__ import annotations
 
 from .beat import JobScheduler, scheduled_id, zoned_crontab
+from .cancel import Cancelled, cancel_run
 from .chain import (
     Context,
     call,
@@ -67,9 +70,10 @@ from .policy import (
     job_deadline,
 )
 from .request import JobRequest
-from .task import JobTask, TolerantTask, stamp_first_due
+from .task import JobTask, RunTask, TolerantTask, stamp_first_due
 
 __all__ = [
+    "Cancelled",
     "ConditionError",
     "Context",
     "DeadLetters",
@@ -83,9 +87,11 @@ __all__ = [
     "MissingField",
     "Policy",
     "RetryPolicy",
+    "RunTask",
     "TolerantTask",
     "broker_redis",
     "call",
+    "cancel_run",
     "contains",
     "element_done",
     "end_job",

@@ -19,6 +19,7 @@ from celery.worker.request import Request
 from celery.worker.state import task_ready
 
 from . import spec
+from .cancel import REASON, cancelled, claim_outcome, run_of
 from .policy import FIRST_DUE, JobExpired, job_deadline, logger
 from .task import JobTask
 
@@ -42,6 +43,10 @@ class JobRequest(Request):
     _already_revoked: bool = False  # Celery's, typed
     _already_cancelled: bool = False  # Celery's, typed
     lost_failed = False  # a lost attempt was failed (no retry left)
+    # the failure for good decided here (not in the pool) is the run's: None
+    # until claimed, False when the run was cancelled first (the task dropped)
+    outcome_claimed: bool | None = None
+    dropped = False  # dropped as a task of a cancelled run: nothing more to do
     message_limits: tuple[float | None, float | None] = (None, None)
 
     @property
@@ -82,8 +87,12 @@ class JobRequest(Request):
     def on_failure(
         self, exc_info: Any, send_failed_event: bool = True, return_ok: bool = False
     ) -> None:
+        if self.dropped:
+            return
         exc = getattr(exc_info.exception, "exc", exc_info.exception)
         if isinstance(exc, TimeLimitExceeded) and self.retry_timed_out(exc):
+            return
+        if isinstance(exc, TimeLimitExceeded) and self.run_cancelled():
             return
         if isinstance(exc, WorkerLostError) and self.worker_lost(exc, exc_info):
             return
@@ -116,6 +125,8 @@ class JobRequest(Request):
             return False  # it completed and the process died afterwards
         if self.retry_timed_out(exc):
             return True
+        if self.run_cancelled():
+            return True
         self.lost_failed = True
         task_ready(self)
         logger.error("%s[%s] failed: %s", self.name, self.id, exc)
@@ -144,7 +155,11 @@ class JobRequest(Request):
         if soft or not isinstance(task, JobTask):
             super().on_timeout(soft, timeout)
             return
+        if self.dropped:
+            return
         if self.retry_timed_out(TimeLimitExceeded(timeout)):
+            return
+        if self.run_cancelled():
             return
         task.request_stack.push(self.context())  # the attempt count, for on_failure
         try:
@@ -171,6 +186,9 @@ class JobRequest(Request):
         self.timeout_retried = options is not None
         if options is None:
             return False
+        if cancelled(self.run_id()):  # a cancelled run sends no retry
+            self.drop_cancelled()
+            return True
         logger.error(
             "%s[%s] was killed (%r); retrying in %.1fs",
             self.name,
@@ -201,6 +219,8 @@ class JobRequest(Request):
         if not self.has_expired():
             return bool(super().revoked())
         try:
+            if self.run_cancelled():
+                return True
             self.fail_expired()
         except Exception:
             # left unacked: delivered again (after a restart or the broker's
@@ -219,6 +239,33 @@ class JobRequest(Request):
             expired=True,
         )
         return True
+
+    def run_id(self) -> str:
+        return run_of(self.args, self.id)
+
+    def run_cancelled(self) -> bool:
+        """For a failure for good decided here (a killed attempt with none
+        left, an expired message): claim the run's outcome, once; True, and
+        the task dropped as revoked, when the run was cancelled first."""
+        if self.outcome_claimed is None:
+            self.outcome_claimed = claim_outcome(self.run_id())
+            if not self.outcome_claimed:
+                self.drop_cancelled()
+        return not self.outcome_claimed
+
+    def drop_cancelled(self) -> None:
+        """A task of a cancelled run: REVOKED (no request: a chord's branch
+        must not fail its chord), acknowledged, neither failed nor
+        dead-lettered."""
+        logger.info(
+            "%s[%s]: its run %s was cancelled", self.name, self.id, self.run_id()
+        )
+        self.dropped = True
+        task_ready(self)
+        self.task.backend.mark_as_revoked(self.id, REASON)
+        self.acknowledge()
+        self._already_revoked = True
+        self.send_event("task-revoked", terminated=False, signum=None, expired=False)
 
     def has_expired(self) -> bool:
         expires = self.expires

@@ -89,15 +89,19 @@ class Policy:
     once: bool = False  # the job has an `id`: a completed task never runs again
 
 
-def job_deadline(args: Any) -> float | None:
-    """The deadline carried by a multi-step job's chain (a step's first argument)."""
+def chain_context(args: Any) -> dict[str, Any] | None:
+    """The context a multi-step job's chain carries (a step's first argument;
+    a join's first branch's), None for a single-step job's task."""
     first = args[0] if args else None
     if isinstance(first, list) and first:
         first = first[0]
-    if isinstance(first, dict):
-        deadline = first.get("deadline")
-        return float(deadline) if deadline is not None else None
-    return None
+    return first if isinstance(first, dict) else None
+
+
+def job_deadline(args: Any) -> float | None:
+    """The deadline carried by a multi-step job's chain."""
+    deadline = (chain_context(args) or {}).get("deadline")
+    return float(deadline) if deadline is not None else None
 
 
 def reached(deadline: float | None) -> bool:
