@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from harness import ROOT
 from harness.workers import pythonpath
 from tests.e2e.test_temporal_evolution import (
     APPROVAL,
@@ -48,7 +49,11 @@ def lichc(
     env = {
         **os.environ,
         "TEMPORAL_ADDRESS": temporal.address,
-        "PYTHONPATH": pythonpath(project.output),  # the handlers' package too
+        # the handlers' package too, after the lichc of this tree (even where
+        # another one is installed)
+        "PYTHONPATH": os.pathsep.join(
+            [str(ROOT / "compiler"), pythonpath(project.output)]
+        ),
     }
     return subprocess.run(
         [sys.executable, "-m", "lichc", *args],
