@@ -82,3 +82,20 @@ def test_a_failed_element_stops_the_elements_queued_in_other_lanes(
         result.get(timeout=RESULT_TIMEOUT)
     ran = [c["path"] for c in calls(batch)]
     assert ran == ["bad.png", "bad.png", "s1.png"]
+
+
+def test_a_cancel_stops_the_elements_not_yet_started(each: cs.Project) -> None:
+    from celery.exceptions import TaskRevokedError
+
+    from lichc.devstack.servers import wait_until
+
+    batch = uuid.uuid4().hex
+    # one lane of two-second elements: cancelled while the first one runs
+    images = ["s1.png", "s2.png", "s3.png", "s4.png"]
+    result = each.client.start_slow_batch(batch=batch, images=images)
+    wait_until(lambda: bool(handlers.started(batch)), "the first element to start", 60)
+    assert each.client.cancel_slow_batch(result.id) is True
+    with pytest.raises(TaskRevokedError):
+        result.get(timeout=RESULT_TIMEOUT)
+    wait_until(lambda: len(calls(batch)) >= 1, "the running element to finish", 60)
+    assert [c["path"] for c in calls(batch)] == ["s1.png"]

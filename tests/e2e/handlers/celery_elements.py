@@ -47,3 +47,15 @@ def slow_unless_bad(batch: str, path: str) -> str:
     time.sleep(2)
     record(batch, step="fragile", path=path)
     return path
+
+
+def slow(batch: str, path: str) -> str:
+    """Marks its start, then takes two seconds (a test cancels meanwhile)."""
+    record(f"{batch}:started", path=path)
+    time.sleep(2)
+    record(batch, step="slow", path=path)
+    return path
+
+
+def started(batch: str) -> list[str]:
+    return [c["path"] for c in calls(f"{batch}:started")]

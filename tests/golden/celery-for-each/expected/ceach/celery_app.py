@@ -65,6 +65,10 @@ app.conf.update(
         "ceach.halting.thumbnails": {"queue": "ceach"},
         "ceach.halting.thumbnails.each": {"queue": "ceach"},
         "ceach.halting.thumbnails.join": {"queue": "ceach"},
+        "ceach.slow_batch": {"queue": "ceach"},
+        "ceach.slow_batch.slow": {"queue": "ceach"},
+        "ceach.slow_batch.slow.each": {"queue": "ceach"},
+        "ceach.slow_batch.slow.join": {"queue": "ceach"},
     },
 )
 # Remember when each task's first send was due (for total_timeout and expires).

@@ -17,7 +17,7 @@ from celery.result import AsyncResult
 
 from .celery_app import app
 from .celery_runtime import cancel_run, new_context
-from .inputs import BatchInput, FragileInput, HaltingInput
+from .inputs import BatchInput, FragileInput, HaltingInput, SlowBatchInput
 
 
 def start_batch(
@@ -87,4 +87,26 @@ def start_halting(
 
 def cancel_halting(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Halting (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
+    return cancel_run(task_id)
+
+
+def start_slow_batch(
+    *,
+    batch: str,
+    images: list[str],
+) -> AsyncResult[Any]:
+    """Start SlowBatch on queue ceach."""
+    data = SlowBatchInput(
+        batch=batch,
+        images=images,
+    ).model_dump(mode="json")
+    context = new_context(data, timeout=None)
+    flow = chain(
+        app.signature("ceach.slow_batch.slow.each", args=(context,)),
+    )
+    return flow.apply_async(task_id=context["run"])
+
+
+def cancel_slow_batch(task_id: str | AsyncResult[Any]) -> bool:
+    """Cancel a run of SlowBatch (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)

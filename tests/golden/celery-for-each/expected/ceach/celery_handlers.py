@@ -31,6 +31,11 @@ HANDLERS = [
         tests.e2e.handlers.celery_elements.slow_unless_bad,
         ("batch", "path"),
     ),
+    Handler(
+        "tests.e2e.handlers.celery_elements:slow",
+        tests.e2e.handlers.celery_elements.slow,
+        ("batch", "path"),
+    ),
 ]
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.handlers.celery_elements import fragile as celery_elements_fragile
-from tests.e2e.handlers.celery_elements import slow_unless_bad, stamp, thumbnail
+from tests.e2e.handlers.celery_elements import slow, slow_unless_bad, stamp, thumbnail
 
 from .celery_app import app
-from .celery_client import start_batch, start_fragile, start_halting
+from .celery_client import start_batch, start_fragile, start_halting, start_slow_batch
 from .celery_runtime import (
     Context,
     JobTask,
@@ -327,6 +327,74 @@ def halting(
 ) -> str:
     """Start Halting's chain (for beat and send_task); returns its id."""
     return start_halting(
+        batch=batch,
+        images=images,
+    ).id
+
+
+SLOW_BATCH_SLOW = Policy(
+    retry=RetryPolicy(
+        attempts=2,
+        delay=0.1,
+        factor=2.0,
+        max_delay=0.2,
+    ),
+)
+
+
+@app.task(
+    bind=True,
+    base=JobTask,
+    name="ceach.slow_batch.slow",
+    queue="ceach",
+    max_retries=1,
+    time_limit=20,
+    soft_time_limit=19,
+    policy=SLOW_BATCH_SLOW,
+)
+def slow_batch_slow(self: JobTask, context: Context, index: int, item: Any) -> Context:
+    """One element of step slow of SlowBatch (for_each)."""
+    if stopped(context):  # another element failed for good
+        return context
+    with self.attempt():
+        result = call(
+            slow,
+            batch=context["input"]["batch"],
+            path=item,
+        )
+    return element_done(self, context, index, result)
+
+
+@app.task(bind=True, base=RunTask, name="ceach.slow_batch.slow.each", queue="ceach")
+def slow_batch_slow_each(self: RunTask, context: Context) -> Any:
+    """Step slow of SlowBatch: sends its elements, at most 1 at a time."""
+    return fan_out(
+        self,
+        context,
+        "slow",
+        context["input"]["images"],
+        max_parallel=1,
+        element="ceach.slow_batch.slow",
+        join="ceach.slow_batch.slow.join",
+        reads=(("batch",), ()),
+        last=True,
+    )
+
+
+@app.task(base=RunTask, name="ceach.slow_batch.slow.join", queue="ceach")
+def slow_batch_slow_join(lanes: list[Context], context: Context) -> Any:
+    """End of step slow of SlowBatch: its results, in list order."""
+    return joined(lanes)
+
+
+@app.task(name="ceach.slow_batch", queue="ceach", base=TolerantTask)
+def slow_batch(
+    *,
+    batch: str,
+    images: list[str],
+) -> str:
+    """Start SlowBatch's chain (for beat and send_task); returns its id."""
+    return start_slow_batch(
         batch=batch,
         images=images,
     ).id

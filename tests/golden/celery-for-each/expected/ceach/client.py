@@ -11,16 +11,20 @@ from .celery_client import (
     cancel_batch,
     cancel_fragile,
     cancel_halting,
+    cancel_slow_batch,
     start_batch,
     start_fragile,
     start_halting,
+    start_slow_batch,
 )
 
 __all__ = [
     "cancel_batch",
     "cancel_fragile",
     "cancel_halting",
+    "cancel_slow_batch",
     "start_batch",
     "start_fragile",
     "start_halting",
+    "start_slow_batch",
 ]

@@ -37,3 +37,12 @@ class HaltingInput(BaseModel):
 
     batch: str
     images: list[str]
+
+
+class SlowBatchInput(BaseModel):
+    """Input of SlowBatch."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    batch: str
+    images: list[str]
