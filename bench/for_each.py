@@ -122,7 +122,7 @@ async def temporal(out: Path, elements: int, rounds: int, limit: bool) -> None:
     print(f"Temporal: {elements} elements, dev server, one worker each")
     modules = import_project(build(out / "temporal", SPEC), "bench_jobs")
     client_mod, worker = modules["temporal_client"], modules["temporal_worker"]
-    async with await start_dev_server() as env:
+    async with await start_dev_server(dev_server_log_level="error") as env:
         target = env.client.service_client.config.target_host
         from temporalio.contrib.pydantic import pydantic_data_converter
 

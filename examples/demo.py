@@ -115,6 +115,24 @@ async def process_order(temporal: Client, run: str) -> None:
         print(f"   failed: {failure.cause}")
     show("status", await client.status_process_order(temporal, rejected.id))
 
+    print("   A cancelled order is undone too, then ends cancelled:")
+    dropped = await client.start_process_order(
+        temporal,
+        order_id=f"demo-{run}-cancel",
+        amount=8.0,
+        email=f"bob.{run}@example.com",
+    )
+    await until_step(client.status_process_order, temporal, dropped.id, "approval")
+    print(
+        "   cancel_process_order(...)  (`lichc cancel ProcessOrder ID` does the same)"
+    )
+    await client.cancel_process_order(temporal, dropped.id)
+    try:
+        await asyncio.wait_for(dropped.result(), TIMEOUT)
+    except WorkflowFailureError as failure:
+        print(f"   ended: {failure.cause}")
+    show("status", await client.status_process_order(temporal, dropped.id))
+
 
 async def user_onboarding(temporal: Client, run: str) -> None:
     heading("4. UserOnboarding: Temporal, a week of emails with durable sleeps")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lichc import __version__
 from lichc.diagnostics import MAX_BYTES, Diagnostic, SpecError
@@ -23,7 +23,7 @@ from lichc.write import writer
 if TYPE_CHECKING:
     from lichc.evolution.breaking import Breaking
     from lichc.evolution.history import Evolution
-    from lichc.plan.ir import Plan
+    from lichc.plan.ir import Job, Plan
 
 
 GENERATOR = f"lichc {__version__}"
@@ -122,6 +122,7 @@ def evolved(
     from the record in out_dir, and the record as this build leaves it;
     `retire` gives jobs a new oldest live version (`lichc retire`)."""
     from dataclasses import replace
+    from functools import partial
 
     from lichc.engines.registry import engine
     from lichc.evolution import history
@@ -129,10 +130,16 @@ def evolved(
     from lichc.evolution.store import read_record
 
     old = read_record(out_dir, new_baseline=new_baseline)
+    jobs = {j.name: j for j in plan.jobs}  # what a job step's record names
+
+    def recorded_steps(job: Job) -> Any:
+        steps = engine(job.engine).recorded_steps
+        return None if steps is None else partial(steps, jobs=jobs)
+
     evolution = history.evolve(
         plan,
         old,
-        lambda job: engine(job.engine).recorded_steps,
+        recorded_steps,
         retire,
         names_of=lambda job: engine(job.engine).message_names(plan, job),
     )

@@ -116,6 +116,14 @@ def _unconditional(plan: ir.Plan, job: ir.Job, step: ir.Step, label: str) -> lis
             else "complete the job with a result"
         )
         return [f"  {label} {step.name}: end: {how}"]
+    if isinstance(step, ir.JobStep):
+        args = ", ".join(f"{a.name}={_arg(a.value)}" for a in step.args or ())
+        how = engine(job.engine).explain_job(plan, job)["job"]
+        return [
+            f"  {label} {step.name}: job {step.job}"
+            + (f" with {args}" if args else " (same-named input fields)"),
+            f"       -> {how}",
+        ]
     if isinstance(step, ir.SleepStep):
         target = engine(job.engine).explain_job(plan, job)["sleep"]
         return [

@@ -145,6 +145,10 @@ class _Job:
             node = self.node(self.id("s_", step.name), "{{|}}", step.name, duration)
         elif isinstance(step, ir.WaitStep):
             return self.wait(step, exits)
+        elif isinstance(step, ir.JobStep):
+            node = self.node(
+                self.id("j_", step.name), "[[|]]", step.name, f"job {step.job}"
+            )
         else:
             return self.parallel(step, exits)
         self.follow(exits, node)

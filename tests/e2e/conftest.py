@@ -69,3 +69,8 @@ def teach(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
 @pytest.fixture(scope="session")
 def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     return _project(tmp_path_factory, SPECS / "answers.yaml", "e2e_answers")
+
+
+@pytest.fixture(scope="session")
+def tjobs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    return _project(tmp_path_factory, SPECS / "job_steps_temporal.yaml", "e2e_tjobs")

@@ -58,7 +58,8 @@ class EngineInfo:
     dev_server: Callable[[Plan, Mapping[str, str], Ports, Path], DevService]
     # lichc.evolution: the commands a job of several steps issues, recorded
     # per version so runs in flight keep replaying (None: nothing is replayed)
-    recorded_steps: Callable[[Job], tuple[Entry, ...]] | None = None
+    # (job, jobs=every job by name) -> its commands
+    recorded_steps: Callable[..., tuple[Entry, ...]] | None = None
 
 
 def lazy(module: str, name: str) -> Callable[..., Any]:

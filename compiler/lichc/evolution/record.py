@@ -95,8 +95,18 @@ class PayloadField(_Model):
     default: Any = None
 
 
+class Child(_Model):
+    """A job step: the child workflow it starts, enough to start it again by
+    its type's name after the step left jobs.yaml."""
+
+    workflow: JobName
+    queue: QueueName
+    params: tuple[InputName, ...]
+    args: tuple[Value, ...]
+
+
 class Entry(_Model):
-    kind: Literal["run", "sleep", "wait_for", "parallel", "end"]
+    kind: Literal["run", "sleep", "wait_for", "parallel", "end", "job"]
     name: StepName
     when: ConditionText | None = None  # `if`, parsed again when read back
     call: Call | None = None
@@ -110,6 +120,7 @@ class Entry(_Model):
     branches: tuple[Entry, ...] = ()
     end: End | None = None
     each: Each | None = None  # a run step's for_each
+    child: Child | None = None  # a job step's
 
     @property
     def payload_key(self) -> tuple[tuple[str, str, str], ...] | None:
@@ -138,6 +149,7 @@ class Entry(_Model):
             self.timeout is not None,
             tuple(b.key for b in self.branches),
             self.each.key if self.each else None,
+            self.child.workflow if self.child else None,
         )
 
 

@@ -395,12 +395,20 @@ class EndStep(_NamedStep):
     end: End
 
 
+class JobStep(_NamedStep):
+    """Another job of the file run as a step: `args` map to its input."""
+
+    job: JobName
+    args: dict[InputName, ArgValue] | None = None
+
+
 STEP_KINDS: dict[str, type[Model]] = {
     "run": RunStep,
     "sleep": SleepStep,
     "wait_for": WaitStep,
     "parallel": ParallelStep,
     "end": EndStep,
+    "job": JobStep,
 }
 
 
@@ -418,12 +426,13 @@ Step = Annotated[
     | Annotated[SleepStep, Tag("sleep")]
     | Annotated[WaitStep, Tag("wait_for")]
     | Annotated[ParallelStep, Tag("parallel")]
-    | Annotated[EndStep, Tag("end")],
+    | Annotated[EndStep, Tag("end")]
+    | Annotated[JobStep, Tag("job")],
     Discriminator(
         step_kind,
         custom_error_type="step_kind",
         custom_error_message=(
-            "a step has exactly one of run, sleep, wait_for, parallel, end"
+            "a step has exactly one of run, sleep, wait_for, parallel, end, job"
         ),
     ),
 ]

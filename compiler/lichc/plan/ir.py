@@ -191,7 +191,20 @@ class EndStep:
     condition: Condition | None = None
 
 
-Step = RunStep | SleepStep | WaitStep | ParallelStep | EndStep
+@dataclass(frozen=True, slots=True)
+class JobStep:
+    """Runs another job of the file; its result is the step's result."""
+
+    kind: ClassVar[str] = "job"
+    name: str
+    job: str  # the job it runs
+    args: tuple[Arg, ...] | None  # None: its input fields from the same-named ones
+    description: str | None
+    path: KeyPath
+    condition: Condition | None = None
+
+
+Step = RunStep | SleepStep | WaitStep | ParallelStep | EndStep | JobStep
 
 
 def run_steps(steps: tuple[Step, ...]) -> Iterator[RunStep]:

@@ -124,6 +124,9 @@ def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.
             if payload is None
             else _fields(payload, (*path, "wait_for", "payload")),
         )
+    if isinstance(step, m.JobStep):
+        args = _args(step.args)
+        return ir.JobStep(step.name, step.job, args, step.description, path, step.if_)
     if isinstance(step, m.EndStep):
         end = step.end
         result = end.result if end.fail is None else None

@@ -31,6 +31,7 @@ from lichc.plan.ir import (
     EndStep,
     InputField,
     Job,
+    JobStep,
     ParallelStep,
     Plan,
     RunStep,
@@ -38,6 +39,7 @@ from lichc.plan.ir import (
     Step,
     WaitStep,
 )
+from lichc.plan.job_steps import job_cycles, job_step_problems
 
 
 def check(plan: Plan) -> list[Diagnostic]:
@@ -45,6 +47,7 @@ def check(plan: Plan) -> list[Diagnostic]:
     for each in ENGINES:
         found.extend(each.plan_rules(plan))
     found.extend(_dead_letter_queues(plan))
+    found.extend(job_cycles(plan))
     for job in plan.jobs:
         found.extend(_job(plan, job))
     return found
@@ -57,6 +60,7 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
     yield from _references(job)
     yield from flow_problems(job)
     yield from for_each_problems(job)
+    yield from job_step_problems(plan, job)
     for step in job.run_steps():
         yield from _timeouts(step)
         yield from _retry(step)
@@ -237,6 +241,9 @@ def _values(step: Step) -> Iterator[tuple[object, KeyPath, str, bool]]:
                 yield ref.value, (*part.path, "if"), part.name, False
         if isinstance(part, EndStep):
             yield from ((v, p, part.name, False) for v, p in end_values(part))
+        if isinstance(part, JobStep):
+            for arg in part.args or ():
+                yield arg.value, (*part.path, "args", arg.name), part.name, False
         if not isinstance(part, RunStep):
             continue
         if part.for_each is not None:

@@ -143,6 +143,8 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
         routes += [(t.name, t.step.queue) for t in view.tasks]
         routes += [(j.name, j.queue) for j in view.joins]
         routes += [(e.name, e.queue) for e in view.ends]
+        for child in view.children:
+            routes += [(child.name, child.queue), (child.resume_name, child.queue)]
         for each in view.fan_outs:
             routes += [(each.name, each.queue), (each.join_name, each.queue)]
     return routes
@@ -166,10 +168,15 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".celery_client", view.start, module.aliases[view.start])
             tasks.add(".celery_runtime", "TolerantTask")  # the launcher's base
             tasks.add(".celery_runtime", "Context")
-            if view.joins or view.ends or view.fan_outs:
+            if view.joins or view.ends or view.fan_outs or view.children:
                 tasks.add(".celery_runtime", "RunTask")
             passes_on = [not t.last for t in view.tasks if not t.element]
             passes_on += [not each.last for each in view.fan_outs]  # their joins
+            passes_on += [not child.last for child in view.children]
+            for child in view.children:
+                tasks.add(".inputs", child.model)
+                name = next(k for k, v in module.aliases.items() if v == child.chain)
+                tasks.add(".celery_client", name, child.chain)
             if any(passes_on):
                 tasks.add(".celery_runtime", "with_result")
             uses = set(view.uses)
@@ -186,6 +193,11 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             celery.add("celery", "chord", g["chord"])
         if view.task_id is not None:
             client.add(".celery_runtime", "send_once", g["send_once"])
+        if view.chain_function is not None:
+            celery.add("celery.canvas", "Signature")
+            if not view.job.single:
+                client.add(".celery_runtime", "new_context", g["new_context"])
+                celery.add("celery", "chain", g["chain"])
     return {
         "tasks_local": tasks.lines(),
         "client_local": client.lines(),

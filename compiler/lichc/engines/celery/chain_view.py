@@ -34,15 +34,19 @@ class EndTaskView:
 def field_reads(job: ir.Job, step: ir.RunStep) -> set[str]:
     """How a step's arguments read `${steps.S.F}`: `step_field` (the result
     must have it), `field_or_none` (S may have been skipped)."""
-    skippable = skippable_steps(job)
-    reads = {
-        "field_or_none" if a.value.step in skippable else "step_field"
-        for a in step.args or []
-        if isinstance(a.value, StepRef) and a.value.field is not None
-    }
-    if any(isinstance(a.value, ItemRef) and a.value.field for a in step.args or []):
-        reads.add("item_field")
+    reads: set[str] = set()
+    for a in step.args or []:
+        reads |= value_reads(job, a.value)
     return reads
+
+
+def value_reads(job: ir.Job, value: object) -> set[str]:
+    """The runtime function arg_expression calls to read `value`, if any."""
+    if isinstance(value, StepRef) and value.field is not None:
+        return {"field_or_none" if value.step in skippable_steps(job) else "step_field"}
+    if isinstance(value, ItemRef) and value.field is not None:
+        return {"item_field"}
+    return set()
 
 
 def arg_expression(job: ir.Job, value: ir.ArgValue) -> str:

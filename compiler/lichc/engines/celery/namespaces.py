@@ -36,6 +36,7 @@ TASKS_RESERVED = frozenset(
         "context",
         "contains",
         "contexts",
+        "data",
         "end_job",
         "end_result",
         "ended",
@@ -56,6 +57,7 @@ TASKS_RESERVED = frozenset(
         "step_field",
         "steps",
         "stopped",
+        "run_job",
         "with_result",
     }
 )
@@ -64,7 +66,17 @@ TASKS_ALIASED = ("call", "job", "self")
 
 # celery_client.py: its own imports, and the locals of its start functions
 CLIENT_RESERVED = frozenset(
-    {"Any", "AsyncResult", "annotations", "context", "data", "flow", "task_id"}
+    {
+        "Any",
+        "AsyncResult",
+        "Signature",
+        "annotations",
+        "context",
+        "data",
+        "flow",
+        "run",
+        "task_id",
+    }
 )
 # what the start and cancel functions call, renamed when an input field or a
 # job's client function takes the name
@@ -94,14 +106,34 @@ def tasks_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
     the tasks' `self` and the start functions it imports (taken first, so they
     keep their names unless an input field has one)."""
     names = Names(TASKS_RESERVED | AMBIGUOUS | PYTHON_NAMES | fields_and_models(jobs))
-    wanted = (*TASKS_ALIASED, *(j.start_function for j in jobs))
+    chains = sorted(chain_function(j) for j in children(jobs))
+    wanted = (*TASKS_ALIASED, *(j.start_function for j in jobs), *chains)
     return names, {name: names.take(name) for name in wanted}
 
 
 def client_functions(jobs: Sequence[Job]) -> set[str]:
     """The functions celery_client.py defines per job, named after it (their
-    names are the API): `start_x`, `cancel_x`."""
-    return {j.start_function for j in jobs} | {f"cancel_{j.snake}" for j in jobs}
+    names are the API): `start_x`, `cancel_x`, and `chain_x` of a job that
+    another one runs as a job step."""
+    return (
+        {j.start_function for j in jobs}
+        | {f"cancel_{j.snake}" for j in jobs}
+        | {chain_function(j) for j in children(jobs)}
+    )
+
+
+def chain_function(job: Job) -> str:
+    """The client function that builds a job's chain (or task) for a job
+    step, which runs it as part of its own chain."""
+    return f"chain_{job.snake}"
+
+
+def children(jobs: Sequence[Job]) -> list[Job]:
+    """The jobs a job step of another one runs."""
+    from lichc.plan.job_steps import job_steps
+
+    called = {s.job for j in jobs for s in job_steps(j)}
+    return [j for j in jobs if j.name in called]
 
 
 def client_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from lichc.plan.ir import EndStep, Job, ParallelStep, Plan, RunStep
+from lichc.plan.ir import EndStep, Job, JobStep, ParallelStep, Plan, RunStep
 from lichc.render.pysource import py_seconds
 
 # soft limit this far below timeout (at most 10%)
@@ -31,11 +31,18 @@ def job_task_name(plan: Plan, job: Job) -> str:
     return f"{plan.project}.{job.snake}"
 
 
-def task_name(plan: Plan, job: Job, step: RunStep | ParallelStep | EndStep) -> str:
+def task_name(
+    plan: Plan, job: Job, step: RunStep | ParallelStep | EndStep | JobStep
+) -> str:
     """The task that runs a step (a parallel step's joins its branches):
     `<project>.<job>` for a single-step job, `<project>.<job>.<step>` otherwise."""
     base = job_task_name(plan, job)
     return base if job.single else f"{base}.{step.name}"
+
+
+def resume_task_name(plan: Plan, job: Job, step: JobStep) -> str:
+    """The task after a job step's child: its result becomes the step's."""
+    return f"{task_name(plan, job, step)}.done"
 
 
 def each_task_name(plan: Plan, job: Job, step: RunStep) -> str:
@@ -198,6 +205,8 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
                 names += [task_name(plan, job, b) for b in step.branches]
             if isinstance(step, RunStep | ParallelStep):
                 names.append(task_name(plan, job, step))
+            if isinstance(step, JobStep):
+                names += [task_name(plan, job, step), resume_task_name(plan, job, step)]
             if isinstance(step, RunStep) and step.for_each is not None:
                 names += [
                     each_task_name(plan, job, step),
@@ -221,6 +230,7 @@ def explain_job(plan: Plan, job: Job) -> dict[str, str]:
         "timeout": "no step of the chain starts after the deadline",
         "schedule": "Celery beat entry",
         "sleep": "countdown of the next task",
+        "job": "its tasks run in this job's chain (Task.replace)",
     }
     if job.rate_limit is not None:
         targets["rate_limit"] = f'rate_limit="{job.rate_limit}" (per worker)'

@@ -7,11 +7,11 @@ Numbers come from `options`, the same functions `lichc explain` reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from lichc.engines.celery import chain_view, each_view, namespaces, options
+from lichc.engines.celery import chain_view, child_view, each_view, namespaces, options
 from lichc.fileformat.conditions import Condition, Logic
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
@@ -88,6 +88,8 @@ class JobView:
     local_job: str  # the validated input in a single-step task: `job`, or `job_2`
     ends: list[chain_view.EndTaskView] = field(default_factory=list)
     fan_outs: list[each_view.EachTaskView] = field(default_factory=list)
+    children: list[child_view.ChildTaskView] = field(default_factory=list)
+    chain_function: str | None = None  # builds its chain for another's job step
     local_self: str = "self"  # an end task's bound-task parameter
     uses: set[str] = field(default_factory=set)  # runtime helpers its tasks call
 
@@ -173,6 +175,7 @@ def _job_view(
     launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
     ends: list[chain_view.EndTaskView] = []
     fan_outs: list[each_view.EachTaskView] = []
+    children: list[child_view.ChildTaskView] = []
     uses: set[str] = set()
     after_end = False  # an end step with `if` came before: tasks may pass on
     for step in job.steps:
@@ -191,7 +194,22 @@ def _job_view(
             after_end = True
             countdown = timedelta(0)
             continue
-        if isinstance(step, ir.RunStep) and step.for_each is not None:
+        if isinstance(step, ir.JobStep):
+            child = child_view.child_task(
+                plan, job, step, names, aliases, uses, last=last, after_end=after_end
+            )
+            if step.condition is not None:
+                negation = Condition(step.condition.text, negated(step.condition.tree))
+                child = replace(
+                    child, unless=chain_view.condition_expr(job, negation, uses)
+                )
+                if not last:
+                    uses.add("skipped")
+            children.append(child)
+            stages.append(
+                Stage([_signature(child.name, countdown, first=not stages)], None)
+            )
+        elif isinstance(step, ir.RunStep) and step.for_each is not None:
             each = each_view.each_task(
                 plan,
                 job,
@@ -266,6 +284,12 @@ def _job_view(
         local_job=aliases["job"],
         ends=ends,
         fan_outs=fan_outs,
+        children=children,
+        chain_function=(
+            namespaces.chain_function(job)
+            if job in namespaces.children(plan.jobs_on("celery"))
+            else None
+        ),
         uses=uses,
         local_self=aliases["self"],
     )

@@ -6,17 +6,20 @@ from __future__ import annotations
 
 from lichc.engines.temporal import options
 from lichc.engines.temporal.activities_view import handler_call
-from lichc.evolution.record import Call, Each, End, Entry, PayloadField, Value
+from lichc.evolution.record import Call, Child, Each, End, Entry, PayloadField, Value
 from lichc.fileformat.values import InputRef, ItemRef, Literal_, ResultObject, StepRef
 from lichc.plan import ir
 
 
-def steps(job: ir.Job) -> tuple[Entry, ...]:
-    return tuple(_entry(job, step) for step in job.steps)
+def steps(job: ir.Job, jobs: dict[str, ir.Job] | None = None) -> tuple[Entry, ...]:
+    return tuple(_entry(job, step, jobs or {}) for step in job.steps)
 
 
-def _entry(job: ir.Job, step: ir.Step) -> Entry:
-    entry = _commands(job, step)
+def _entry(job: ir.Job, step: ir.Step, jobs: dict[str, ir.Job]) -> Entry:
+    if isinstance(step, ir.JobStep):
+        entry = _child(job, step, jobs[step.job])
+    else:
+        entry = _commands(job, step)
     if step.condition is None:
         return entry
     return entry.model_copy(update={"when": step.condition})
@@ -57,8 +60,21 @@ def _commands(job: ir.Job, step: ir.Step) -> Entry:
             payload=payload,
         )
     assert isinstance(step, ir.ParallelStep)
-    branches = tuple(_entry(job, b) for b in step.branches)
+    branches = tuple(_entry(job, b, {}) for b in step.branches)
     return Entry(kind="parallel", name=step.name, branches=branches)
+
+
+def _child(job: ir.Job, step: ir.JobStep, child: ir.Job) -> Entry:
+    from lichc.plan.job_steps import child_args
+
+    args = child_args(job, step, child)
+    recorded = Child(
+        workflow=child.name,
+        queue=child.queue,
+        params=tuple(a.name for a in args),
+        args=tuple(_value(a.value) for a in args),
+    )
+    return Entry(kind="job", name=step.name, child=recorded)
 
 
 def _call(job: ir.Job, step: ir.RunStep, compensation: bool) -> Call:

@@ -235,6 +235,7 @@ def explain_job(plan: Plan, job: Job) -> dict[str, str]:
         "id": "workflow id; id_reuse_policy=REJECT_DUPLICATE, id_conflict_policy=USE_EXISTING",
         "schedule": "Temporal Schedule",
         "sleep": "workflow.sleep (durable timer)",
+        "job": "a child workflow (id <workflow id>.<step>), cancelled with this one",
     }
     if job.deadline is not None:
         backstop = py_timedelta(execution_timeout(job) or job.deadline)

@@ -12,12 +12,15 @@ from typing import Any
 
 from lichc.engines.temporal.workflows_view import (
     Call,
+    ChildView,
     Config,
     Each,
     ParallelView,
     RunView,
+    _value_expr,
     end_view,
     items_expr,
+    value_helpers,
 )
 from lichc.evolution.history import JobVersions, Merged
 from lichc.evolution.record import End, Entry, Value
@@ -32,7 +35,7 @@ from lichc.fileformat.values import (
 )
 from lichc.plan.ir import EndStep, ParallelStep, SleepStep, WaitStep
 from lichc.render.names import Names
-from lichc.render.pysource import py_str, py_timedelta, py_tuple
+from lichc.render.pysource import py_call, py_str, py_timedelta, py_tuple
 
 COMPENSATED = "WAIT_CANCELLATION_COMPLETED"
 
@@ -204,6 +207,18 @@ def removed_builder(
 
     def view(entry: Entry, born: int) -> Any:
         when = entry.when
+        if entry.kind == "job":
+            assert entry.child is not None
+            recorded = entry.child
+            values = [_value(v) for v in recorded.args]
+            pairs = [
+                f"{py_str(k)}: {_value_expr(v, waits, skippable)}"
+                for k, v in zip(recorded.params, values, strict=True)
+            ]
+            arg = py_call("", pairs, force=True, brackets="{}")
+            helpers = value_helpers(values, waits, skippable)
+            target = py_str(recorded.workflow)
+            return ChildView(entry.name, target, arg, recorded.queue, when, helpers)
         if entry.kind == "run":
             undo = call(entry, born, True) if entry.undo is not None else None
             each = None

@@ -162,7 +162,13 @@ def build(plan: Plan) -> TemporalView:
             evolved = workflows_.Evolved(live, ns["temporal_workflows"], removed)
         workflows.append(
             workflows_.build_workflow(
-                job, cls, made, step_configs, ns["temporal_workflows"], evolved
+                job,
+                cls,
+                made,
+                step_configs,
+                ns["temporal_workflows"],
+                evolved,
+                {j.name: j for j in plan.jobs},
             )
         )
     configs += removed.configs

@@ -3,7 +3,7 @@ timers and signal waits, and the ActivityConfig constants they use."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +23,7 @@ from lichc.plan.flow import skippable_steps
 from lichc.plan.ir import (
     EndStep,
     Job,
+    JobStep,
     ParallelStep,
     RunStep,
     SleepStep,
@@ -94,6 +95,44 @@ class RunView:
         return any(
             isinstance(v, StepRef) and v.step == self.name for v in self.undo.values
         )
+
+
+@dataclass(frozen=True)
+class ChildView:
+    """A job step: the child workflow it starts, and its input."""
+
+    kind = "job"
+    name: str
+    target: str  # `ChildWorkflow.run`, or a removed step's workflow type as a string
+    arg: str  # the child's input: its model, or a removed step's dict
+    queue: str
+    condition: Condition | None = None
+    helpers: frozenset[str] = frozenset()  # runtime functions `arg` calls
+
+
+def child_view(
+    job: Job,
+    step: JobStep,
+    child: Job,
+    waits: frozenset[str],
+    skippable: frozenset[str],
+) -> ChildView:
+    from lichc.plan.job_steps import child_args
+
+    args = child_args(job, step, child)
+    items = [f"{a.name}={_value_expr(a.value, waits, skippable)}" for a in args]
+    arg = py_call(child.input_model, items, force=bool(items))
+    target = f"{child.workflow_class}.run"
+    helpers = value_helpers([a.value for a in args], waits, skippable)
+    return ChildView(step.name, target, arg, child.queue, step.condition, helpers)
+
+
+def value_helpers(
+    values: Sequence[object], waits: frozenset[str], skippable: frozenset[str]
+) -> frozenset[str]:
+    """The runtime functions reading these values call."""
+    found = (_helper(v, waits, skippable) for v in values)
+    return frozenset(h for h in found if h is not None)
 
 
 @dataclass(frozen=True)
@@ -223,6 +262,7 @@ def build_workflow(
     configs: dict[str, str],
     module_names: Names,
     evolution: Evolved | None = None,
+    jobs: Mapping[str, Job] | None = None,
 ) -> WorkflowView:
     """`module_names`: temporal_workflows.py's, for the payload models it imports."""
     from lichc.engines.temporal import versions_view
@@ -289,6 +329,9 @@ def build_workflow(
     def view_of(step: Step, branches: Names) -> Any:
         if isinstance(step, EndStep):
             return end_view(step, waits, skippable)
+        if isinstance(step, JobStep):
+            assert jobs is not None
+            return child_view(job, step, jobs[step.job], waits, skippable)
         return _step_view(step, run_view, branches)
 
     steps = tuple(view_of(step, branches) for step in job.steps)
@@ -351,6 +394,13 @@ def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
     }
     helpers |= {h for w in workflows for h in w.helpers}
     helpers |= {r.each.helper for w in workflows for r in _run_views(w) if r.each}
+    helpers |= {
+        h
+        for w in workflows
+        for s in w.steps
+        if isinstance(s, ChildView)
+        for h in s.helpers
+    }
     names += sorted(h for h in helpers if h is not None)
     return tuple(names)
 

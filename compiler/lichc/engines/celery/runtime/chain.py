@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any, ParamSpec
+from typing import Any, NoReturn, ParamSpec
 
 from .policy import ConditionError, MissingField
 
@@ -161,6 +161,15 @@ def contains(item: Any, container: Any) -> bool:
             f"a condition asks whether a {type(item).__name__} is in a "
             f"{type(container).__name__}"
         ) from None
+
+
+def run_job(task: Any, context: Context, flow: Any, resume: str) -> NoReturn:
+    """A job step: the task is replaced by the child job's chain (`flow`,
+    which carries this run's id, so a cancel reaches it), then by `resume`,
+    which puts the child's result in the context and passes it on."""
+    from celery import chain
+
+    raise task.replace(chain(flow, task.app.signature(resume, args=(context,))))
 
 
 def end_job(task: Any, context: Context, result: Any) -> Context:

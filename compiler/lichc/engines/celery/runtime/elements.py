@@ -68,7 +68,9 @@ def fan_out(
     lanes = min(max_parallel, len(items))
     header = []
     for lane in range(lanes):
-        rest = [[index, items[index]] for index in range(lane + lanes, len(items), lanes)]
+        rest = [
+            [index, items[index]] for index in range(lane + lanes, len(items), lanes)
+        ]
         first = {**narrowed, _REST: rest}
         header.append(task.app.signature(element, args=(first, lane, items[lane])))
     body = task.app.signature(join, args=(context,))

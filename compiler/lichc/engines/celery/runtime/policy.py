@@ -90,11 +90,16 @@ class Policy:
 
 def chain_context(args: Any) -> dict[str, Any] | None:
     """The context a multi-step job's chain carries (a step's first argument;
-    a join's first branch's), None for a single-step job's task."""
+    a join's first branch's; a job step's resume task's second, after the
+    child's result), None for a single-step job's task."""
     first = args[0] if args else None
     if isinstance(first, list) and first:
         first = first[0]
-    return first if isinstance(first, dict) else None
+    second = args[1] if len(args) > 1 else None
+    for value in (first, second):
+        if isinstance(value, dict) and "steps" in value and "input" in value:
+            return value
+    return None
 
 
 def job_deadline(args: Any) -> float | None:
