@@ -99,13 +99,10 @@ def end_task(
     after_end: bool,
 ) -> EndTaskView:
     def expr(value: object) -> str:
-        if isinstance(value, StepRef) and value.field is not None:
-            uses.add("field_or_none")  # an end step reads what may be skipped
-            parts = ["context", py_str(value.step), py_str(value.field)]
-            return py_call("field_or_none", parts)
-        if isinstance(value, StepRef):
-            return f'context["steps"].get({py_str(value.step)})'
-        assert isinstance(value, InputRef | Literal_)
+        # read like args: a field a step that always runs lacks fails the job
+        # (MissingField), as on Temporal; a step that may be skipped reads null
+        assert isinstance(value, InputRef | StepRef | Literal_)
+        uses.update(value_reads(job, value))
         return arg_expression(job, value)
 
     when = condition_expr(job, step.condition, uses) if step.condition else None
