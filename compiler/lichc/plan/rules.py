@@ -9,7 +9,6 @@ capability table (plan/refusals.py); its other rules live in its folder
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,21 +17,15 @@ from functools import lru_cache
 from lichc.diagnostics import Diagnostic, KeyPath, format_key_path
 from lichc.engines.registry import ENGINES, engine
 from lichc.fileformat.values import (
-    InputRef,
-    ItemRef,
-    StepRef,
     format_duration,
 )
 from lichc.plan import refusals
-from lichc.plan.flow import end_values, flow_problems
-from lichc.plan.for_each import for_each_problems, item_problems
+from lichc.plan.flow import flow_problems
+from lichc.plan.for_each import for_each_problems
 from lichc.plan.ir import (
     BUILT_IN,
-    EndStep,
     InputField,
     Job,
-    JobStep,
-    ParallelStep,
     Plan,
     RunStep,
     SleepStep,
@@ -40,6 +33,7 @@ from lichc.plan.ir import (
     WaitStep,
 )
 from lichc.plan.job_steps import job_cycles, job_step_problems
+from lichc.plan.references import references, suggest
 
 
 def check(plan: Plan) -> list[Diagnostic]:
@@ -57,7 +51,7 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
     yield from _inputs(job)
     yield from _id(job)
     yield from _step_names(job)
-    yield from _references(job)
+    yield from references(job)
     yield from flow_problems(job)
     yield from for_each_problems(job)
     yield from job_step_problems(plan, job)
@@ -72,13 +66,6 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
 
 def _fmt(value: timedelta) -> str:
     return format_duration(value)
-
-
-def _suggest(word: str, choices: list[str] | tuple[str, ...], what: str) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return f"{what}: {', '.join(choices)}" if choices else f"the job has no {what}"
 
 
 # -- names across jobs ---------------------------------------------------------------
@@ -182,7 +169,7 @@ def _id(job: Job) -> Iterator[Diagnostic]:
             yield Diagnostic(
                 f"id uses {{{name}}}, which is not an input field",
                 (*job.path, "id"),
-                _suggest(name, job.input_names, "input fields"),
+                suggest(name, job.input_names, "input fields"),
             )
 
 
@@ -216,113 +203,6 @@ def _name_path(step: Step) -> KeyPath:
     if isinstance(step, RunStep) and step.name == step.handler.name:
         return (*step.path, "run")
     return (*step.path, "name")
-
-
-def _references(job: Job) -> Iterator[Diagnostic]:
-    earlier: dict[str, Step] = {}
-    all_steps = {s.name: s for s in job.named_steps()}
-    for step in job.steps:
-        for value, path, current, in_compensation in _values(step):
-            yield from _reference(
-                job, value, path, earlier, all_steps, current, in_compensation
-            )
-        earlier[step.name] = step
-        if isinstance(step, ParallelStep):
-            earlier.update((b.name, b) for b in step.branches)
-
-
-def _values(step: Step) -> Iterator[tuple[object, KeyPath, str, bool]]:
-    """Every value of a step that may be a reference: (value, where, the step
-    it belongs to, whether in a compensation)."""
-    own = step.branches if isinstance(step, ParallelStep) else ()
-    for part in (step, *own):
-        if part.condition is not None:
-            for ref in part.condition.refs():
-                yield ref.value, (*part.path, "if"), part.name, False
-        if isinstance(part, EndStep):
-            yield from ((v, p, part.name, False) for v, p in end_values(part))
-        if isinstance(part, JobStep):
-            for arg in part.args or ():
-                yield arg.value, (*part.path, "args", arg.name), part.name, False
-        if not isinstance(part, RunStep):
-            continue
-        if part.for_each is not None:
-            yield part.for_each.items, part.for_each.path, part.name, False
-        for arg in part.args or ():
-            yield arg.value, (*part.path, "args", arg.name), part.name, False
-        if part.compensate is not None:
-            for arg in part.compensate.args or ():
-                path = (*part.compensate.path, "args", arg.name)
-                yield arg.value, path, part.name, True
-
-
-def _reference(
-    job: Job,
-    value: object,
-    path: KeyPath,
-    earlier: dict[str, Step],
-    all_steps: dict[str, Step],
-    current: str,
-    in_compensation: bool,
-) -> Iterator[Diagnostic]:
-    if isinstance(value, InputRef):
-        if value.field not in job.input_names:
-            yield Diagnostic(
-                f"{value}: the job has no input field '{value.field}'",
-                path,
-                _suggest(value.field, job.input_names, "input fields"),
-            )
-        return
-    if isinstance(value, ItemRef):
-        yield from item_problems(job, value, path, all_steps[current])
-        return
-    if not isinstance(value, StepRef):
-        return
-    name = value.step
-    if name == current:
-        if not in_compensation:
-            yield Diagnostic(
-                f"{value}: a step cannot use its own result",
-                path,
-                "only its `compensate` may use it (e.g. the charge id a refund needs)",
-            )
-        return
-    if name not in earlier:
-        if name in all_steps:
-            yield Diagnostic(
-                f"{value}: step '{name}' has not run yet at this point",
-                path,
-                "a step can use the results of the steps before it only",
-            )
-        else:
-            yield Diagnostic(
-                f"{value}: the job has no step '{name}'",
-                path,
-                _suggest(name, list(earlier), "earlier steps"),
-            )
-        return
-    target = earlier[name]
-    if isinstance(target, SleepStep | EndStep):
-        what = "a sleep" if isinstance(target, SleepStep) else "an end step"
-        yield Diagnostic(f"{value}: step '{name}' is {what} and has no result", path)
-    elif isinstance(target, WaitStep) and target.payload is not None:
-        fields = tuple(f.name for f in target.payload)
-        if value.field is not None and value.field not in fields:
-            yield Diagnostic(
-                f"{value}: the payload of signal '{target.signal}' has no field "
-                f"'{value.field}'",
-                path,
-                _suggest(value.field, fields, "payload fields")
-                if fields
-                else "its payload has no fields",
-            )
-    elif isinstance(target, ParallelStep):
-        branches = ", ".join(b.name for b in target.branches)
-        yield Diagnostic(
-            f"{value}: step '{name}' is a parallel group",
-            path,
-            f"reference one of its branches: {branches}",
-        )
 
 
 # -- timeouts and retries ----------------------------------------------------------------
@@ -470,7 +350,7 @@ def _schedules(job: Job) -> Iterator[Diagnostic]:
                 yield Diagnostic(
                     f"the job has no input field '{key}'",
                     (*schedule.path, "input", key),
-                    _suggest(key, list(fields), "input fields"),
+                    suggest(key, list(fields), "input fields"),
                 )
             elif not field.type.accepts(value):
                 yield Diagnostic(
