@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lichc.engines.celery import options
-from lichc.fileformat.conditions import Condition
+from lichc.fileformat.conditions import Condition, Logic
 from lichc.fileformat.values import InputRef, ItemRef, Literal_, ResultObject, StepRef
 from lichc.plan import ir
 from lichc.plan.flow import skippable_steps
-from lichc.render.conditions import ITEM, compiled
+from lichc.render.conditions import ITEM, compiled, negated
 from lichc.render.names import Names
 from lichc.render.pysource import py_call, py_literal, py_str
 
@@ -87,6 +87,26 @@ def condition_expr(job: ir.Job, condition: Condition, uses: set[str]) -> str:
         return input_read(next(f for f in job.inputs if f.name == name))
 
     return compiled(job, condition, read_input, ('context["steps"]', "context"), uses)
+
+
+def skip_test(
+    job: ir.Job,
+    conditions: tuple[Condition | None, ...],
+    uses: set[str],
+    *,
+    last: bool,
+) -> str | None:
+    """When a chain task is skipped: its conditions (all must hold), negated,
+    as Python; None without any. A skipped task that is not the last passes
+    the context on through `skipped`."""
+    held = [c for c in conditions if c is not None]
+    if not held:
+        return None
+    tree = held[0].tree if len(held) == 1 else Logic("and", tuple(c.tree for c in held))
+    text = " and ".join(c.text for c in held)
+    if not last:
+        uses.add("skipped")
+    return condition_expr(job, Condition(text, negated(tree)), uses)
 
 
 def end_task(

@@ -11,7 +11,7 @@ from lichc.engines.celery import chain_view, namespaces, options
 from lichc.plan import ir
 from lichc.plan.job_steps import child_args
 from lichc.render.names import Names
-from lichc.render.pysource import py_call, py_str
+from lichc.render.pysource import py_call
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,3 @@ def child_task(
         last=last,
         after_end=after_end,
     )
-
-
-def resume_call(view: ChildTaskView) -> str:
-    return py_call("with_result", ["context", py_str(view.step.name), "result"])

@@ -11,7 +11,6 @@ from lichc.fileformat.conditions import Condition, reads_item
 from lichc.fileformat.values import InputRef, StepRef
 from lichc.plan import ir
 from lichc.plan.flow import skippable_steps
-from lichc.render.conditions import negated
 from lichc.render.names import Names
 from lichc.render.pysource import py_call, py_str, py_tuple
 
@@ -45,10 +44,8 @@ def split_condition(step: ir.RunStep) -> tuple[Condition | None, Condition | Non
 def element_unless(job: ir.Job, step: ir.RunStep, uses: set[str]) -> str | None:
     """When an element is passed over: its per-element `if`, negated."""
     _, each = split_condition(step)
-    if each is None:
-        return None
-    unless = Condition(each.text, negated(each.tree))
-    return chain_view.condition_expr(job, unless, uses)
+    # `last=True`: a rejected element is passed on by element_done, not skipped
+    return chain_view.skip_test(job, (each,), uses, last=True)
 
 
 def each_task(
@@ -64,12 +61,7 @@ def each_task(
 ) -> EachTaskView:
     assert step.for_each is not None
     own, _ = split_condition(step)
-    unless = None
-    if own is not None:
-        negation = Condition(own.text, negated(own.tree))
-        unless = chain_view.condition_expr(job, negation, uses)
-        if not last:
-            uses.add("skipped")
+    unless = chain_view.skip_test(job, (own,), uses, last=last)
     element = options.task_name(plan, job, step)
     items = _items_expr(job, step.for_each.items, uses)
     inputs, steps = _reads(step)
@@ -108,12 +100,13 @@ def each_task(
 
 def _items_expr(job: ir.Job, items: InputRef | StepRef, uses: set[str]) -> str:
     """The list, read null-safe when its step may have been skipped."""
-    if isinstance(items, StepRef) and items.step in skippable_steps(job):
-        if items.field is None:
-            return f'context["steps"].get({py_str(items.step)})'
-        uses.add("field_or_none")
-    elif isinstance(items, StepRef) and items.field is not None:
-        uses.add("step_field")
+    if (
+        isinstance(items, StepRef)
+        and items.field is None
+        and items.step in skippable_steps(job)
+    ):
+        return f'context["steps"].get({py_str(items.step)})'
+    uses |= chain_view.value_reads(job, items)
     return chain_view.arg_expression(job, items)
 
 

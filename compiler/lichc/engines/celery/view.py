@@ -12,14 +12,13 @@ from datetime import timedelta
 from typing import Any
 
 from lichc.engines.celery import chain_view, child_view, each_view, namespaces, options
-from lichc.fileformat.conditions import Condition, Logic
+from lichc.fileformat.conditions import Condition
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
     CRON_FIELDS,
     PyRef,
 )
 from lichc.plan import ir
-from lichc.render.conditions import negated
 from lichc.render.imports import Imports
 from lichc.render.names import Names
 from lichc.render.pysource import (
@@ -198,14 +197,8 @@ def _job_view(
             child = child_view.child_task(
                 plan, job, step, names, aliases, uses, last=last, after_end=after_end
             )
-            if step.condition is not None:
-                negation = Condition(step.condition.text, negated(step.condition.tree))
-                child = replace(
-                    child, unless=chain_view.condition_expr(job, negation, uses)
-                )
-                if not last:
-                    uses.add("skipped")
-            children.append(child)
+            unless = chain_view.skip_test(job, (step.condition,), uses, last=last)
+            children.append(replace(child, unless=unless))
             stages.append(
                 Stage([_signature(child.name, countdown, first=not stages)], None)
             )
@@ -305,18 +298,7 @@ def _flow(
     """A chain task's control flow: its conditions (all must hold), and
     whether an earlier end step may have completed the job."""
     task.after_end = after_end
-    held = [c for c in conditions if c is not None]
-    if held:
-        tree = (
-            held[0].tree
-            if len(held) == 1
-            else Logic("and", tuple(c.tree for c in held))
-        )
-        text = " and ".join(c.text for c in held)
-        unless = Condition(text, negated(tree))
-        task.unless = chain_view.condition_expr(job, unless, uses)
-        if not task.last:
-            uses.add("skipped")
+    task.unless = chain_view.skip_test(job, conditions, uses, last=task.last)
 
 
 def _task(

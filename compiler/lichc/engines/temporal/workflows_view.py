@@ -384,23 +384,18 @@ def build_workflow(
 def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
     """What temporal_workflows.py imports from temporal_runtime.py."""
     names = ["JobRun"]  # and JobStatus, which the template re-exports
-    helpers = {
-        _helper(value, call.waits, call.skippable)
-        for w in workflows
-        for run in _run_views(w)
-        for call in (run.call, run.undo)
-        if call is not None
-        for value in call.values
-    }
-    helpers |= {h for w in workflows for h in w.helpers}
-    helpers |= {r.each.helper for w in workflows for r in _run_views(w) if r.each}
-    helpers |= {
-        h
-        for w in workflows
-        for s in w.steps
-        if isinstance(s, ChildView)
-        for h in s.helpers
-    }
+    helpers: set[str | None] = set()
+    for w in workflows:
+        helpers |= w.helpers
+        for run in _run_views(w):
+            for call in (run.call, run.undo):
+                if call is not None:
+                    helpers |= value_helpers(call.values, call.waits, call.skippable)
+            if run.each is not None:
+                helpers.add(run.each.helper)
+        for step in w.steps:
+            if isinstance(step, ChildView):
+                helpers |= step.helpers
     names += sorted(h for h in helpers if h is not None)
     return tuple(names)
 
