@@ -107,8 +107,10 @@ def _name(form: names.NameForm) -> _Parsed:
 _HANDLER_PATTERN = (
     r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
 )
-_TYPE_PATTERN = r"^((list\[)*(str|int|float|bool|dict)\??(\]\??)*)$"
-_TYPE_HELP = "str, int, float, bool, dict, list[T]; T? for optional"
+_TYPE_PATTERN = (
+    r"^((list\[|dict\[str, ?)*(str|int|float|bool|dict|[A-Z][A-Za-z0-9]*)\??(\]\??)*)$"
+)
+_TYPE_HELP = "str, int, float, bool, dict, list[T], dict[str, T], a name from types:; T? for optional"
 
 ConditionText = Annotated[
     conditions.Condition,

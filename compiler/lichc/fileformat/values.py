@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 
 class SpecValueError(ValueError):
@@ -260,18 +260,40 @@ def _parse_ref(value: str, what: str, hint: str) -> PyRef:
 # -- input types -------------------------------------------------------------------
 
 _BASE_TYPES = ("str", "int", "float", "bool", "dict")
+TYPE_NAME = r"[A-Z][A-Za-z0-9]*"
+_TYPE_NAME_RE = re.compile(TYPE_NAME)
+TYPE_HINT = (
+    "types are str, int, float, bool, dict, list[T], dict[str, T], a name from"
+    ' `types:`, and T? for optional (quote "int?" inside {...})'
+)
+
+
+class NamedTypes(Protocol):
+    """What `TypeExpr.accepts` needs to know of the `types:` section."""
+
+    def accepts_named(self, name: str, value: Any) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
 class TypeExpr:
-    """`str int float bool dict list[T]`, each optionally suffixed with `?`."""
+    """`str int float bool dict list[T] dict[str, T]` or a named type, each
+    optionally suffixed with `?`. `item` is a list's element or a dict's value
+    (a plain `dict` has none: its values are Any); `name` a named type's."""
 
-    base: Literal["str", "int", "float", "bool", "dict", "list"]
+    base: Literal["str", "int", "float", "bool", "dict", "list", "named"]
     item: TypeExpr | None = None
     optional: bool = False
+    name: str | None = None
 
     def __str__(self) -> str:
-        core = f"list[{self.item}]" if self.base == "list" else self.base
+        if self.base == "list":
+            core = f"list[{self.item}]"
+        elif self.base == "dict" and self.item is not None:
+            core = f"dict[str, {self.item}]"
+        elif self.base == "named":
+            core = str(self.name)
+        else:
+            core = self.base
         return core + ("?" if self.optional else "")
 
     def python(self) -> str:
@@ -280,13 +302,23 @@ class TypeExpr:
             assert self.item is not None
             core = f"list[{self.item.python()}]"
         elif self.base == "dict":
-            core = "dict[str, Any]"
+            value = "Any" if self.item is None else self.item.python()
+            core = f"dict[str, {value}]"
+        elif self.base == "named":
+            core = str(self.name)
         else:
             core = self.base
         return f"{core} | None" if self.optional else core
 
-    def accepts(self, value: Any) -> bool:
-        """Whether a literal from YAML (a default, a schedule input) fits."""
+    def type_names(self) -> frozenset[str]:
+        """The named types this type refers to (to import them)."""
+        if self.base == "named":
+            return frozenset([str(self.name)])
+        return self.item.type_names() if self.item is not None else frozenset()
+
+    def accepts(self, value: Any, types: NamedTypes | None = None) -> bool:
+        """Whether a literal from YAML (a default, a schedule input) fits.
+        A named type needs `types`; without it any value is taken as fitting."""
         if value is None:
             return self.optional
         if self.base == "str":
@@ -297,22 +329,30 @@ class TypeExpr:
             return isinstance(value, int) and not isinstance(value, bool)
         if self.base == "float":
             return isinstance(value, int | float) and not isinstance(value, bool)
+        if self.base == "named":
+            return types is None or types.accepts_named(str(self.name), value)
         if self.base == "dict":
-            return isinstance(value, dict)
+            return isinstance(value, dict) and (
+                self.item is None
+                or all(self.item.accepts(v, types) for v in value.values())
+            )
         assert self.item is not None
-        return isinstance(value, list) and all(self.item.accepts(v) for v in value)
+        return isinstance(value, list) and all(
+            self.item.accepts(v, types) for v in value
+        )
 
 
 def parse_type(value: Any) -> TypeExpr:
     if isinstance(value, TypeExpr):
         return value
-    hint = 'types are str, int, float, bool, dict, list[T], and T? for optional (quote "int?" inside {...})'
     if not isinstance(value, str):
-        raise SpecValueError(f"expected a type name, got {show_value(value)}", hint)
+        raise SpecValueError(
+            f"expected a type name, got {show_value(value)}", TYPE_HINT
+        )
     text = value.replace(" ", "")
     parsed = _parse_type(text)
     if parsed is None:
-        raise SpecValueError(f"unknown type '{value}'", hint)
+        raise SpecValueError(f"unknown type '{value}'", TYPE_HINT)
     return parsed
 
 
@@ -324,6 +364,11 @@ def _parse_type(text: str) -> TypeExpr | None:
     if core.startswith("list[") and core.endswith("]"):
         item = _parse_type(core[5:-1])
         return TypeExpr("list", item, optional) if item else None
+    if core.startswith("dict[str,") and core.endswith("]"):
+        item = _parse_type(core[9:-1])
+        return TypeExpr("dict", item, optional) if item else None
+    if _TYPE_NAME_RE.fullmatch(core) and len(core) <= 64:
+        return TypeExpr("named", None, optional, core)
     return None
 
 

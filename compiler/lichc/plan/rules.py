@@ -153,6 +153,12 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
 
 def _defaults(fields: tuple[InputField, ...]) -> Iterator[Diagnostic]:
     for f in fields:
+        for name in sorted(f.type.type_names()):
+            yield Diagnostic(
+                f"unknown type '{name}'",
+                (*f.path, "type") if f.has_default else f.path,
+                "declare it under `types:`",
+            )
         if f.has_default and not f.type.accepts(f.default):
             yield Diagnostic(
                 f"default {f.default!r} does not match type {f.type}",
