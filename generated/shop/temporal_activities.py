@@ -28,6 +28,7 @@ from examples.shop import emails, onboarding, orders
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     non_retryable,
     shaped,
 )
@@ -45,7 +46,7 @@ class ProcessOrderValidateOrderArgs:
 @activity.defn(name="process_order.validate_order")
 def process_order_validate_order_sync(args: ProcessOrderValidateOrderArgs) -> Any:
     """ProcessOrder, step validate_order: runs examples.shop.orders:validate_order, a sync handler."""
-    return orders.validate_order(
+    return process_order_validate_order_handler(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
@@ -57,13 +58,16 @@ async def process_order_validate_order_async(
     args: ProcessOrderValidateOrderArgs,
 ) -> Any:
     """ProcessOrder, step validate_order: runs examples.shop.orders:validate_order, an async handler."""
-    return await as_async(orders.validate_order)(
+    return await as_async(process_order_validate_order_handler)(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
     )
 
 
+process_order_validate_order_handler = given_context(
+    orders.validate_order, ("order_id", "amount", "email")
+)
 process_order_validate_order = shaped(
     orders.validate_order,
     process_order_validate_order_sync,
@@ -84,7 +88,7 @@ class ProcessOrderChargePaymentArgs:
 def process_order_charge_payment_sync(args: ProcessOrderChargePaymentArgs) -> Any:
     """ProcessOrder, step charge_payment: runs examples.shop.orders:charge_payment, a sync handler."""
     try:
-        return orders.charge_payment(
+        return process_order_charge_payment_handler(
             order_id=args.order_id,
             amount=args.amount,
             email=args.email,
@@ -101,7 +105,7 @@ async def process_order_charge_payment_async(
 ) -> Any:
     """ProcessOrder, step charge_payment: runs examples.shop.orders:charge_payment, an async handler."""
     try:
-        return await as_async(orders.charge_payment)(
+        return await as_async(process_order_charge_payment_handler)(
             order_id=args.order_id,
             amount=args.amount,
             email=args.email,
@@ -112,6 +116,9 @@ async def process_order_charge_payment_async(
         raise non_retryable(error) from error
 
 
+process_order_charge_payment_handler = given_context(
+    orders.charge_payment, ("order_id", "amount", "email")
+)
 process_order_charge_payment = shaped(
     orders.charge_payment,
     process_order_charge_payment_sync,
@@ -132,7 +139,7 @@ def process_order_charge_payment_compensate_sync(
 ) -> Any:
     """ProcessOrder, compensation of step charge_payment: runs examples.shop.orders:refund_payment, a sync handler."""
     try:
-        return orders.refund_payment(
+        return process_order_charge_payment_compensate_handler(
             charge_id=args.charge_id,
         )
     except (ApplicationError, CancelledError):
@@ -147,7 +154,7 @@ async def process_order_charge_payment_compensate_async(
 ) -> Any:
     """ProcessOrder, compensation of step charge_payment: runs examples.shop.orders:refund_payment, an async handler."""
     try:
-        return await as_async(orders.refund_payment)(
+        return await as_async(process_order_charge_payment_compensate_handler)(
             charge_id=args.charge_id,
         )
     except (ApplicationError, CancelledError):
@@ -156,6 +163,9 @@ async def process_order_charge_payment_compensate_async(
         raise non_retryable(error) from error
 
 
+process_order_charge_payment_compensate_handler = given_context(
+    orders.refund_payment, ("charge_id",)
+)
 process_order_charge_payment_compensate = shaped(
     orders.refund_payment,
     process_order_charge_payment_compensate_sync,
@@ -175,7 +185,7 @@ class ProcessOrderReserveInventoryArgs:
 @activity.defn(name="process_order.reserve_inventory")
 def process_order_reserve_inventory_sync(args: ProcessOrderReserveInventoryArgs) -> Any:
     """ProcessOrder, step reserve_inventory: runs examples.shop.orders:reserve_inventory, a sync handler."""
-    return orders.reserve_inventory(
+    return process_order_reserve_inventory_handler(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
@@ -187,13 +197,16 @@ async def process_order_reserve_inventory_async(
     args: ProcessOrderReserveInventoryArgs,
 ) -> Any:
     """ProcessOrder, step reserve_inventory: runs examples.shop.orders:reserve_inventory, an async handler."""
-    return await as_async(orders.reserve_inventory)(
+    return await as_async(process_order_reserve_inventory_handler)(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
     )
 
 
+process_order_reserve_inventory_handler = given_context(
+    orders.reserve_inventory, ("order_id", "amount", "email")
+)
 process_order_reserve_inventory = shaped(
     orders.reserve_inventory,
     process_order_reserve_inventory_sync,
@@ -215,7 +228,7 @@ def process_order_reserve_inventory_compensate_sync(
     args: ProcessOrderReserveInventoryCompensationArgs,
 ) -> Any:
     """ProcessOrder, compensation of step reserve_inventory: runs examples.shop.orders:release_inventory, a sync handler."""
-    return orders.release_inventory(
+    return process_order_reserve_inventory_compensate_handler(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
@@ -227,13 +240,16 @@ async def process_order_reserve_inventory_compensate_async(
     args: ProcessOrderReserveInventoryCompensationArgs,
 ) -> Any:
     """ProcessOrder, compensation of step reserve_inventory: runs examples.shop.orders:release_inventory, an async handler."""
-    return await as_async(orders.release_inventory)(
+    return await as_async(process_order_reserve_inventory_compensate_handler)(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
     )
 
 
+process_order_reserve_inventory_compensate_handler = given_context(
+    orders.release_inventory, ("order_id", "amount", "email")
+)
 process_order_reserve_inventory_compensate = shaped(
     orders.release_inventory,
     process_order_reserve_inventory_compensate_sync,
@@ -252,7 +268,7 @@ class ProcessOrderSendConfirmationArgs:
 @activity.defn(name="process_order.send_confirmation")
 def process_order_send_confirmation_sync(args: ProcessOrderSendConfirmationArgs) -> Any:
     """ProcessOrder, step send_confirmation: runs examples.shop.emails:send_confirmation, a sync handler."""
-    return emails.send_confirmation(
+    return process_order_send_confirmation_handler(
         email=args.email,
         approved_by=args.approved_by,
     )
@@ -263,12 +279,15 @@ async def process_order_send_confirmation_async(
     args: ProcessOrderSendConfirmationArgs,
 ) -> Any:
     """ProcessOrder, step send_confirmation: runs examples.shop.emails:send_confirmation, an async handler."""
-    return await as_async(emails.send_confirmation)(
+    return await as_async(process_order_send_confirmation_handler)(
         email=args.email,
         approved_by=args.approved_by,
     )
 
 
+process_order_send_confirmation_handler = given_context(
+    emails.send_confirmation, ("email", "approved_by")
+)
 process_order_send_confirmation = shaped(
     emails.send_confirmation,
     process_order_send_confirmation_sync,
@@ -287,7 +306,7 @@ class UserOnboardingCreateProfileArgs:
 @activity.defn(name="user_onboarding.create_profile")
 def user_onboarding_create_profile_sync(args: UserOnboardingCreateProfileArgs) -> Any:
     """UserOnboarding, step create_profile: runs examples.shop.onboarding:create_profile, a sync handler."""
-    return onboarding.create_profile(
+    return user_onboarding_create_profile_handler(
         user_id=args.user_id,
         email=args.email,
     )
@@ -298,12 +317,15 @@ async def user_onboarding_create_profile_async(
     args: UserOnboardingCreateProfileArgs,
 ) -> Any:
     """UserOnboarding, step create_profile: runs examples.shop.onboarding:create_profile, an async handler."""
-    return await as_async(onboarding.create_profile)(
+    return await as_async(user_onboarding_create_profile_handler)(
         user_id=args.user_id,
         email=args.email,
     )
 
 
+user_onboarding_create_profile_handler = given_context(
+    onboarding.create_profile, ("user_id", "email")
+)
 user_onboarding_create_profile = shaped(
     onboarding.create_profile,
     user_onboarding_create_profile_sync,
@@ -322,7 +344,7 @@ class UserOnboardingSendDay0Args:
 @activity.defn(name="user_onboarding.send_day_0")
 def user_onboarding_send_day_0_sync(args: UserOnboardingSendDay0Args) -> Any:
     """UserOnboarding, step send_day_0: runs examples.shop.emails:send_onboarding_email, a sync handler."""
-    return emails.send_onboarding_email(
+    return user_onboarding_send_day_0_handler(
         email=args.email,
         day=args.day,
     )
@@ -331,12 +353,15 @@ def user_onboarding_send_day_0_sync(args: UserOnboardingSendDay0Args) -> Any:
 @activity.defn(name="user_onboarding.send_day_0")
 async def user_onboarding_send_day_0_async(args: UserOnboardingSendDay0Args) -> Any:
     """UserOnboarding, step send_day_0: runs examples.shop.emails:send_onboarding_email, an async handler."""
-    return await as_async(emails.send_onboarding_email)(
+    return await as_async(user_onboarding_send_day_0_handler)(
         email=args.email,
         day=args.day,
     )
 
 
+user_onboarding_send_day_0_handler = given_context(
+    emails.send_onboarding_email, ("email", "day")
+)
 user_onboarding_send_day_0 = shaped(
     emails.send_onboarding_email,
     user_onboarding_send_day_0_sync,
@@ -355,7 +380,7 @@ class UserOnboardingSendDay1Args:
 @activity.defn(name="user_onboarding.send_day_1")
 def user_onboarding_send_day_1_sync(args: UserOnboardingSendDay1Args) -> Any:
     """UserOnboarding, step send_day_1: runs examples.shop.emails:send_onboarding_email, a sync handler."""
-    return emails.send_onboarding_email(
+    return user_onboarding_send_day_1_handler(
         email=args.email,
         day=args.day,
     )
@@ -364,12 +389,15 @@ def user_onboarding_send_day_1_sync(args: UserOnboardingSendDay1Args) -> Any:
 @activity.defn(name="user_onboarding.send_day_1")
 async def user_onboarding_send_day_1_async(args: UserOnboardingSendDay1Args) -> Any:
     """UserOnboarding, step send_day_1: runs examples.shop.emails:send_onboarding_email, an async handler."""
-    return await as_async(emails.send_onboarding_email)(
+    return await as_async(user_onboarding_send_day_1_handler)(
         email=args.email,
         day=args.day,
     )
 
 
+user_onboarding_send_day_1_handler = given_context(
+    emails.send_onboarding_email, ("email", "day")
+)
 user_onboarding_send_day_1 = shaped(
     emails.send_onboarding_email,
     user_onboarding_send_day_1_sync,
@@ -387,7 +415,7 @@ class UserOnboardingCheckActivityArgs:
 @activity.defn(name="user_onboarding.check_activity")
 def user_onboarding_check_activity_sync(args: UserOnboardingCheckActivityArgs) -> Any:
     """UserOnboarding, step check_activity: runs examples.shop.onboarding:check_activity, a sync handler."""
-    return onboarding.check_activity(
+    return user_onboarding_check_activity_handler(
         user_id=args.user_id,
     )
 
@@ -397,11 +425,14 @@ async def user_onboarding_check_activity_async(
     args: UserOnboardingCheckActivityArgs,
 ) -> Any:
     """UserOnboarding, step check_activity: runs examples.shop.onboarding:check_activity, an async handler."""
-    return await as_async(onboarding.check_activity)(
+    return await as_async(user_onboarding_check_activity_handler)(
         user_id=args.user_id,
     )
 
 
+user_onboarding_check_activity_handler = given_context(
+    onboarding.check_activity, ("user_id",)
+)
 user_onboarding_check_activity = shaped(
     onboarding.check_activity,
     user_onboarding_check_activity_sync,
@@ -420,7 +451,7 @@ class UserOnboardingSendSummaryArgs:
 @activity.defn(name="user_onboarding.send_summary")
 def user_onboarding_send_summary_sync(args: UserOnboardingSendSummaryArgs) -> Any:
     """UserOnboarding, step send_summary: runs examples.shop.onboarding:send_summary, a sync handler."""
-    return onboarding.send_summary(
+    return user_onboarding_send_summary_handler(
         email=args.email,
         active=args.active,
     )
@@ -431,12 +462,15 @@ async def user_onboarding_send_summary_async(
     args: UserOnboardingSendSummaryArgs,
 ) -> Any:
     """UserOnboarding, step send_summary: runs examples.shop.onboarding:send_summary, an async handler."""
-    return await as_async(onboarding.send_summary)(
+    return await as_async(user_onboarding_send_summary_handler)(
         email=args.email,
         active=args.active,
     )
 
 
+user_onboarding_send_summary_handler = given_context(
+    onboarding.send_summary, ("email", "active")
+)
 user_onboarding_send_summary = shaped(
     onboarding.send_summary,
     user_onboarding_send_summary_sync,

@@ -10,6 +10,9 @@ need not be installed where lichc runs. What it cannot see is not reported: a
 module it cannot find (say, installed only where the workers run), a name
 bound by an import or assignment, a decorated function (a decorator may change
 the signature). The worker's start-up check covers those when it starts.
+
+A parameter named `context` that no argument fills is not missing: the
+generated code passes a JobContext to it (docs/handlers.md).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from pathlib import Path
 
 from lichc.diagnostics import Diagnostic, did_you_mean
 from lichc.plan.ir import HandlerCall, Plan, handler_calls
+
+CONTEXT = "context"  # the parameter generated code fills with a JobContext
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,8 @@ def _signature_problems(call: HandlerCall, args: ast.arguments) -> Iterator[Diag
                 "a default",
             )
             required.remove("heartbeat")
+    if CONTEXT in by_keyword and CONTEXT not in keywords:
+        keywords.append(CONTEXT)  # given a JobContext, unless an argument fills it
     missing = [p for p in required if p not in keywords]
     if missing:
         yield _at(

@@ -6,7 +6,13 @@ in every project.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
+
 from celery import Celery
+
+if TYPE_CHECKING:
+    from ..context import JobContext as JobContext  # for the runtime's annotations
 
 PROJECT = "shop"
 KEY_PREFIX = f"lichc:{PROJECT}:"
@@ -21,6 +27,13 @@ DEAD_LETTER_RETENTION: dict[str, float] = {
     "dead_letter": 1209600,
 }
 DEFAULT_RETENTION = 1209600  # a queue that jobs.yaml no longer names
+# each task that runs a handler: its job and step, for the handler's JobContext
+HANDLER_TASKS: dict[str, tuple[str, str | None]] = {
+    "shop.send_welcome_email": ("SendWelcomeEmail", None),
+    "shop.resize_image": ("ResizeImage", None),
+    "shop.resize_images.resize": ("ResizeImages", "resize"),
+    "shop.cleanup_outbox": ("CleanupOutbox", None),
+}
 
 
 def app() -> Celery:
@@ -41,3 +54,17 @@ def result_backend_url() -> str:
     from ..settings import celery_result_backend
 
     return celery_result_backend()
+
+
+def job_context() -> type[JobContext]:
+    """The project's JobContext (context.py), for a handler that takes one."""
+    from ..context import JobContext
+
+    return JobContext
+
+
+def takes_context(handler: Callable[..., Any], filled: Collection[str]) -> bool:
+    """Whether a handler called with `filled` is given a JobContext (context.py)."""
+    from ..context import takes_context
+
+    return takes_context(handler, filled)

@@ -91,7 +91,20 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "uses_crontab": any(e.timezone == "UTC" for e in beat),
         "uses_zoned": any(e.timezone != "UTC" for e in beat),
         "checks": handler_checks(plan),
+        "handler_tasks": handler_tasks(module),
     }
+
+
+def handler_tasks(module: model.TasksModule) -> str:
+    """Each task that runs a handler, with its job and step (None for a
+    single-step job), which a handler's JobContext names: a dict literal."""
+    items = "".join(
+        f"{py_str(task.name)}: {py_tuple([py_str(view.job.name), step])},\n"
+        for view in module.jobs
+        for task in view.tasks
+        for step in ["None" if view.job.single else py_str(task.step.name)]
+    )
+    return "{\n" + items + "}" if items else "{}"
 
 
 @dataclass(frozen=True)

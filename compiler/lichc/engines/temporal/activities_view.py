@@ -38,7 +38,10 @@ class Activity:
     job: Job
     step: RunStep  # its options: the step's own, also for its compensation
     compensation: bool
-    handler: str  # expression calling the handler, e.g. orders.validate_order
+    handler: str  # expression naming the handler, e.g. orders.validate_order
+    # what its shapes call: the handler, given a JobContext if it takes one
+    # (given_context, bound when the module is imported)
+    given: str
     handler_ref: PyRef
     args_class: str  # the dataclass of its one argument, e.g. JobStepArgs
     args_local: str  # the activity's parameter: `args`, unless that would hide a name
@@ -64,7 +67,7 @@ class Activity:
     def opening(self, is_async: bool) -> str:
         """`return [await ]handler(`, the start of the handler call."""
         lead = "return " + ("await " if is_async else "")
-        handler = f"as_async({self.handler})" if is_async else self.handler
+        handler = f"as_async({self.given})" if is_async else self.given
         if self.heartbeat_every is None:
             return f"{lead}{handler}("
         wrap = [handler, "heartbeat"]
@@ -119,7 +122,7 @@ def _pascal(snake: str) -> str:
 
 def runtime_names(activities: list[Activity]) -> tuple[str, ...]:
     """What temporal_activities.py imports from temporal_activity_runtime.py."""
-    names = ["shaped", "as_async"] if activities else []
+    names = ["shaped", "as_async", "given_context"] if activities else []
     if any(a.heartbeat_every is not None for a in activities):
         names += ["Heartbeat", "with_heartbeat"]
     if any(a.refuses_others for a in activities):
@@ -139,6 +142,7 @@ def build_activity(
     handler_expr = modules.expr(handler)
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
     retry_on = tuple(modules.expr(e) for e in step.retry.retry_on)
+    given = modules.names.take(f"{names[0]}_handler")
     # The activity's one parameter must not hide a module-level name (an
     # import, a helper the body uses); every import is allocated before it.
     locals_ = Names(namespaces.ACTIVITY_BODY, outer=modules.names)
@@ -156,6 +160,7 @@ def build_activity(
         step=step,
         compensation=compensation,
         handler=handler_expr,
+        given=given,
         handler_ref=handler,
         args_class=names[3],
         args_local=locals_.take("args"),

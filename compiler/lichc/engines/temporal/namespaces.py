@@ -21,6 +21,7 @@ ACTIVITIES = frozenset(
         # from temporal_activity_runtime.py
         "Heartbeat",
         "as_async",
+        "given_context",
         "non_retryable",
         "removed_step",
         "shaped",

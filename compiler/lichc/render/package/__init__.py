@@ -1,10 +1,12 @@
-"""The package every spec gets: `__init__.py`, input models and settings."""
+"""The package every spec gets: `__init__.py`, input models, settings, the
+client, the handlers' start-up check, and `context.py` (runtime/, copied)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lichc.render.base import Backend, Files
+from lichc.render.base import Backend, Files, copied
+from lichc.render.package import runtime
 
 if TYPE_CHECKING:
     import jinja2
@@ -35,5 +37,8 @@ class PackageBackend(Backend):
         names = ("__init__.py", "inputs.py", "settings.py", "client.py", "handlers.py")
         for name in names:
             text = env.get_template(f"package/{name}.jinja").render(context)
+            files[f"{plan.project}/{name}"] = text
+        for name, source_name in runtime.FILES:
+            text = copied(plan.source, runtime.source(source_name))
             files[f"{plan.project}/{name}"] = text
         return files

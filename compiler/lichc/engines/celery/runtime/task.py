@@ -4,6 +4,7 @@ deadline of each attempt, the `id` rule, and dead letters after the last one;
 
 from __future__ import annotations
 
+import contextvars
 import inspect
 import time
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from . import spec
 from .cancel import REASON, Cancelled, cancelled, claim_outcome, run_of
 from .dead_letters import DeadLetters
 from .elements import stop_elements
+from .job_context import running
 from .policy import (
     FIRST_DUE,
     JobDeadlineExceeded,
@@ -203,8 +205,10 @@ class Attempt:
 
     def __init__(self, task: JobTask) -> None:
         self.task = task
+        self.token: contextvars.Token[JobTask | None] | None = None
 
     def __enter__(self) -> None:
+        self.token = running.set(self.task)  # whose attempt: job_context
         return None
 
     def __exit__(
@@ -213,6 +217,9 @@ class Attempt:
         exc: BaseException | None,
         trace: TracebackType | None,
     ) -> None:
+        if self.token is not None:
+            running.reset(self.token)
+            self.token = None
         if not isinstance(exc, Exception):
             return
         request = self.task.request

@@ -1,5 +1,6 @@
 """The part of Temporal activities that does not vary with the spec: picking
-an activity's shape, marking errors non-retryable, and heartbeats.
+an activity's shape, marking errors non-retryable, heartbeats, and the
+JobContext a handler that declares `context` is given.
 
 Copied into the generated package as temporal_activity_runtime.py and imported
 by temporal_activities.py. It runs in the worker, outside the workflow sandbox.
@@ -19,6 +20,8 @@ from typing import Any, TypeVar
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+
+from .context import PARAMETER, JobContext, takes_context
 
 T = TypeVar("T")
 
@@ -95,6 +98,39 @@ def with_heartbeat(handler: Callable[..., T], heartbeat: Heartbeat) -> Callable[
     return handler
 
 
+def given_context(
+    handler: Callable[..., T], filled: tuple[str, ...]
+) -> Callable[..., T]:
+    """The handler as its activity calls it, decided when the activities
+    module is imported: itself, or, when it declares a `context` parameter
+    that none of `filled` (its step's arguments) fills, a function that also
+    passes it the current attempt's JobContext."""
+    if not takes_context(handler, filled):
+        return handler
+
+    @functools.wraps(handler)
+    def with_context(*args: Any, **kwargs: Any) -> T:
+        return handler(*args, **kwargs, **{PARAMETER: job_context()})
+
+    return with_context
+
+
+def job_context() -> JobContext:
+    """The running activity's JobContext: its workflow's type (the job) and
+    id (the run), the step its type names (`<job>.<step>[.compensate]`),
+    the attempt and when it was scheduled, and Temporal's activity logger."""
+    info = activity.info()
+    parts = info.activity_type.split(".")
+    return JobContext(
+        job=info.workflow_type or "",
+        step=parts[1] if len(parts) > 1 else None,
+        run_id=info.workflow_id or "",
+        attempt=info.attempt,
+        scheduled_at=info.current_attempt_scheduled_time,
+        logger=activity.logger,
+    )
+
+
 def removed_step(type_name: str, handler: str, params: tuple[str, ...]) -> Any:
     """The activity of a step gone from jobs.yaml, registered under its old
     type name for runs started on a version that still has it. Its handler is
@@ -116,6 +152,7 @@ def removed_step(type_name: str, handler: str, params: tuple[str, ...]) -> Any:
             ) from error
         # its handler's keywords when it was last built; the workflow sends them
         kwargs = {name: args[name] for name in params if name in args}
+        target = given_context(target, tuple(kwargs))
         if inspect.iscoroutinefunction(target):
             return await target(**kwargs)
         return await asyncio.to_thread(functools.partial(target, **kwargs))

@@ -27,6 +27,7 @@ from examples.shop import orders
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     shaped,
 )
 
@@ -43,7 +44,7 @@ class SettleDayGatherArgs:
 @activity.defn(name="settle_day.gather")
 def settle_day_gather_sync(args: SettleDayGatherArgs) -> Any:
     """SettleDay, step gather: runs examples.shop.orders:validate_order, a sync handler."""
-    return orders.validate_order(
+    return settle_day_gather_handler(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
@@ -53,13 +54,16 @@ def settle_day_gather_sync(args: SettleDayGatherArgs) -> Any:
 @activity.defn(name="settle_day.gather")
 async def settle_day_gather_async(args: SettleDayGatherArgs) -> Any:
     """SettleDay, step gather: runs examples.shop.orders:validate_order, an async handler."""
-    return await as_async(orders.validate_order)(
+    return await as_async(settle_day_gather_handler)(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
     )
 
 
+settle_day_gather_handler = given_context(
+    orders.validate_order, ("order_id", "amount", "email")
+)
 settle_day_gather = shaped(
     orders.validate_order, settle_day_gather_sync, settle_day_gather_async
 )
@@ -77,7 +81,7 @@ class SettleDaySettleArgs:
 @activity.defn(name="settle_day.settle")
 def settle_day_settle_sync(args: SettleDaySettleArgs) -> Any:
     """SettleDay, step settle: runs examples.shop.orders:charge_payment, a sync handler."""
-    return orders.charge_payment(
+    return settle_day_settle_handler(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
@@ -87,13 +91,16 @@ def settle_day_settle_sync(args: SettleDaySettleArgs) -> Any:
 @activity.defn(name="settle_day.settle")
 async def settle_day_settle_async(args: SettleDaySettleArgs) -> Any:
     """SettleDay, step settle: runs examples.shop.orders:charge_payment, an async handler."""
-    return await as_async(orders.charge_payment)(
+    return await as_async(settle_day_settle_handler)(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
     )
 
 
+settle_day_settle_handler = given_context(
+    orders.charge_payment, ("order_id", "amount", "email")
+)
 settle_day_settle = shaped(
     orders.charge_payment, settle_day_settle_sync, settle_day_settle_async
 )

@@ -27,6 +27,7 @@ from tests.e2e.handlers import evolution
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     removed_step,
     shaped,
 )
@@ -42,7 +43,7 @@ class ShipmentPackArgs:
 @activity.defn(name="shipment.pack")
 def shipment_pack_sync(args: ShipmentPackArgs) -> Any:
     """Shipment, step pack: runs tests.e2e.handlers.evolution:first, a sync handler."""
-    return evolution.first(
+    return shipment_pack_handler(
         key=args.key,
     )
 
@@ -50,11 +51,12 @@ def shipment_pack_sync(args: ShipmentPackArgs) -> Any:
 @activity.defn(name="shipment.pack")
 async def shipment_pack_async(args: ShipmentPackArgs) -> Any:
     """Shipment, step pack: runs tests.e2e.handlers.evolution:first, an async handler."""
-    return await as_async(evolution.first)(
+    return await as_async(shipment_pack_handler)(
         key=args.key,
     )
 
 
+shipment_pack_handler = given_context(evolution.first, ("key",))
 shipment_pack = shaped(evolution.first, shipment_pack_sync, shipment_pack_async)
 
 
@@ -68,7 +70,7 @@ class ShipmentCheckArgs:
 @activity.defn(name="shipment.check")
 def shipment_check_sync(args: ShipmentCheckArgs) -> Any:
     """Shipment, step check: runs tests.e2e.handlers.evolution:middle, a sync handler."""
-    return evolution.middle(
+    return shipment_check_handler(
         key=args.key,
     )
 
@@ -76,11 +78,12 @@ def shipment_check_sync(args: ShipmentCheckArgs) -> Any:
 @activity.defn(name="shipment.check")
 async def shipment_check_async(args: ShipmentCheckArgs) -> Any:
     """Shipment, step check: runs tests.e2e.handlers.evolution:middle, an async handler."""
-    return await as_async(evolution.middle)(
+    return await as_async(shipment_check_handler)(
         key=args.key,
     )
 
 
+shipment_check_handler = given_context(evolution.middle, ("key",))
 shipment_check = shaped(evolution.middle, shipment_check_sync, shipment_check_async)
 
 
@@ -94,7 +97,7 @@ class ShipmentWeighArgs:
 @activity.defn(name="shipment.weigh")
 def shipment_weigh_sync(args: ShipmentWeighArgs) -> Any:
     """Shipment, step weigh: runs tests.e2e.handlers.evolution:inserted_before, a sync handler."""
-    return evolution.inserted_before(
+    return shipment_weigh_handler(
         key=args.key,
     )
 
@@ -102,11 +105,12 @@ def shipment_weigh_sync(args: ShipmentWeighArgs) -> Any:
 @activity.defn(name="shipment.weigh")
 async def shipment_weigh_async(args: ShipmentWeighArgs) -> Any:
     """Shipment, step weigh: runs tests.e2e.handlers.evolution:inserted_before, an async handler."""
-    return await as_async(evolution.inserted_before)(
+    return await as_async(shipment_weigh_handler)(
         key=args.key,
     )
 
 
+shipment_weigh_handler = given_context(evolution.inserted_before, ("key",))
 shipment_weigh = shaped(
     evolution.inserted_before, shipment_weigh_sync, shipment_weigh_async
 )
@@ -122,7 +126,7 @@ class ShipmentDispatchArgs:
 @activity.defn(name="shipment.dispatch")
 def shipment_dispatch_sync(args: ShipmentDispatchArgs) -> Any:
     """Shipment, step dispatch: runs tests.e2e.handlers.evolution:last, a sync handler."""
-    return evolution.last(
+    return shipment_dispatch_handler(
         key=args.key,
     )
 
@@ -130,11 +134,12 @@ def shipment_dispatch_sync(args: ShipmentDispatchArgs) -> Any:
 @activity.defn(name="shipment.dispatch")
 async def shipment_dispatch_async(args: ShipmentDispatchArgs) -> Any:
     """Shipment, step dispatch: runs tests.e2e.handlers.evolution:last, an async handler."""
-    return await as_async(evolution.last)(
+    return await as_async(shipment_dispatch_handler)(
         key=args.key,
     )
 
 
+shipment_dispatch_handler = given_context(evolution.last, ("key",))
 shipment_dispatch = shaped(
     evolution.last, shipment_dispatch_sync, shipment_dispatch_async
 )

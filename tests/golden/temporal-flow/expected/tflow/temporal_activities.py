@@ -27,6 +27,7 @@ from tests.e2e.handlers import flow
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     shaped,
 )
 
@@ -42,7 +43,7 @@ class OrderValidateArgs:
 @activity.defn(name="order.validate")
 def order_validate_sync(args: OrderValidateArgs) -> Any:
     """Order, step validate: runs tests.e2e.handlers.flow:validate, a sync handler."""
-    return flow.validate(
+    return order_validate_handler(
         order=args.order,
         amount=args.amount,
     )
@@ -51,12 +52,13 @@ def order_validate_sync(args: OrderValidateArgs) -> Any:
 @activity.defn(name="order.validate")
 async def order_validate_async(args: OrderValidateArgs) -> Any:
     """Order, step validate: runs tests.e2e.handlers.flow:validate, an async handler."""
-    return await as_async(flow.validate)(
+    return await as_async(order_validate_handler)(
         order=args.order,
         amount=args.amount,
     )
 
 
+order_validate_handler = given_context(flow.validate, ("order", "amount"))
 order_validate = shaped(flow.validate, order_validate_sync, order_validate_async)
 
 
@@ -71,7 +73,7 @@ class OrderChargeArgs:
 @activity.defn(name="order.charge")
 def order_charge_sync(args: OrderChargeArgs) -> Any:
     """Order, step charge: runs tests.e2e.handlers.flow:charge, a sync handler."""
-    return flow.charge(
+    return order_charge_handler(
         order=args.order,
         amount=args.amount,
     )
@@ -80,12 +82,13 @@ def order_charge_sync(args: OrderChargeArgs) -> Any:
 @activity.defn(name="order.charge")
 async def order_charge_async(args: OrderChargeArgs) -> Any:
     """Order, step charge: runs tests.e2e.handlers.flow:charge, an async handler."""
-    return await as_async(flow.charge)(
+    return await as_async(order_charge_handler)(
         order=args.order,
         amount=args.amount,
     )
 
 
+order_charge_handler = given_context(flow.charge, ("order", "amount"))
 order_charge = shaped(flow.charge, order_charge_sync, order_charge_async)
 
 
@@ -99,7 +102,7 @@ class OrderChargeCompensationArgs:
 @activity.defn(name="order.charge.compensate")
 def order_charge_compensate_sync(args: OrderChargeCompensationArgs) -> Any:
     """Order, compensation of step charge: runs tests.e2e.handlers.flow:refund, a sync handler."""
-    return flow.refund(
+    return order_charge_compensate_handler(
         order=args.order,
     )
 
@@ -107,11 +110,12 @@ def order_charge_compensate_sync(args: OrderChargeCompensationArgs) -> Any:
 @activity.defn(name="order.charge.compensate")
 async def order_charge_compensate_async(args: OrderChargeCompensationArgs) -> Any:
     """Order, compensation of step charge: runs tests.e2e.handlers.flow:refund, an async handler."""
-    return await as_async(flow.refund)(
+    return await as_async(order_charge_compensate_handler)(
         order=args.order,
     )
 
 
+order_charge_compensate_handler = given_context(flow.refund, ("order",))
 order_charge_compensate = shaped(
     flow.refund, order_charge_compensate_sync, order_charge_compensate_async
 )
@@ -127,7 +131,7 @@ class OrderGiftArgs:
 @activity.defn(name="order.gift")
 def order_gift_sync(args: OrderGiftArgs) -> Any:
     """Order, step gift: runs tests.e2e.handlers.flow:gift, a sync handler."""
-    return flow.gift(
+    return order_gift_handler(
         order=args.order,
     )
 
@@ -135,11 +139,12 @@ def order_gift_sync(args: OrderGiftArgs) -> Any:
 @activity.defn(name="order.gift")
 async def order_gift_async(args: OrderGiftArgs) -> Any:
     """Order, step gift: runs tests.e2e.handlers.flow:gift, an async handler."""
-    return await as_async(flow.gift)(
+    return await as_async(order_gift_handler)(
         order=args.order,
     )
 
 
+order_gift_handler = given_context(flow.gift, ("order",))
 order_gift = shaped(flow.gift, order_gift_sync, order_gift_async)
 
 
@@ -153,7 +158,7 @@ class OrderAuditArgs:
 @activity.defn(name="order.audit")
 def order_audit_sync(args: OrderAuditArgs) -> Any:
     """Order, step audit: runs tests.e2e.handlers.flow:gift, a sync handler."""
-    return flow.gift(
+    return order_audit_handler(
         order=args.order,
     )
 
@@ -161,11 +166,12 @@ def order_audit_sync(args: OrderAuditArgs) -> Any:
 @activity.defn(name="order.audit")
 async def order_audit_async(args: OrderAuditArgs) -> Any:
     """Order, step audit: runs tests.e2e.handlers.flow:gift, an async handler."""
-    return await as_async(flow.gift)(
+    return await as_async(order_audit_handler)(
         order=args.order,
     )
 
 
+order_audit_handler = given_context(flow.gift, ("order",))
 order_audit = shaped(flow.gift, order_audit_sync, order_audit_async)
 
 
@@ -180,7 +186,7 @@ class OrderShipArgs:
 @activity.defn(name="order.ship")
 def order_ship_sync(args: OrderShipArgs) -> Any:
     """Order, step ship: runs tests.e2e.handlers.flow:ship, a sync handler."""
-    return flow.ship(
+    return order_ship_handler(
         order=args.order,
         gift=args.gift,
     )
@@ -189,12 +195,13 @@ def order_ship_sync(args: OrderShipArgs) -> Any:
 @activity.defn(name="order.ship")
 async def order_ship_async(args: OrderShipArgs) -> Any:
     """Order, step ship: runs tests.e2e.handlers.flow:ship, an async handler."""
-    return await as_async(flow.ship)(
+    return await as_async(order_ship_handler)(
         order=args.order,
         gift=args.gift,
     )
 
 
+order_ship_handler = given_context(flow.ship, ("order", "gift"))
 order_ship = shaped(flow.ship, order_ship_sync, order_ship_async)
 
 

@@ -27,6 +27,7 @@ from tests.e2e.handlers import elements
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     shaped,
 )
 
@@ -43,7 +44,7 @@ class BatchThumbnailsArgs:
 @activity.defn(name="batch.thumbnails")
 def batch_thumbnails_sync(args: BatchThumbnailsArgs) -> Any:
     """Batch, step thumbnails: runs tests.e2e.handlers.elements:thumbnail, a sync handler."""
-    return elements.thumbnail(
+    return batch_thumbnails_handler(
         batch=args.batch,
         path=args.path,
         size=args.size,
@@ -53,13 +54,14 @@ def batch_thumbnails_sync(args: BatchThumbnailsArgs) -> Any:
 @activity.defn(name="batch.thumbnails")
 async def batch_thumbnails_async(args: BatchThumbnailsArgs) -> Any:
     """Batch, step thumbnails: runs tests.e2e.handlers.elements:thumbnail, an async handler."""
-    return await as_async(elements.thumbnail)(
+    return await as_async(batch_thumbnails_handler)(
         batch=args.batch,
         path=args.path,
         size=args.size,
     )
 
 
+batch_thumbnails_handler = given_context(elements.thumbnail, ("batch", "path", "size"))
 batch_thumbnails = shaped(
     elements.thumbnail, batch_thumbnails_sync, batch_thumbnails_async
 )
@@ -76,7 +78,7 @@ class BatchStampsArgs:
 @activity.defn(name="batch.stamps")
 def batch_stamps_sync(args: BatchStampsArgs) -> Any:
     """Batch, step stamps: runs tests.e2e.handlers.elements:stamp, a sync handler."""
-    return elements.stamp(
+    return batch_stamps_handler(
         batch=args.batch,
         thumb=args.thumb,
     )
@@ -85,12 +87,13 @@ def batch_stamps_sync(args: BatchStampsArgs) -> Any:
 @activity.defn(name="batch.stamps")
 async def batch_stamps_async(args: BatchStampsArgs) -> Any:
     """Batch, step stamps: runs tests.e2e.handlers.elements:stamp, an async handler."""
-    return await as_async(elements.stamp)(
+    return await as_async(batch_stamps_handler)(
         batch=args.batch,
         thumb=args.thumb,
     )
 
 
+batch_stamps_handler = given_context(elements.stamp, ("batch", "thumb"))
 batch_stamps = shaped(elements.stamp, batch_stamps_sync, batch_stamps_async)
 
 
@@ -105,7 +108,7 @@ class FragileThumbnailsArgs:
 @activity.defn(name="fragile.thumbnails")
 def fragile_thumbnails_sync(args: FragileThumbnailsArgs) -> Any:
     """Fragile, step thumbnails: runs tests.e2e.handlers.elements:fragile, a sync handler."""
-    return elements.fragile(
+    return fragile_thumbnails_handler(
         batch=args.batch,
         path=args.path,
     )
@@ -114,12 +117,13 @@ def fragile_thumbnails_sync(args: FragileThumbnailsArgs) -> Any:
 @activity.defn(name="fragile.thumbnails")
 async def fragile_thumbnails_async(args: FragileThumbnailsArgs) -> Any:
     """Fragile, step thumbnails: runs tests.e2e.handlers.elements:fragile, an async handler."""
-    return await as_async(elements.fragile)(
+    return await as_async(fragile_thumbnails_handler)(
         batch=args.batch,
         path=args.path,
     )
 
 
+fragile_thumbnails_handler = given_context(elements.fragile, ("batch", "path"))
 fragile_thumbnails = shaped(
     elements.fragile, fragile_thumbnails_sync, fragile_thumbnails_async
 )

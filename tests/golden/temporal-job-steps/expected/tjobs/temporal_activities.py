@@ -27,6 +27,7 @@ from tests.e2e.handlers import jobs
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     shaped,
 )
 
@@ -42,7 +43,7 @@ class ParentCountArgs:
 @activity.defn(name="parent.count")
 def parent_count_sync(args: ParentCountArgs) -> Any:
     """Parent, step count: runs tests.e2e.handlers.jobs:count, a sync handler."""
-    return jobs.count(
+    return parent_count_handler(
         key=args.key,
         n=args.n,
     )
@@ -51,12 +52,13 @@ def parent_count_sync(args: ParentCountArgs) -> Any:
 @activity.defn(name="parent.count")
 async def parent_count_async(args: ParentCountArgs) -> Any:
     """Parent, step count: runs tests.e2e.handlers.jobs:count, an async handler."""
-    return await as_async(jobs.count)(
+    return await as_async(parent_count_handler)(
         key=args.key,
         n=args.n,
     )
 
 
+parent_count_handler = given_context(jobs.count, ("key", "n"))
 parent_count = shaped(jobs.count, parent_count_sync, parent_count_async)
 
 
@@ -71,7 +73,7 @@ class ParentFinishArgs:
 @activity.defn(name="parent.finish")
 def parent_finish_sync(args: ParentFinishArgs) -> Any:
     """Parent, step finish: runs tests.e2e.handlers.jobs:finish, a sync handler."""
-    return jobs.finish(
+    return parent_finish_handler(
         key=args.key,
         child=args.child,
     )
@@ -80,12 +82,13 @@ def parent_finish_sync(args: ParentFinishArgs) -> Any:
 @activity.defn(name="parent.finish")
 async def parent_finish_async(args: ParentFinishArgs) -> Any:
     """Parent, step finish: runs tests.e2e.handlers.jobs:finish, an async handler."""
-    return await as_async(jobs.finish)(
+    return await as_async(parent_finish_handler)(
         key=args.key,
         child=args.child,
     )
 
 
+parent_finish_handler = given_context(jobs.finish, ("key", "child"))
 parent_finish = shaped(jobs.finish, parent_finish_sync, parent_finish_async)
 
 
@@ -100,7 +103,7 @@ class ChildBookArgs:
 @activity.defn(name="child.book")
 def child_book_sync(args: ChildBookArgs) -> Any:
     """Child, step book: runs tests.e2e.handlers.jobs:book, a sync handler."""
-    return jobs.book(
+    return child_book_handler(
         key=args.key,
         n=args.n,
     )
@@ -109,12 +112,13 @@ def child_book_sync(args: ChildBookArgs) -> Any:
 @activity.defn(name="child.book")
 async def child_book_async(args: ChildBookArgs) -> Any:
     """Child, step book: runs tests.e2e.handlers.jobs:book, an async handler."""
-    return await as_async(jobs.book)(
+    return await as_async(child_book_handler)(
         key=args.key,
         n=args.n,
     )
 
 
+child_book_handler = given_context(jobs.book, ("key", "n"))
 child_book = shaped(jobs.book, child_book_sync, child_book_async)
 
 
@@ -128,7 +132,7 @@ class ChildBookCompensationArgs:
 @activity.defn(name="child.book.compensate")
 def child_book_compensate_sync(args: ChildBookCompensationArgs) -> Any:
     """Child, compensation of step book: runs tests.e2e.handlers.jobs:unbook, a sync handler."""
-    return jobs.unbook(
+    return child_book_compensate_handler(
         key=args.key,
     )
 
@@ -136,11 +140,12 @@ def child_book_compensate_sync(args: ChildBookCompensationArgs) -> Any:
 @activity.defn(name="child.book.compensate")
 async def child_book_compensate_async(args: ChildBookCompensationArgs) -> Any:
     """Child, compensation of step book: runs tests.e2e.handlers.jobs:unbook, an async handler."""
-    return await as_async(jobs.unbook)(
+    return await as_async(child_book_compensate_handler)(
         key=args.key,
     )
 
 
+child_book_compensate_handler = given_context(jobs.unbook, ("key",))
 child_book_compensate = shaped(
     jobs.unbook, child_book_compensate_sync, child_book_compensate_async
 )

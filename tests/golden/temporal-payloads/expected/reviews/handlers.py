@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from .context import PARAMETER, takes_context
+
 
 class HandlerMismatch(SystemExit):
     """A handler that cannot take what its job passes. A SystemExit, so that
@@ -52,6 +54,8 @@ class Handler:
                     f"{self.ref} takes a `heartbeat` callback, but its job has no "
                     "`heartbeat:` setting to pass one"
                 )
+        if takes_context(self.function, keywords):
+            keywords = (*keywords, PARAMETER)  # given a JobContext (context.py)
         try:
             signature.bind(**dict.fromkeys(keywords))
         except TypeError as error:

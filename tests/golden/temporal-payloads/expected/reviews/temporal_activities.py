@@ -27,6 +27,7 @@ from tests.e2e.handlers import evolution
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     shaped,
 )
 
@@ -41,7 +42,7 @@ class ReviewPrepareArgs:
 @activity.defn(name="review.prepare")
 def review_prepare_sync(args: ReviewPrepareArgs) -> Any:
     """Review, step prepare: runs tests.e2e.handlers.evolution:first, a sync handler."""
-    return evolution.first(
+    return review_prepare_handler(
         key=args.key,
     )
 
@@ -49,11 +50,12 @@ def review_prepare_sync(args: ReviewPrepareArgs) -> Any:
 @activity.defn(name="review.prepare")
 async def review_prepare_async(args: ReviewPrepareArgs) -> Any:
     """Review, step prepare: runs tests.e2e.handlers.evolution:first, an async handler."""
-    return await as_async(evolution.first)(
+    return await as_async(review_prepare_handler)(
         key=args.key,
     )
 
 
+review_prepare_handler = given_context(evolution.first, ("key",))
 review_prepare = shaped(evolution.first, review_prepare_sync, review_prepare_async)
 
 
@@ -67,7 +69,7 @@ class ReviewPublishArgs:
 @activity.defn(name="review.publish")
 def review_publish_sync(args: ReviewPublishArgs) -> Any:
     """Review, step publish: runs tests.e2e.handlers.evolution:last, a sync handler."""
-    return evolution.last(
+    return review_publish_handler(
         key=args.key,
     )
 
@@ -75,11 +77,12 @@ def review_publish_sync(args: ReviewPublishArgs) -> Any:
 @activity.defn(name="review.publish")
 async def review_publish_async(args: ReviewPublishArgs) -> Any:
     """Review, step publish: runs tests.e2e.handlers.evolution:last, an async handler."""
-    return await as_async(evolution.last)(
+    return await as_async(review_publish_handler)(
         key=args.key,
     )
 
 
+review_publish_handler = given_context(evolution.last, ("key",))
 review_publish = shaped(evolution.last, review_publish_sync, review_publish_async)
 
 

@@ -28,6 +28,7 @@ from tests.e2e.handlers import saga
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
+    given_context,
     non_retryable,
     shaped,
 )
@@ -45,7 +46,7 @@ class TripBookArgs:
 def trip_book_sync(args: TripBookArgs) -> Any:
     """Trip, step book: runs tests.e2e.handlers.saga:book, a sync handler."""
     try:
-        return saga.book(
+        return trip_book_handler(
             order=args.order,
             fail_at=args.fail_at,
         )
@@ -59,7 +60,7 @@ def trip_book_sync(args: TripBookArgs) -> Any:
 async def trip_book_async(args: TripBookArgs) -> Any:
     """Trip, step book: runs tests.e2e.handlers.saga:book, an async handler."""
     try:
-        return await as_async(saga.book)(
+        return await as_async(trip_book_handler)(
             order=args.order,
             fail_at=args.fail_at,
         )
@@ -69,6 +70,7 @@ async def trip_book_async(args: TripBookArgs) -> Any:
         raise non_retryable(error) from error
 
 
+trip_book_handler = given_context(saga.book, ("order", "fail_at"))
 trip_book = shaped(saga.book, trip_book_sync, trip_book_async)
 
 
@@ -84,7 +86,7 @@ class TripBookCompensationArgs:
 def trip_book_compensate_sync(args: TripBookCompensationArgs) -> Any:
     """Trip, compensation of step book: runs tests.e2e.handlers.saga:unbook, a sync handler."""
     try:
-        return saga.unbook(
+        return trip_book_compensate_handler(
             booking=args.booking,
             order=args.order,
         )
@@ -98,7 +100,7 @@ def trip_book_compensate_sync(args: TripBookCompensationArgs) -> Any:
 async def trip_book_compensate_async(args: TripBookCompensationArgs) -> Any:
     """Trip, compensation of step book: runs tests.e2e.handlers.saga:unbook, an async handler."""
     try:
-        return await as_async(saga.unbook)(
+        return await as_async(trip_book_compensate_handler)(
             booking=args.booking,
             order=args.order,
         )
@@ -108,6 +110,7 @@ async def trip_book_compensate_async(args: TripBookCompensationArgs) -> Any:
         raise non_retryable(error) from error
 
 
+trip_book_compensate_handler = given_context(saga.unbook, ("booking", "order"))
 trip_book_compensate = shaped(
     saga.unbook, trip_book_compensate_sync, trip_book_compensate_async
 )
@@ -124,7 +127,7 @@ class TripPayArgs:
 @activity.defn(name="trip.pay")
 def trip_pay_sync(args: TripPayArgs) -> Any:
     """Trip, step pay: runs tests.e2e.handlers.saga:pay, a sync handler."""
-    return saga.pay(
+    return trip_pay_handler(
         order=args.order,
         fail_at=args.fail_at,
     )
@@ -133,12 +136,13 @@ def trip_pay_sync(args: TripPayArgs) -> Any:
 @activity.defn(name="trip.pay")
 async def trip_pay_async(args: TripPayArgs) -> Any:
     """Trip, step pay: runs tests.e2e.handlers.saga:pay, an async handler."""
-    return await as_async(saga.pay)(
+    return await as_async(trip_pay_handler)(
         order=args.order,
         fail_at=args.fail_at,
     )
 
 
+trip_pay_handler = given_context(saga.pay, ("order", "fail_at"))
 trip_pay = shaped(saga.pay, trip_pay_sync, trip_pay_async)
 
 
@@ -153,7 +157,7 @@ class TripPayCompensationArgs:
 @activity.defn(name="trip.pay.compensate")
 def trip_pay_compensate_sync(args: TripPayCompensationArgs) -> Any:
     """Trip, compensation of step pay: runs tests.e2e.handlers.saga:refund, a sync handler."""
-    return saga.refund(
+    return trip_pay_compensate_handler(
         order=args.order,
         fail_at=args.fail_at,
     )
@@ -162,12 +166,13 @@ def trip_pay_compensate_sync(args: TripPayCompensationArgs) -> Any:
 @activity.defn(name="trip.pay.compensate")
 async def trip_pay_compensate_async(args: TripPayCompensationArgs) -> Any:
     """Trip, compensation of step pay: runs tests.e2e.handlers.saga:refund, an async handler."""
-    return await as_async(saga.refund)(
+    return await as_async(trip_pay_compensate_handler)(
         order=args.order,
         fail_at=args.fail_at,
     )
 
 
+trip_pay_compensate_handler = given_context(saga.refund, ("order", "fail_at"))
 trip_pay_compensate = shaped(
     saga.refund, trip_pay_compensate_sync, trip_pay_compensate_async
 )
@@ -184,7 +189,7 @@ class TripTellEmailArgs:
 @activity.defn(name="trip.tell_email")
 def trip_tell_email_sync(args: TripTellEmailArgs) -> Any:
     """Trip, step tell_email: runs tests.e2e.handlers.saga:notify, a sync handler."""
-    return saga.notify(
+    return trip_tell_email_handler(
         order=args.order,
         channel=args.channel,
     )
@@ -193,12 +198,13 @@ def trip_tell_email_sync(args: TripTellEmailArgs) -> Any:
 @activity.defn(name="trip.tell_email")
 async def trip_tell_email_async(args: TripTellEmailArgs) -> Any:
     """Trip, step tell_email: runs tests.e2e.handlers.saga:notify, an async handler."""
-    return await as_async(saga.notify)(
+    return await as_async(trip_tell_email_handler)(
         order=args.order,
         channel=args.channel,
     )
 
 
+trip_tell_email_handler = given_context(saga.notify, ("order", "channel"))
 trip_tell_email = shaped(saga.notify, trip_tell_email_sync, trip_tell_email_async)
 
 
@@ -213,7 +219,7 @@ class TripTellEmailCompensationArgs:
 @activity.defn(name="trip.tell_email.compensate")
 def trip_tell_email_compensate_sync(args: TripTellEmailCompensationArgs) -> Any:
     """Trip, compensation of step tell_email: runs tests.e2e.handlers.saga:unnotify, a sync handler."""
-    return saga.unnotify(
+    return trip_tell_email_compensate_handler(
         order=args.order,
         channel=args.channel,
     )
@@ -222,12 +228,13 @@ def trip_tell_email_compensate_sync(args: TripTellEmailCompensationArgs) -> Any:
 @activity.defn(name="trip.tell_email.compensate")
 async def trip_tell_email_compensate_async(args: TripTellEmailCompensationArgs) -> Any:
     """Trip, compensation of step tell_email: runs tests.e2e.handlers.saga:unnotify, an async handler."""
-    return await as_async(saga.unnotify)(
+    return await as_async(trip_tell_email_compensate_handler)(
         order=args.order,
         channel=args.channel,
     )
 
 
+trip_tell_email_compensate_handler = given_context(saga.unnotify, ("order", "channel"))
 trip_tell_email_compensate = shaped(
     saga.unnotify, trip_tell_email_compensate_sync, trip_tell_email_compensate_async
 )
@@ -244,7 +251,7 @@ class TripTellSmsArgs:
 @activity.defn(name="trip.tell_sms")
 def trip_tell_sms_sync(args: TripTellSmsArgs) -> Any:
     """Trip, step tell_sms: runs tests.e2e.handlers.saga:notify, a sync handler."""
-    return saga.notify(
+    return trip_tell_sms_handler(
         order=args.order,
         channel=args.channel,
     )
@@ -253,12 +260,13 @@ def trip_tell_sms_sync(args: TripTellSmsArgs) -> Any:
 @activity.defn(name="trip.tell_sms")
 async def trip_tell_sms_async(args: TripTellSmsArgs) -> Any:
     """Trip, step tell_sms: runs tests.e2e.handlers.saga:notify, an async handler."""
-    return await as_async(saga.notify)(
+    return await as_async(trip_tell_sms_handler)(
         order=args.order,
         channel=args.channel,
     )
 
 
+trip_tell_sms_handler = given_context(saga.notify, ("order", "channel"))
 trip_tell_sms = shaped(saga.notify, trip_tell_sms_sync, trip_tell_sms_async)
 
 
@@ -275,7 +283,7 @@ class TripShipArgs:
 @activity.defn(name="trip.ship")
 def trip_ship_sync(args: TripShipArgs) -> Any:
     """Trip, step ship: runs tests.e2e.handlers.saga:ship, a sync handler."""
-    return saga.ship(
+    return trip_ship_handler(
         order=args.order,
         fail_at=args.fail_at,
         booking=args.booking,
@@ -286,7 +294,7 @@ def trip_ship_sync(args: TripShipArgs) -> Any:
 @activity.defn(name="trip.ship")
 async def trip_ship_async(args: TripShipArgs) -> Any:
     """Trip, step ship: runs tests.e2e.handlers.saga:ship, an async handler."""
-    return await as_async(saga.ship)(
+    return await as_async(trip_ship_handler)(
         order=args.order,
         fail_at=args.fail_at,
         booking=args.booking,
@@ -294,6 +302,7 @@ async def trip_ship_async(args: TripShipArgs) -> Any:
     )
 
 
+trip_ship_handler = given_context(saga.ship, ("order", "fail_at", "booking", "note"))
 trip_ship = shaped(saga.ship, trip_ship_sync, trip_ship_async)
 
 

@@ -31,6 +31,7 @@ from .handlers import Handler, check
 from .temporal_activity_runtime import (
     Heartbeat,
     as_async,
+    given_context,
     non_retryable,
     shaped,
     with_heartbeat,
@@ -49,7 +50,7 @@ class FlakyArgs:
 def flaky_sync(args: FlakyArgs) -> Any:
     """Job Flaky: runs tests.e2e.handlers.flaky:flaky, a sync handler."""
     try:
-        return tests.e2e.handlers.flaky.flaky(
+        return flaky_handler(
             key=args.key,
             failures=args.failures,
         )
@@ -65,7 +66,7 @@ def flaky_sync(args: FlakyArgs) -> Any:
 async def flaky_async(args: FlakyArgs) -> Any:
     """Job Flaky: runs tests.e2e.handlers.flaky:flaky, an async handler."""
     try:
-        return await as_async(tests.e2e.handlers.flaky.flaky)(
+        return await as_async(flaky_handler)(
             key=args.key,
             failures=args.failures,
         )
@@ -77,6 +78,7 @@ async def flaky_async(args: FlakyArgs) -> Any:
         raise non_retryable(error) from error
 
 
+flaky_handler = given_context(tests.e2e.handlers.flaky.flaky, ("key", "failures"))
 flaky = shaped(tests.e2e.handlers.flaky.flaky, flaky_sync, flaky_async)
 
 
@@ -100,7 +102,7 @@ class ProgressArgs:
 def progress_sync(args: ProgressArgs) -> Any:
     """Job Progress: runs tests.e2e.handlers.flaky:progress, a sync handler."""
     with Heartbeat(every=0.666667).in_thread() as heartbeat:
-        return with_heartbeat(tests.e2e.handlers.flaky.progress, heartbeat)(
+        return with_heartbeat(progress_handler, heartbeat)(
             key=args.key,
             failures=args.failures,
             tags=args.tags,
@@ -113,9 +115,7 @@ def progress_sync(args: ProgressArgs) -> Any:
 async def progress_async(args: ProgressArgs) -> Any:
     """Job Progress: runs tests.e2e.handlers.flaky:progress, an async handler."""
     async with Heartbeat(every=0.666667).in_task() as heartbeat:
-        return await with_heartbeat(
-            as_async(tests.e2e.handlers.flaky.progress), heartbeat
-        )(
+        return await with_heartbeat(as_async(progress_handler), heartbeat)(
             key=args.key,
             failures=args.failures,
             tags=args.tags,
@@ -124,6 +124,9 @@ async def progress_async(args: ProgressArgs) -> Any:
         )
 
 
+progress_handler = given_context(
+    tests.e2e.handlers.flaky.progress, ("key", "failures", "tags", "extra", "maybe")
+)
 progress = shaped(tests.e2e.handlers.flaky.progress, progress_sync, progress_async)
 
 
@@ -139,7 +142,7 @@ class NotifyArgs:
 def notify_sync(args: NotifyArgs) -> Any:
     """Job Notify: runs tests.e2e.handlers.saga:notify, a sync handler."""
     with Heartbeat(every=10).in_thread() as heartbeat:
-        return with_heartbeat(saga.notify, heartbeat)(
+        return with_heartbeat(notify_handler, heartbeat)(
             order=args.order,
             channel=args.channel,
         )
@@ -149,12 +152,13 @@ def notify_sync(args: NotifyArgs) -> Any:
 async def notify_async(args: NotifyArgs) -> Any:
     """Job Notify: runs tests.e2e.handlers.saga:notify, an async handler."""
     async with Heartbeat(every=10).in_task() as heartbeat:
-        return await with_heartbeat(as_async(saga.notify), heartbeat)(
+        return await with_heartbeat(as_async(notify_handler), heartbeat)(
             order=args.order,
             channel=args.channel,
         )
 
 
+notify_handler = given_context(saga.notify, ("order", "channel"))
 notify = shaped(saga.notify, notify_sync, notify_async)
 
 
@@ -168,7 +172,7 @@ class SagaWelcomeArgs:
 @activity.defn(name="saga.welcome")
 def saga_welcome_sync(args: SagaWelcomeArgs) -> Any:
     """Saga, step welcome: runs examples.shop.emails:send_welcome, a sync handler."""
-    return emails.send_welcome(
+    return saga_welcome_handler(
         email=args.email,
     )
 
@@ -176,11 +180,12 @@ def saga_welcome_sync(args: SagaWelcomeArgs) -> Any:
 @activity.defn(name="saga.welcome")
 async def saga_welcome_async(args: SagaWelcomeArgs) -> Any:
     """Saga, step welcome: runs examples.shop.emails:send_welcome, an async handler."""
-    return await as_async(emails.send_welcome)(
+    return await as_async(saga_welcome_handler)(
         email=args.email,
     )
 
 
+saga_welcome_handler = given_context(emails.send_welcome, ("email",))
 saga_welcome = shaped(emails.send_welcome, saga_welcome_sync, saga_welcome_async)
 
 

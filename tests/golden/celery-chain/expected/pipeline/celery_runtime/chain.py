@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, NoReturn, ParamSpec
 
+from .job_context import context_for
 from .policy import ConditionError, MissingField
 
 P = ParamSpec("P")
@@ -25,8 +26,12 @@ Context = dict[str, Any]
 
 def call(handler: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any:
     """Call a handler (sync, or async: then run to completion on this thread's
-    event loop) and return its result."""
-    result = handler(*args, **kwargs)
+    event loop) and return its result. A handler that declares `context`
+    (and is not passed one) is also given the attempt's JobContext."""
+    context = context_for(handler, kwargs)
+    given = {} if context is None else {"context": context}
+    function: Callable[..., Any] = handler
+    result = function(*args, **kwargs, **given)
     if not inspect.isawaitable(result):
         return result
     runner = event_loop_runner()

@@ -6,7 +6,13 @@ in every project.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
+
 from celery import Celery
+
+if TYPE_CHECKING:
+    from ..context import JobContext as JobContext  # for the runtime's annotations
 
 PROJECT = "pipeline"
 KEY_PREFIX = f"lichc:{PROJECT}:"
@@ -21,6 +27,17 @@ DEAD_LETTER_RETENTION: dict[str, float] = {
     "dead_letter": 1209600,
 }
 DEFAULT_RETENTION = 1209600  # a queue that jobs.yaml no longer names
+# each task that runs a handler: its job and step, for the handler's JobContext
+HANDLER_TASKS: dict[str, tuple[str, str | None]] = {
+    "pipeline.report.add": ("Report", "add"),
+    "pipeline.report.double": ("Report", "double"),
+    "pipeline.report.square": ("Report", "square"),
+    "pipeline.report.negate": ("Report", "negate"),
+    "pipeline.report.summary": ("Report", "summary"),
+    "pipeline.report.describe": ("Report", "describe"),
+    "pipeline.fanout.square": ("Fanout", "square"),
+    "pipeline.fanout.negate": ("Fanout", "negate"),
+}
 
 
 def app() -> Celery:
@@ -41,3 +58,17 @@ def result_backend_url() -> str:
     from ..settings import celery_result_backend
 
     return celery_result_backend()
+
+
+def job_context() -> type[JobContext]:
+    """The project's JobContext (context.py), for a handler that takes one."""
+    from ..context import JobContext
+
+    return JobContext
+
+
+def takes_context(handler: Callable[..., Any], filled: Collection[str]) -> bool:
+    """Whether a handler called with `filled` is given a JobContext (context.py)."""
+    from ..context import takes_context
+
+    return takes_context(handler, filled)
