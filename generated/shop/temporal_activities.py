@@ -11,8 +11,10 @@ imports the handler, so a handler may change between `def` and `async def`
 without a rebuild. Errors that a step's retry policy must not retry are raised
 as non-retryable ApplicationErrors, matched with isinstance (subclasses
 count), since Temporal itself matches error types by exact class name only;
-the handler's own ApplicationErrors and cancellations pass unchanged. The
-helpers doing this are in temporal_activity_runtime.py.
+the handler's own ApplicationErrors and cancellations pass unchanged. A
+handler that declares `context` is given a JobContext (context.py), also
+decided at import (`given_context`). The helpers doing this are in
+temporal_activity_runtime.py.
 """
 
 from __future__ import annotations

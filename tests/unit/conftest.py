@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from lichc.engines.celery.servers import RedisServer, redis_server
+from lichc.render.package.runtime import context
 from tests.support.celery_runtime import rendered_spec
 
 PACKAGE = "lichc.engines.celery.runtime"
@@ -26,6 +27,9 @@ def runtime() -> Iterator[types.ModuleType]:
     spec = types.ModuleType(f"{PACKAGE}.spec")
     spec.__package__ = PACKAGE
     exec(compile(rendered_spec(), "spec.py", "exec"), spec.__dict__)
+    # what it imports from the project's context.py: that module's source here
+    spec.job_context = lambda: context.JobContext
+    spec.takes_context = context.takes_context
     sys.modules[spec.__name__] = spec
     try:
         package = importlib.import_module(PACKAGE)

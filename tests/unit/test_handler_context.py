@@ -185,12 +185,10 @@ def test_temporal_builds_the_context_from_the_activity_info() -> None:
 def celery_context(
     runtime: types.ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> types.ModuleType:
-    """The runtime with the project's context module (context.py) as spec
-    imports it from a generated package."""
-    spec = runtime.spec
-    monkeypatch.setattr(spec, "job_context", lambda: ctx.JobContext)
-    monkeypatch.setattr(spec, "takes_context", ctx.takes_context)
-    monkeypatch.setattr(spec, "HANDLER_TASKS", {"rt.steps.charge": ("Steps", "charge")})
+    """The runtime (its spec takes context.py from this tree, conftest.py),
+    with a step's task among the handler tasks."""
+    tasks = {"rt.steps.charge": ("Steps", "charge")}
+    monkeypatch.setattr(runtime.spec, "HANDLER_TASKS", tasks)
     return runtime
 
 
