@@ -17,7 +17,7 @@ helpers doing this are in temporal_activity_runtime.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import activity
@@ -25,6 +25,7 @@ from temporalio.exceptions import ApplicationError, CancelledError
 
 from examples.shop import emails, onboarding, orders
 
+from . import inputs
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
@@ -40,6 +41,7 @@ class ProcessOrderValidateOrderArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.validate_order")
@@ -49,6 +51,7 @@ def process_order_validate_order_sync(args: ProcessOrderValidateOrderArgs) -> An
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -61,6 +64,7 @@ async def process_order_validate_order_async(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -78,6 +82,7 @@ class ProcessOrderChargePaymentArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.charge_payment")
@@ -88,6 +93,7 @@ def process_order_charge_payment_sync(args: ProcessOrderChargePaymentArgs) -> An
             order_id=args.order_id,
             amount=args.amount,
             email=args.email,
+            items=args.items,
         )
     except (ApplicationError, CancelledError):
         raise  # the handler's own failure or a cancellation: Temporal's, as it is
@@ -105,6 +111,7 @@ async def process_order_charge_payment_async(
             order_id=args.order_id,
             amount=args.amount,
             email=args.email,
+            items=args.items,
         )
     except (ApplicationError, CancelledError):
         raise  # the handler's own failure or a cancellation: Temporal's, as it is
@@ -170,6 +177,7 @@ class ProcessOrderReserveInventoryArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.reserve_inventory")
@@ -179,6 +187,7 @@ def process_order_reserve_inventory_sync(args: ProcessOrderReserveInventoryArgs)
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -191,6 +200,7 @@ async def process_order_reserve_inventory_async(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -208,6 +218,7 @@ class ProcessOrderReserveInventoryCompensationArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.reserve_inventory.compensate")
@@ -219,6 +230,7 @@ def process_order_reserve_inventory_compensate_sync(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -231,6 +243,7 @@ async def process_order_reserve_inventory_compensate_async(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -449,12 +462,12 @@ HANDLERS = [
     Handler(
         "examples.shop.orders:validate_order",
         orders.validate_order,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.orders:charge_payment",
         orders.charge_payment,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.orders:refund_payment", orders.refund_payment, ("charge_id",)
@@ -462,12 +475,12 @@ HANDLERS = [
     Handler(
         "examples.shop.orders:reserve_inventory",
         orders.reserve_inventory,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.orders:release_inventory",
         orders.release_inventory,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.emails:send_confirmation",

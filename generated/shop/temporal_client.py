@@ -25,7 +25,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.types import MethodAsyncSingleParam
 
-from . import settings
+from . import inputs, settings
 from .inputs import (
     ProcessOrderInput,
     UserOnboardingInput,
@@ -88,9 +88,17 @@ async def start_process_order(
     order_id: str,
     amount: float,
     email: str,
+    items: list[inputs.OrderItem] | None = None,
 ) -> WorkflowHandle[ProcessOrderWorkflow, dict[str, Any]]:
     """Start job ProcessOrder (workflow ProcessOrder on task queue orders)."""
-    input = ProcessOrderInput(order_id=order_id, amount=amount, email=email)
+    fields: dict[str, Any] = {
+        "order_id": order_id,
+        "amount": amount,
+        "email": email,
+    }
+    if items is not None:
+        fields["items"] = items
+    input = ProcessOrderInput(**fields)
     return await _start(
         client,
         ProcessOrderWorkflow.run,
@@ -108,10 +116,11 @@ async def run_process_order(
     order_id: str,
     amount: float,
     email: str,
+    items: list[inputs.OrderItem] | None = None,
 ) -> dict[str, Any]:
     """Start job ProcessOrder (or find the one with its id) and wait for its result."""
     handle = await start_process_order(
-        client, order_id=order_id, amount=amount, email=email
+        client, order_id=order_id, amount=amount, email=email, items=items
     )
     return await handle.result()
 

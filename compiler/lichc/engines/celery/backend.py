@@ -162,6 +162,9 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
     tasks.add(".celery_runtime", "call", module.aliases["call"])
     for view in module.jobs:
         client.add(".inputs", view.model)
+        if any(f.type.type_names() for f in view.job.inputs):  # annotations
+            client.add(".", "inputs", g["inputs"])
+            tasks.add(".", "inputs", module.aliases["inputs"])
         if view.job.single:
             tasks.add(".inputs", view.model)
         else:
@@ -184,6 +187,8 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
                 uses |= chain_view.field_reads(view.job, task.step)
             for name in sorted(uses):
                 tasks.add(".celery_runtime", name)
+            if uses & {"typed_input", "typed_element"}:
+                tasks.add(".inputs", view.model)
             client.add(".celery_runtime", "new_context", g["new_context"])
             if view.job.schedules:
                 client.add(".celery_runtime", "scheduled_id", g["scheduled_id"])

@@ -58,11 +58,13 @@ TASKS_RESERVED = frozenset(
         "steps",
         "stopped",
         "run_job",
+        "typed_element",
+        "typed_input",
         "with_result",
     }
 )
 # what celery_tasks.py calls by a name it may have to change: allocated first
-TASKS_ALIASED = ("call", "job", "self")
+TASKS_ALIASED = ("call", "inputs", "job", "self")
 
 # celery_client.py: its own imports, and the locals of its start functions
 CLIENT_RESERVED = frozenset(
@@ -82,6 +84,7 @@ CLIENT_RESERVED = frozenset(
 # job's client function takes the name
 CLIENT_ALIASED = (
     "app",
+    "inputs",
     "cancel_run",
     "chain",
     "chord",

@@ -16,6 +16,7 @@ from lichc.fileformat.conditions import Condition
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
     CRON_FIELDS,
+    InputRef,
     PyRef,
 )
 from lichc.plan import ir
@@ -23,7 +24,7 @@ from lichc.render.imports import Imports
 from lichc.render.names import Names
 from lichc.render.pysource import (
     py_call,
-    py_literal,
+    py_default,
     py_seconds,
     py_str,
     py_tuple,
@@ -152,12 +153,14 @@ def _call(
                 f.name,
                 f"{aliases['job']}.{f.name}"
                 if job.single
-                else chain_view.input_read(f),
+                else chain_view.arg_expression(job, InputRef(f.name)),
             )
             for f in job.inputs
         ]
     else:
-        pairs = [(a.name, chain_view.arg_expression(job, a.value)) for a in step.args]
+        pairs = [
+            (a.name, chain_view.arg_expression(job, a.value, step)) for a in step.args
+        ]
     parts = [handler, *(f"{k}={v}" for k, v in pairs)]
     return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
 
@@ -273,7 +276,7 @@ def _job_view(
         stages=stages,
         task_id=id_expression(job.id) if job.id is not None else None,
         first_expires=first_expires,
-        params=param_lines(job),
+        params=param_lines(job, aliases["inputs"] + "."),
         local_job=aliases["job"],
         ends=ends,
         fan_outs=fan_outs,
@@ -442,16 +445,17 @@ def beat_entries(plan: ir.Plan) -> list[BeatEntry]:
     return entries
 
 
-def param_lines(job: ir.Job) -> list[str]:
-    """The keyword-only parameters of a job's start function, one a line."""
+def param_lines(job: ir.Job, qualifier: str) -> list[str]:
+    """The keyword-only parameters of a job's start function, one a line;
+    named types are read from the inputs module (`qualifier`)."""
     lines = []
     for f in job.inputs:
         default = None
         if f.has_default:
-            default = py_literal(f.default)
+            default = py_default(f.type, f.default, qualifier)
         elif f.type.optional:
             default = "None"
-        param = f"{f.name}: {f.type.python()}"
+        param = f"{f.name}: {f.type.python(qualifier)}"
         if default is not None:
             param += f" = {default}"
         parts = f"    {param},".split("\n")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from lichc.engines.temporal import namespaces, options
 from lichc.engines.temporal.handler_imports import HandlerModules
-from lichc.fileformat.values import InputRef, Literal_, PyRef
+from lichc.fileformat.values import InputRef, ItemRef, Literal_, PyRef
 from lichc.plan.ir import InputField, Job, RunStep
 from lichc.render.names import Names
-from lichc.render.pysource import py_call, py_literal, py_seconds, py_str, py_tuple
+from lichc.render.pysource import py_call, py_default, py_seconds, py_str, py_tuple
 
 SHAPES = ("sync", "async")  # name suffixes of an activity's two shapes
 
@@ -143,7 +143,7 @@ def build_activity(
     # import, a helper the body uses); every import is allocated before it.
     locals_ = Names(namespaces.ACTIVITY_BODY, outer=modules.names)
     params = [
-        Param(name, _annotation(job, value), _default(job, value))
+        Param(name, _annotation(job, value, step), _default(job, value))
         for name, value in named
     ]
     interval = options.heartbeat_interval(step)
@@ -197,10 +197,24 @@ def module_refs(step: RunStep, compensation: bool) -> tuple[PyRef, ...]:
     return (handler, *step.retry.non_retryable, *step.retry.retry_on)
 
 
-def _annotation(job: Job, value: object) -> str:
+# what the generated modules beside inputs.py call it (allocated first in each)
+INPUTS = "inputs."
+
+
+def _annotation(job: Job, value: object, step: RunStep) -> str:
     if isinstance(value, InputRef):
         field = _input(job, value.field)
-        return field.type.python()
+        return field.type.python(INPUTS)
+    items = step.for_each.items if step.for_each else None
+    if (
+        isinstance(value, ItemRef)
+        and value.field is None
+        and isinstance(items, InputRef)
+    ):
+        # an element of a typed list input: decoded as the list's item type
+        listed = _input(job, items.field).type
+        if listed.base == "list" and listed.item is not None:
+            return listed.item.python(INPUTS)
     if isinstance(value, Literal_):
         literal = value.value
         if literal is None:
@@ -219,7 +233,7 @@ def _default(job: Job, value: object) -> str | None:
         return None
     field = _input(job, value.field)
     if field.has_default:
-        literal = py_literal(field.default)
+        literal = py_default(field.type, field.default, INPUTS)
         if isinstance(field.default, list | dict):
             return f"field(default_factory=lambda: {literal})"
         return literal

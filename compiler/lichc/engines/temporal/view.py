@@ -87,6 +87,29 @@ class TemporalView:
         return any(f.description for m in self.payload_models for f in m.fields)
 
     @property
+    def activities_use_inputs(self) -> bool:
+        """Whether an activity's arguments have a field of a named type."""
+        return any(
+            activities_.INPUTS in p.annotation
+            for a in self.activities
+            for p in a.params
+        )
+
+    @property
+    def client_uses_inputs(self) -> bool:
+        """Whether a client function has a parameter of a named type."""
+        fields = [f for w in self.workflows for f in w.job.inputs]
+        fields += [
+            f for w in self.workflows for a in w.payloads.answers for f in a.fields
+        ]
+        return any(f.type.type_names() for f in fields)
+
+    @property
+    def payloads_use_inputs(self) -> bool:
+        """Whether a payload model has a field of a named type."""
+        return any(f.type.type_names() for m in self.payload_models for f in m.fields)
+
+    @property
     def classified(self) -> bool:
         return any(a.non_retryable or a.retry_on for a in self.activities)
 
@@ -121,6 +144,8 @@ def claim(names: Names, name: str) -> str:
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     ns = {module: namespace(module) for module in RESERVED}
+    for module in ("temporal_activities", "temporal_payloads", "temporal_workflows"):
+        ns[module].take("inputs")  # named types are `inputs.Name` there
     functions = ns["temporal_activities"]
 
     # activity function names first: module aliases must not take them
@@ -246,7 +271,8 @@ def _client_modules(client: Names, workflows: list[WorkflowView]) -> dict[str, s
     fields = {f.name for w in workflows for f in w.job.inputs}
     aliases = Names(client.reserved | client.taken | fields)
     return {
-        module: claim(client, aliases.take(module)) for module in ("timedelta", "uuid")
+        module: claim(client, aliases.take(module))
+        for module in ("inputs", "timedelta", "uuid")
     }
 
 

@@ -72,6 +72,7 @@ from .policy import (
 )
 from .request import JobRequest
 from .task import JobTask, RunTask, TolerantTask, stamp_first_due
+from .typed import to_json, typed_element, typed_input
 
 __all__ = [
     "Cancelled",
@@ -118,6 +119,9 @@ __all__ = [
     "stamp_first_due",
     "step_field",
     "stopped",
+    "to_json",
+    "typed_element",
+    "typed_input",
     "with_result",
     "zoned_crontab",
 ]

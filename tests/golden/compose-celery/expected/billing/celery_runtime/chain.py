@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn, ParamSpec
 
 from .policy import ConditionError, MissingField
+from .typed import to_json
 
 P = ParamSpec("P")
 
@@ -28,10 +29,10 @@ def call(handler: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any
     event loop) and return its result."""
     result = handler(*args, **kwargs)
     if not inspect.isawaitable(result):
-        return result
+        return to_json(result)
     runner = event_loop_runner()
     try:
-        return runner.run(_awaited(result))
+        return to_json(runner.run(_awaited(result)))
     except BaseException:
         if any(not t.done() for t in asyncio.all_tasks(runner.get_loop())):
             # interrupted mid-run (a soft time limit): start afresh next time
