@@ -25,7 +25,9 @@ def typed(
     tmp_path_factory: pytest.TempPathFactory, redis: RedisServer
 ) -> Iterator[cs.Project]:
     folder = tmp_path_factory.mktemp("celery-types")
-    with cs.served(folder, SPEC, "e2e_ctypes", redis, "ctypes", queues=["ctypes"]) as proj:
+    with cs.served(
+        folder, SPEC, "e2e_ctypes", redis, "ctypes", queues=["ctypes"]
+    ) as proj:
         yield proj
 
 
