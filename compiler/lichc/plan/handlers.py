@@ -88,12 +88,13 @@ def _signature_problems(call: HandlerCall, args: ast.arguments) -> Iterator[Diag
                 "a default",
             )
             required.remove("heartbeat")
+    args_key = "the job's `args:`" if call.single else "the step's `args:`"
     missing = [p for p in required if p not in keywords]
     if missing:
         yield _at(
             call,
             f"{ref} needs {_listed(missing)}, which the job never passes",
-            "add them to the job's `input:` or the step's `args:`, "
+            f"add them to the job's `input:` or {args_key}, "
             "or give the parameters defaults",
         )
     unexpected = [k for k in keywords if k not in by_keyword]
@@ -102,7 +103,7 @@ def _signature_problems(call: HandlerCall, args: ast.arguments) -> Iterator[Diag
             call,
             f"{ref} takes no {_listed(unexpected)}, which the job passes",
             "add the parameters (or **kwargs) to the handler, or list "
-            "what it takes in the step's `args:`",
+            f"what it takes in {args_key}",
         )
 
 

@@ -358,6 +358,7 @@ class HandlerCall:
     keywords: tuple[str, ...]  # the keyword arguments it is called with
     heartbeat: bool  # the step has `heartbeat:`: a `heartbeat` parameter gets one
     path: KeyPath  # the `run:` key that names it
+    single: bool = False  # a single-step job's: its `args` are the job's own
 
 
 def handler_calls(job: Job) -> Iterator[HandlerCall]:
@@ -366,7 +367,7 @@ def handler_calls(job: Job) -> Iterator[HandlerCall]:
     for step in job.run_steps():
         own = inputs if step.args is None else tuple(a.name for a in step.args)
         beats = step.heartbeat is not None
-        yield HandlerCall(step.handler, own, beats, (*step.path, "run"))
+        yield HandlerCall(step.handler, own, beats, (*step.path, "run"), job.single)
         undo = step.compensate
         if undo is not None:
             keywords = own if undo.args is None else tuple(a.name for a in undo.args)
