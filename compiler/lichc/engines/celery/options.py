@@ -228,8 +228,8 @@ def public_names(plan: Plan, job: Job) -> tuple[PublicName, ...]:
     step, and `end`. Each is named from task_name and its kin, as the
     templates are."""
     if job.single:
-        step = next(job.run_steps())
-        return (("job", job_task_name(plan, job), step.queue),)
+        only = next(job.run_steps())
+        return (("job", job_task_name(plan, job), only.queue),)
     names: list[PublicName] = [("launcher", job_task_name(plan, job), job.queue)]
     for step in job.steps:
         if isinstance(step, ParallelStep):
