@@ -510,6 +510,9 @@ class _JobHead(Model):
     description: str | None = None
     queue: QueueName | None = None
     run: Handler | None = None
+    # a single-step job's handler arguments, like a run step's (without them:
+    # the input fields)
+    args: dict[InputName, ArgValue] | None = None
     steps: Annotated[tuple[Step, ...], Field(min_length=1)] | None = None
     input: dict[InputName, InputSpec] = Field(default_factory=dict)
     id: IdTemplateText | None = None

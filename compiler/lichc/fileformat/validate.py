@@ -125,6 +125,16 @@ def _jobs(data: dict[str, Any], found: list[Diagnostic]) -> dict[str, Job]:
                     on_key=True,
                 )
             )
+        elif job.args is not None and job.steps is not None:
+            found.append(
+                Diagnostic(
+                    "`args` on a job are its `run` handler's arguments, and this "
+                    "job has `steps`",
+                    (*path, "args"),
+                    "give each step its own `args:`",
+                    on_key=True,
+                )
+            )
         else:
             jobs[name] = job
     return jobs

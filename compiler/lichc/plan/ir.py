@@ -436,6 +436,17 @@ class HandlerCall:
     keywords: tuple[str, ...]  # the keyword arguments it is called with
     heartbeat: bool  # the step has `heartbeat:`: a `heartbeat` parameter gets one
     path: KeyPath  # the `run:` key that names it
+    single: bool = False  # a single-step job's: its `args` are the job's own
+    # (keyword, value, where) of each literal in its `args`, for the type check
+    literals: tuple[tuple[str, Any, KeyPath], ...] = ()
+
+
+def _literals(args: tuple[Arg, ...] | None, at: KeyPath) -> tuple[Any, ...]:
+    return tuple(
+        (a.name, a.value.value, (*at, "args", a.name))
+        for a in args or ()
+        if isinstance(a.value, Literal_)
+    )
 
 
 def handler_calls(job: Job) -> Iterator[HandlerCall]:
@@ -444,8 +455,12 @@ def handler_calls(job: Job) -> Iterator[HandlerCall]:
     for step in job.run_steps():
         own = inputs if step.args is None else tuple(a.name for a in step.args)
         beats = step.heartbeat is not None
-        yield HandlerCall(step.handler, own, beats, (*step.path, "run"))
+        literals = _literals(step.args, step.path)
+        run = (*step.path, "run")
+        yield HandlerCall(step.handler, own, beats, run, job.single, literals)
         undo = step.compensate
         if undo is not None:
             keywords = own if undo.args is None else tuple(a.name for a in undo.args)
-            yield HandlerCall(undo.handler, keywords, beats, undo.path)
+            if undo.args is not None:
+                literals = _literals(undo.args, undo.path)
+            yield HandlerCall(undo.handler, keywords, beats, undo.path, False, literals)

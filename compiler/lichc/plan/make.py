@@ -59,7 +59,7 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> ir.Job:
     single = job.steps is None
     if single:
         assert job.run is not None
-        step_spec = m.RunStep(run=job.run)
+        step_spec = m.RunStep(run=job.run, args=job.args)
         steps: tuple[ir.Step, ...] = (
             _run_step(
                 spec, job, step_spec, path, queue, single=True, name=to_snake(name)

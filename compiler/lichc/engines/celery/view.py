@@ -17,6 +17,7 @@ from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
     CRON_FIELDS,
     InputRef,
+    Literal_,
     PyRef,
 )
 from lichc.plan import ir
@@ -25,6 +26,7 @@ from lichc.render.names import Names
 from lichc.render.pysource import (
     py_call,
     py_default,
+    py_literal,
     py_seconds,
     py_str,
     py_tuple,
@@ -147,14 +149,18 @@ def _call(
     step = task.step
     lead = "return " if job.single or task.last else "result = "
     handler = local[step.handler]
-    if step.args is None:
+    if job.single:
+        # the task's validated input: its fields, or the args (literals and
+        # ${input.X}; plan/references.py refuses other references here)
+        named = (
+            [(f.name, InputRef(f.name)) for f in job.inputs]
+            if step.args is None
+            else [(a.name, a.value) for a in step.args]
+        )
+        pairs = [(k, _single_arg(aliases["job"], v)) for k, v in named]
+    elif step.args is None:
         pairs = [
-            (
-                f.name,
-                f"{aliases['job']}.{f.name}"
-                if job.single
-                else chain_view.arg_expression(job, InputRef(f.name)),
-            )
+            (f.name, chain_view.arg_expression(job, InputRef(f.name)))
             for f in job.inputs
         ]
     else:
@@ -163,6 +169,15 @@ def _call(
         ]
     parts = [handler, *(f"{k}={v}" for k, v in pairs)]
     return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
+
+
+def _single_arg(local_job: str, value: object) -> str:
+    """One argument of a single-step task's handler call: a field of its
+    validated input, or a literal."""
+    if isinstance(value, InputRef):
+        return f"{local_job}.{value.field}"
+    assert isinstance(value, Literal_)
+    return py_literal(value.value)
 
 
 def _job_view(

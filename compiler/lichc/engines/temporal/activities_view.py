@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from lichc.engines.temporal import namespaces, options
 from lichc.engines.temporal.handler_imports import HandlerModules
 from lichc.fileformat.values import InputRef, ItemRef, Literal_, PyRef
-from lichc.plan.ir import InputField, Job, RunStep
+from lichc.plan.ir import InputField, Job, RunStep, suffixed
 from lichc.render.names import Names
 from lichc.render.pysource import py_call, py_default, py_seconds, py_str, py_tuple
 
@@ -110,7 +110,7 @@ def activity_names(
     parts = [job.name] if job.single else [job.name, _pascal(step.name)]
     if compensation:
         parts.append("Compensation")
-    return function, sync, async_, functions.take("".join(parts) + "Args")
+    return function, sync, async_, functions.take(suffixed("".join(parts), "Args"))
 
 
 def _pascal(snake: str) -> str:
