@@ -122,7 +122,9 @@ def celery() -> None:
 """
 
 
-def test_start_options_type_check_for_users_and_wrong_calls_fail(tmp_path: Path) -> None:
+def test_start_options_type_check_for_users_and_wrong_calls_fail(
+    tmp_path: Path,
+) -> None:
     output = build(tmp_path / "project", SPEC.read_text(encoding="utf-8"))
     users = tmp_path / "users"
     users.mkdir()
@@ -151,5 +153,7 @@ def test_start_options_type_check_for_users_and_wrong_calls_fail(tmp_path: Path)
     for match in re.finditer(r"^(\w+)\.py:(\d+): error:", report, re.MULTILINE):
         errors.setdefault(match[1], set()).add(int(match[2]))
     assert "good_user" not in errors, report
-    wrong = {i for i, line in enumerate(BAD.splitlines(), 1) if line.endswith("# wrong")}
+    wrong = {
+        i for i, line in enumerate(BAD.splitlines(), 1) if line.endswith("# wrong")
+    }
     assert errors.get("bad_user") == wrong, report

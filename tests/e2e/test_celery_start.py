@@ -32,7 +32,9 @@ def proj(
     tmp_path_factory: pytest.TempPathFactory, redis: RedisServer
 ) -> Iterator[cs.Project]:
     folder = tmp_path_factory.mktemp("celery-start")
-    with cs.served(folder, SPEC, "e2e_start", redis, "cstart", queues=[OTHER]) as served:
+    with cs.served(
+        folder, SPEC, "e2e_start", redis, "cstart", queues=[OTHER]
+    ) as served:
         yield served
 
 

@@ -22,7 +22,11 @@ import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+)
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
@@ -50,7 +54,9 @@ async def registered(client: Client) -> None:
 
 @pytest.fixture(scope="module")
 def starts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
-    return import_project(build(tmp_path_factory.mktemp("e2e_start"), SPEC), "e2e_start")
+    return import_project(
+        build(tmp_path_factory.mktemp("e2e_start"), SPEC), "e2e_start"
+    )
 
 
 def new_key() -> str:
@@ -100,8 +106,12 @@ def test_an_id_the_template_contradicts_is_refused_before_starting(
     temporal: Server, starts: dict[str, ModuleType]
 ) -> None:
     client_mod = starts["temporal_client"]
-    with pytest.raises(ValueError, match=r"'order-2' does not match .*'order-\{order_id\}'"):
-        temporal.run(client_mod.start_order(temporal.client, order_id="1", id="order-2"))
+    with pytest.raises(
+        ValueError, match=r"'order-2' does not match .*'order-\{order_id\}'"
+    ):
+        temporal.run(
+            client_mod.start_order(temporal.client, order_id="1", id="order-2")
+        )
 
 
 @contextmanager
@@ -136,7 +146,8 @@ def test_the_sync_wrappers_run_without_an_event_loop(
         )
         again = client_mod.start_order_sync(order_id=key, id=f"order-{key}")
     assert result == {"name": "bo"}
-    assert started.workflow_id == f"order-{key}" and started.run_id
+    assert started.workflow_id == f"order-{key}"
+    assert started.run_id
     assert again.workflow_id == started.workflow_id  # the same run, once per id
     assert status is not None
 

@@ -109,7 +109,9 @@ def test_an_explicit_id_must_be_what_the_id_template_gives(
     )
     assert checked(None, "order-7", "order-{order_id}") == "order-7"
     assert checked("order-7", "order-7", "order-{order_id}") == "order-7"
-    with pytest.raises(ValueError, match=r"'order-8' does not match .*'order-\{order_id\}'.*'order-7'"):
+    with pytest.raises(
+        ValueError, match=r"'order-8' does not match .*'order-\{order_id\}'.*'order-7'"
+    ):
         checked("order-8", "order-7", "order-{order_id}")
 
 

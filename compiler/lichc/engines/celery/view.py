@@ -85,7 +85,9 @@ class Sig:
             parts.append(f"expires={py_seconds(self.expires)}")
         return parts
 
-    def start_parts(self, job: ir.Job, opts: dict[str, str], g: dict[str, str]) -> list[str]:
+    def start_parts(
+        self, job: ir.Job, opts: dict[str, str], g: dict[str, str]
+    ) -> list[str]:
         """The arguments in start_x: a task on the job's queue goes to the
         `queue` option's, the first stage waits for the `delay` option."""
         if not self.first:
@@ -156,7 +158,9 @@ class JobView:
             for stage in self.stages
         ]
 
-    def start_stages(self, g: dict[str, str]) -> list[tuple[list[list[str]], list[str] | None]]:
+    def start_stages(
+        self, g: dict[str, str]
+    ) -> list[tuple[list[list[str]], list[str] | None]]:
         """The chain's stages in start_x: each task's and the join's arguments."""
         queue = f"queue={self.options['queue']}"
         return [
@@ -285,7 +289,9 @@ def _job_view(
             end = chain_view.end_task(plan, job, step, names, uses, last, after_end)
             ends.append(end)
             stages.append(
-                Stage([_signature(end.name, job.queue, countdown, first=not stages)], None)
+                Stage(
+                    [_signature(end.name, job.queue, countdown, first=not stages)], None
+                )
             )
             after_end = True
             countdown = timedelta(0)
@@ -297,7 +303,10 @@ def _job_view(
             unless = chain_view.skip_test(job, (step.condition,), uses, last=last)
             children.append(replace(child, unless=unless))
             stages.append(
-                Stage([_signature(child.name, job.queue, countdown, first=not stages)], None)
+                Stage(
+                    [_signature(child.name, job.queue, countdown, first=not stages)],
+                    None,
+                )
             )
         elif isinstance(step, ir.RunStep) and step.for_each is not None:
             each = each_view.each_task(
@@ -317,7 +326,10 @@ def _job_view(
             uses.update({"element_done", "stopped"})
             tasks.append(task)
             stages.append(
-                Stage([_signature(each.name, job.queue, countdown, first=not stages)], None)
+                Stage(
+                    [_signature(each.name, job.queue, countdown, first=not stages)],
+                    None,
+                )
             )
         elif isinstance(step, ir.RunStep):
             task = _task(plan, job, step, names, aliases, last=last)
@@ -326,7 +338,11 @@ def _job_view(
             first = not stages
             stages.append(
                 Stage(
-                    [_signature(task.name, step.queue, countdown, first=first, step=step)],
+                    [
+                        _signature(
+                            task.name, step.queue, countdown, first=first, step=step
+                        )
+                    ],
                     None,
                 )
             )
@@ -351,7 +367,11 @@ def _job_view(
                 Stage(
                     [
                         _signature(
-                            t.name, t.step.queue, countdown, first=not stages, step=t.step
+                            t.name,
+                            t.step.queue,
+                            countdown,
+                            first=not stages,
+                            step=t.step,
                         )
                         for t in branch_tasks
                     ],

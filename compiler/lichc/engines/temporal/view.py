@@ -66,7 +66,8 @@ class TemporalView:
     schedules: tuple[ScheduleView, ...]
     activity_runtime: tuple[str, ...]  # imported from temporal_activity_runtime.py
     workflow_runtime: tuple[str, ...]  # imported from temporal_runtime.py
-    client_modules: dict[str, str]  # what temporal_client.py calls uuid, timedelta, connect
+    # what temporal_client.py calls uuid, timedelta and connect
+    client_modules: dict[str, str]
     # generated module -> the names the view gave it, besides its template's own
     allocated: dict[str, frozenset[str]] = field(default_factory=dict)
 
