@@ -156,6 +156,8 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
     tasks.add(".celery_app", "app")
     client.add(".celery_app", "app", g["app"])
     client.add(".celery_runtime", "cancel_run", g["cancel_run"])
+    client.add(".celery_runtime", "countdown", g["countdown"])
+    client.add(".celery_runtime", "send_once", g["send_once"])
     celery.add("celery.result", "AsyncResult")
     for name in ("JobTask", "Policy", "RetryPolicy"):
         tasks.add(".celery_runtime", name)
@@ -197,7 +199,9 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".celery_runtime", "merge")
             celery.add("celery", "chord", g["chord"])
         if view.task_id is not None:
-            client.add(".celery_runtime", "send_once", g["send_once"])
+            client.add(".celery_runtime", "checked_id", g["checked_id"])
+        if view.later:
+            client.add(".celery_runtime", "later", g["later"])
         if view.chain_function is not None:
             celery.add("celery.canvas", "Signature")
             if not view.job.single:

@@ -241,10 +241,11 @@ def answer_function(job: Job, wait: WaitStep) -> str:
 
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `temporal_client`."""
-    names = ["connect"]
+    names = ["connect", "run_sync", "Started"]
     answers = False
     for job in plan.jobs_on("temporal"):
         names += [job.start_function, f"run_{job.snake}", f"status_{job.snake}"]
+        names += [f"{job.start_function}_sync", f"run_{job.snake}_sync"]
         names.append(f"cancel_{job.snake}")
         names += [f"signal_{job.snake}_{wait.signal}" for wait in job.signals]
         typed = [wait for wait in job.signals if wait.payload is not None]

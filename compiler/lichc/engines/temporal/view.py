@@ -66,7 +66,8 @@ class TemporalView:
     schedules: tuple[ScheduleView, ...]
     activity_runtime: tuple[str, ...]  # imported from temporal_activity_runtime.py
     workflow_runtime: tuple[str, ...]  # imported from temporal_runtime.py
-    client_modules: dict[str, str]  # what temporal_client.py calls uuid, timedelta
+    # what temporal_client.py calls uuid, timedelta and connect
+    client_modules: dict[str, str]
     # generated module -> the names the view gave it, besides its template's own
     allocated: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -255,6 +256,8 @@ def _claim_imported(ns: dict[str, Names], workflows: list[WorkflowView]) -> None
         client, snake = ns["temporal_client"], w.job.snake
         claim(client, w.job.start_function)
         claim(client, f"run_{snake}")
+        claim(client, f"{w.job.start_function}_sync")
+        claim(client, f"run_{snake}_sync")
         claim(client, f"status_{snake}")
         claim(client, f"cancel_{snake}")
         for _, wait in w.signal_methods:
@@ -270,10 +273,15 @@ def _client_modules(client: Names, workflows: list[WorkflowView]) -> dict[str, s
     an input field's name, since the fields are their parameters."""
     fields = {f.name for w in workflows for f in w.job.inputs}
     aliases = Names(client.reserved | client.taken | fields)
-    return {
+    modules = {
         module: claim(client, aliases.take(module))
         for module in ("inputs", "timedelta", "uuid")
     }
+    # the _sync functions call connect(): bound a second time when a field hides it
+    modules["connect"] = (
+        claim(client, aliases.take("connect")) if "connect" in fields else "connect"
+    )
+    return modules
 
 
 # -- worker -------------------------------------------------------------------------

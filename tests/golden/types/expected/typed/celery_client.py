@@ -6,10 +6,16 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import chain
@@ -17,21 +23,36 @@ from celery.result import AsyncResult
 
 from . import inputs
 from .celery_app import app
-from .celery_runtime import cancel_run, new_context
+from .celery_runtime import cancel_run, countdown, new_context, send_once
 from .inputs import DescribeInput, FulfilInput
 
 
 def start_describe(
     *,
     order: inputs.Order,
+    id: str | None = None,
+    queue: str = "typed",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Describe on queue typed."""
+    """Start Describe on queue typed.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default typed)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = DescribeInput(
         order=order,
     ).model_dump(mode="json")
-    return app.send_task(
-        "typed.describe",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "typed.describe",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 
@@ -48,20 +69,34 @@ def start_fulfil(
         "first": inputs.Speed.express,
     },
     speed: inputs.Speed = inputs.Speed.express,
+    id: str | None = None,
+    queue: str = "typed",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Fulfil on queue typed."""
+    """Start Fulfil on queue typed.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default typed)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = FulfilInput(
         order=order,
         lines=lines,
         speeds=speeds,
         speed=speed,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("typed.fulfil.describe", args=(context,)),
-        app.signature("typed.fulfil.lines.each"),
+        app.signature(
+            "typed.fulfil.describe",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
+        app.signature("typed.fulfil.lines.each", queue=queue),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_fulfil(task_id: str | AsyncResult[Any]) -> bool:

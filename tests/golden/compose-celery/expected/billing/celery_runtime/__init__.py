@@ -71,6 +71,7 @@ from .policy import (
     job_deadline,
 )
 from .request import JobRequest
+from .start import checked_id, countdown, later
 from .task import JobTask, RunTask, TolerantTask, stamp_first_due
 from .typed import to_json, typed_element, typed_input
 
@@ -94,7 +95,9 @@ __all__ = [
     "broker_redis",
     "call",
     "cancel_run",
+    "checked_id",
     "contains",
+    "countdown",
     "element_done",
     "end_job",
     "end_result",
@@ -107,6 +110,7 @@ __all__ = [
     "job_deadline",
     "joined",
     "keep_unregistered",
+    "later",
     "merge",
     "message",
     "new_context",
