@@ -134,7 +134,9 @@ def build_activity(
     type_name: str,
     names: ActivityNames,
     modules: HandlerModules,
+    inputs: str,
 ) -> Activity:
+    """`inputs`: what the module calls inputs.py (the named types' module)."""
     handler, named = handler_call(job, step, compensation)
     handler_expr = modules.expr(handler)
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
@@ -143,7 +145,11 @@ def build_activity(
     # import, a helper the body uses); every import is allocated before it.
     locals_ = Names(namespaces.ACTIVITY_BODY, outer=modules.names)
     params = [
-        Param(name, _annotation(job, value, step), _default(job, value))
+        Param(
+            name,
+            _annotation(job, value, step, inputs + "."),
+            _default(job, value, inputs + "."),
+        )
         for name, value in named
     ]
     interval = options.heartbeat_interval(step)
@@ -197,14 +203,11 @@ def module_refs(step: RunStep, compensation: bool) -> tuple[PyRef, ...]:
     return (handler, *step.retry.non_retryable, *step.retry.retry_on)
 
 
-# what the generated modules beside inputs.py call it (allocated first in each)
-INPUTS = "inputs."
-
-
-def _annotation(job: Job, value: object, step: RunStep) -> str:
+def _annotation(job: Job, value: object, step: RunStep, inputs: str) -> str:
+    """A field of the arguments dataclass; named types are `<inputs>.Name`."""
     if isinstance(value, InputRef):
         field = _input(job, value.field)
-        return field.type.python(INPUTS)
+        return field.type.python(inputs)
     items = step.for_each.items if step.for_each else None
     if (
         isinstance(value, ItemRef)
@@ -214,7 +217,7 @@ def _annotation(job: Job, value: object, step: RunStep) -> str:
         # an element of a typed list input: decoded as the list's item type
         listed = _input(job, items.field).type
         if listed.base == "list" and listed.item is not None:
-            return listed.item.python(INPUTS)
+            return listed.item.python(inputs)
     if isinstance(value, Literal_):
         literal = value.value
         if literal is None:
@@ -226,14 +229,14 @@ def _annotation(job: Job, value: object, step: RunStep) -> str:
     return "Any"
 
 
-def _default(job: Job, value: object) -> str | None:
+def _default(job: Job, value: object, inputs: str) -> str | None:
     """An input field's default, so that arguments scheduled before the field
     was added to jobs.yaml still decode (lichc.evolution)."""
     if not isinstance(value, InputRef):
         return None
     field = _input(job, value.field)
     if field.has_default:
-        literal = py_default(field.type, field.default, INPUTS)
+        literal = py_default(field.type, field.default, inputs)
         if isinstance(field.default, list | dict):
             return f"field(default_factory=lambda: {literal})"
         return literal

@@ -68,6 +68,8 @@ class TemporalView:
     workflow_runtime: tuple[str, ...]  # imported from temporal_runtime.py
     # what temporal_client.py calls uuid, timedelta and connect
     client_modules: dict[str, str]
+    # what temporal_activities.py and temporal_payloads.py call inputs.py
+    inputs: dict[str, str] = field(default_factory=dict)
     # generated module -> the names the view gave it, besides its template's own
     allocated: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -90,11 +92,8 @@ class TemporalView:
     @property
     def activities_use_inputs(self) -> bool:
         """Whether an activity's arguments have a field of a named type."""
-        return any(
-            activities_.INPUTS in p.annotation
-            for a in self.activities
-            for p in a.params
-        )
+        prefix = self.inputs["activities"] + "."
+        return any(prefix in p.annotation for a in self.activities for p in a.params)
 
     @property
     def client_uses_inputs(self) -> bool:
@@ -145,8 +144,7 @@ def claim(names: Names, name: str) -> str:
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     ns = {module: namespace(module) for module in RESERVED}
-    for module in ("temporal_activities", "temporal_payloads", "temporal_workflows"):
-        ns[module].take("inputs")  # named types are `inputs.Name` there
+    inputs = _inputs_aliases(plan, ns)
     functions = ns["temporal_activities"]
 
     # activity function names first: module aliases must not take them
@@ -167,7 +165,7 @@ def build(plan: Plan) -> TemporalView:
     made: dict[tuple[str, str, bool], Activity] = {}
     for job, step, compensation, type_name, names in pending:
         activity = activities_.build_activity(
-            job, step, compensation, type_name, names, modules
+            job, step, compensation, type_name, names, modules, inputs["activities"]
         )
         activities.append(activity)
         made[(job.name, step.name, compensation)] = activity
@@ -240,8 +238,34 @@ def build(plan: Plan) -> TemporalView:
         + (("removed_step",) if removed_activities else ()),
         workflow_runtime=workflows_.runtime_names(workflows),
         client_modules=_client_modules(ns["temporal_client"], workflows),
+        inputs=inputs,
         allocated={module: frozenset(names.taken) for module, names in ns.items()},
     )
+
+
+def _inputs_aliases(plan: Plan, ns: dict[str, Names]) -> dict[str, str]:
+    """What the activities and payloads modules call inputs.py, where named
+    types are `inputs.Name`: taken first, and never a field's name, since a
+    dataclass or model field would hide the module in its class body."""
+    jobs = plan.jobs_on("temporal")
+    fields = {f.name for j in jobs for f in j.inputs}
+    fields |= {a.name for j in jobs for s in j.run_steps() for a in s.args or ()}
+    fields |= {
+        a.name
+        for j in jobs
+        for s in j.run_steps()
+        if s.compensate is not None
+        for a in s.compensate.args or ()
+    }
+    fields |= {f.name for j in jobs for w in j.signals for f in w.payload or ()}
+    aliases = {}
+    for key, module in (
+        ("activities", "temporal_activities"),
+        ("payloads", "temporal_payloads"),
+    ):
+        free = Names(ns[module].reserved | fields)
+        aliases[key] = claim(ns[module], free.take("inputs"))
+    return aliases
 
 
 def _claim_imported(ns: dict[str, Names], workflows: list[WorkflowView]) -> None:
