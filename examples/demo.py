@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from shop import client
+from shop import client, inputs
 from shop.temporal_workflows import JobStatus
 from temporalio.client import Client, WorkflowFailureError
 
@@ -73,8 +73,18 @@ def image_resize(run: str) -> None:
 
 async def process_order(temporal: Client, run: str) -> None:
     heading("3. ProcessOrder: Temporal, a saga that waits for a person's approval")
+    # the lines are OrderItem models (jobs.yaml's `types:`), checked by the
+    # client and handed to the handlers as models again
+    items = [
+        inputs.OrderItem(sku="mug", quantity=2, unit_price=12.5),
+        inputs.OrderItem(sku="tea", unit_price=17.5),
+    ]
     handle = await client.start_process_order(
-        temporal, order_id=f"demo-{run}", amount=42.5, email=f"bob.{run}@example.com"
+        temporal,
+        order_id=f"demo-{run}",
+        amount=42.5,
+        email=f"bob.{run}@example.com",
+        items=items,
     )
     print(f"   start_process_order(...) -> workflow {handle.id}")
     waiting = await until_step(

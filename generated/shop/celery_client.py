@@ -6,17 +6,23 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import chain
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run, new_context
+from .celery_runtime import cancel_run, countdown, new_context, send_once
 from .inputs import (
     CleanupOutboxInput,
     ResizeImageInput,
@@ -29,15 +35,30 @@ def start_send_welcome_email(
     *,
     email: str,
     template: str = "welcome",
+    id: str | None = None,
+    queue: str = "emails",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start SendWelcomeEmail on queue emails."""
+    """Start SendWelcomeEmail on queue emails.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default emails)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = SendWelcomeEmailInput(
         email=email,
         template=template,
     ).model_dump(mode="json")
-    return app.send_task(
-        "shop.send_welcome_email",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "shop.send_welcome_email",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 
@@ -51,16 +72,31 @@ def start_resize_image(
     image_path: str,
     width: int,
     height: int,
+    id: str | None = None,
+    queue: str = "images",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start ResizeImage on queue images."""
+    """Start ResizeImage on queue images.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default images)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = ResizeImageInput(
         image_path=image_path,
         width=width,
         height=height,
     ).model_dump(mode="json")
-    return app.send_task(
-        "shop.resize_image",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "shop.resize_image",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 
@@ -74,18 +110,32 @@ def start_resize_images(
     image_paths: list[str],
     width: int,
     height: int,
+    id: str | None = None,
+    queue: str = "images",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start ResizeImages on queue images."""
+    """Start ResizeImages on queue images.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default images)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = ResizeImagesInput(
         image_paths=image_paths,
         width=width,
         height=height,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("shop.resize_images.resize.each", args=(context,)),
+        app.signature(
+            "shop.resize_images.resize.each",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_resize_images(task_id: str | AsyncResult[Any]) -> bool:
@@ -96,14 +146,29 @@ def cancel_resize_images(task_id: str | AsyncResult[Any]) -> bool:
 def start_cleanup_outbox(
     *,
     older_than_days: int = 30,
+    id: str | None = None,
+    queue: str = "maintenance",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start CleanupOutbox on queue maintenance."""
+    """Start CleanupOutbox on queue maintenance.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default maintenance)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = CleanupOutboxInput(
         older_than_days=older_than_days,
     ).model_dump(mode="json")
-    return app.send_task(
-        "shop.cleanup_outbox",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "shop.cleanup_outbox",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 

@@ -19,7 +19,7 @@ temporal_activity_runtime.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio import activity
@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError, CancelledError
 
 from examples.shop import emails, onboarding, orders
 
+from . import inputs
 from .handlers import Handler, check
 from .temporal_activity_runtime import (
     as_async,
@@ -43,6 +44,7 @@ class ProcessOrderValidateOrderArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.validate_order")
@@ -52,6 +54,7 @@ def process_order_validate_order_sync(args: ProcessOrderValidateOrderArgs) -> An
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -64,11 +67,12 @@ async def process_order_validate_order_async(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
 process_order_validate_order_handler = given_context(
-    orders.validate_order, ("order_id", "amount", "email")
+    orders.validate_order, ("order_id", "amount", "email", "items")
 )
 process_order_validate_order = shaped(
     orders.validate_order,
@@ -84,6 +88,7 @@ class ProcessOrderChargePaymentArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.charge_payment")
@@ -94,6 +99,7 @@ def process_order_charge_payment_sync(args: ProcessOrderChargePaymentArgs) -> An
             order_id=args.order_id,
             amount=args.amount,
             email=args.email,
+            items=args.items,
         )
     except (ApplicationError, CancelledError):
         raise  # the handler's own failure or a cancellation: Temporal's, as it is
@@ -111,6 +117,7 @@ async def process_order_charge_payment_async(
             order_id=args.order_id,
             amount=args.amount,
             email=args.email,
+            items=args.items,
         )
     except (ApplicationError, CancelledError):
         raise  # the handler's own failure or a cancellation: Temporal's, as it is
@@ -119,7 +126,7 @@ async def process_order_charge_payment_async(
 
 
 process_order_charge_payment_handler = given_context(
-    orders.charge_payment, ("order_id", "amount", "email")
+    orders.charge_payment, ("order_id", "amount", "email", "items")
 )
 process_order_charge_payment = shaped(
     orders.charge_payment,
@@ -182,6 +189,7 @@ class ProcessOrderReserveInventoryArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.reserve_inventory")
@@ -191,6 +199,7 @@ def process_order_reserve_inventory_sync(args: ProcessOrderReserveInventoryArgs)
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -203,11 +212,12 @@ async def process_order_reserve_inventory_async(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
 process_order_reserve_inventory_handler = given_context(
-    orders.reserve_inventory, ("order_id", "amount", "email")
+    orders.reserve_inventory, ("order_id", "amount", "email", "items")
 )
 process_order_reserve_inventory = shaped(
     orders.reserve_inventory,
@@ -223,6 +233,7 @@ class ProcessOrderReserveInventoryCompensationArgs:
     order_id: str
     amount: float
     email: str
+    items: list[inputs.OrderItem] = field(default_factory=lambda: [])
 
 
 @activity.defn(name="process_order.reserve_inventory.compensate")
@@ -234,6 +245,7 @@ def process_order_reserve_inventory_compensate_sync(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
@@ -246,11 +258,12 @@ async def process_order_reserve_inventory_compensate_async(
         order_id=args.order_id,
         amount=args.amount,
         email=args.email,
+        items=args.items,
     )
 
 
 process_order_reserve_inventory_compensate_handler = given_context(
-    orders.release_inventory, ("order_id", "amount", "email")
+    orders.release_inventory, ("order_id", "amount", "email", "items")
 )
 process_order_reserve_inventory_compensate = shaped(
     orders.release_inventory,
@@ -485,12 +498,12 @@ HANDLERS = [
     Handler(
         "examples.shop.orders:validate_order",
         orders.validate_order,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.orders:charge_payment",
         orders.charge_payment,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.orders:refund_payment", orders.refund_payment, ("charge_id",)
@@ -498,12 +511,12 @@ HANDLERS = [
     Handler(
         "examples.shop.orders:reserve_inventory",
         orders.reserve_inventory,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.orders:release_inventory",
         orders.release_inventory,
-        ("order_id", "amount", "email"),
+        ("order_id", "amount", "email", "items"),
     ),
     Handler(
         "examples.shop.emails:send_confirmation",

@@ -8,6 +8,15 @@ returns a WorkflowHandle, `run_x` starts and waits for the result,
 is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
 
+`start_x` and `run_x` take start options after the input fields: `id`
+(checked against the job's `id` template when it has one), `queue` (the
+workflow's task queue), `delay` (start_delay), `memo` and
+`search_attributes`; an option an input field is named like takes a
+trailing underscore (`id_`). `start_x_sync` and `run_x_sync` do the same
+for callers without an event loop (connect() in a fresh loop; start_x_sync
+returns the Started ids), and `run_sync(lambda client: ...)` runs any other
+client function so.
+
 A signal with a typed payload is also answered as an Update:
 `answer_x_<signal>(client, workflow_id, **payload)` returns once the run has
 taken it and raises PayloadInvalid, NotWaiting or AlreadyAnswered (each an
@@ -16,16 +25,21 @@ AnswerRefused) when the run refuses it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.types import MethodAsyncSingleParam
 
-from . import settings
+from . import inputs, settings
 from .inputs import (
     ProcessOrderInput,
     UserOnboardingInput,
@@ -34,7 +48,11 @@ from .temporal_client_runtime import AlreadyAnswered as AlreadyAnswered
 from .temporal_client_runtime import AnswerRefused as AnswerRefused
 from .temporal_client_runtime import NotWaiting as NotWaiting
 from .temporal_client_runtime import PayloadInvalid as PayloadInvalid
+from .temporal_client_runtime import Started as Started
 from .temporal_client_runtime import answer as _answer
+from .temporal_client_runtime import checked_id as _checked_id
+from .temporal_client_runtime import in_new_loop as _in_new_loop
+from .temporal_client_runtime import started as _started
 from .temporal_runtime import JobStatus
 from .temporal_workflows import (
     ProcessOrderWorkflow,
@@ -57,6 +75,13 @@ async def connect() -> Client:
     )
 
 
+def run_sync(call: Callable[[Client], Awaitable[R]], /) -> R:
+    """Await `call(client)` in a fresh event loop with a client from connect(),
+    for callers without an event loop: `run_sync(lambda client: status_x(client,
+    workflow_id))`. RuntimeError inside a running event loop: await there."""
+    return _in_new_loop(connect, call)
+
+
 async def _start(
     client: Client,
     run: MethodAsyncSingleParam[W, I, R],
@@ -65,6 +90,9 @@ async def _start(
     id: str,
     task_queue: str,
     execution_timeout: timedelta | None,
+    start_delay: timedelta | None,
+    memo: Mapping[str, Any] | None,
+    search_attributes: TypedSearchAttributes | None,
 ) -> WorkflowHandle[W, R]:
     """Start a workflow once per id: a running or finished one is not run again."""
     try:
@@ -74,6 +102,9 @@ async def _start(
             id=id,
             task_queue=task_queue,
             execution_timeout=execution_timeout,
+            start_delay=start_delay,
+            memo=memo,
+            search_attributes=search_attributes,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -88,16 +119,40 @@ async def start_process_order(
     order_id: str,
     amount: float,
     email: str,
+    items: list[inputs.OrderItem] | None = None,
+    id: str | None = None,
+    queue: str = "orders",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[ProcessOrderWorkflow, dict[str, Any]]:
-    """Start job ProcessOrder (workflow ProcessOrder on task queue orders)."""
-    input = ProcessOrderInput(order_id=order_id, amount=amount, email=email)
+    """Start job ProcessOrder (workflow ProcessOrder on task queue orders).
+
+    Start options:
+    - `id`: must be what the id template order-{order_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default orders)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    fields: dict[str, Any] = {
+        "order_id": order_id,
+        "amount": amount,
+        "email": email,
+    }
+    if items is not None:
+        fields["items"] = items
+    input = ProcessOrderInput(**fields)
     return await _start(
         client,
         ProcessOrderWorkflow.run,
         input,
-        id=f"order-{input.order_id}",
-        task_queue="orders",
+        id=_checked_id(id, f"order-{input.order_id}", "order-{order_id}"),
+        task_queue=queue,
         execution_timeout=timedelta(days=7, hours=1, minutes=45, seconds=36),
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -108,12 +163,113 @@ async def run_process_order(
     order_id: str,
     amount: float,
     email: str,
+    items: list[inputs.OrderItem] | None = None,
+    id: str | None = None,
+    queue: str = "orders",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> dict[str, Any]:
-    """Start job ProcessOrder (or find the one with its id) and wait for its result."""
+    """Start job ProcessOrder (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: must be what the id template order-{order_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default orders)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     handle = await start_process_order(
-        client, order_id=order_id, amount=amount, email=email
+        client,
+        order_id=order_id,
+        amount=amount,
+        email=email,
+        items=items,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
     return await handle.result()
+
+
+def start_process_order_sync(
+    *,
+    order_id: str,
+    amount: float,
+    email: str,
+    items: list[inputs.OrderItem] | None = None,
+    id: str | None = None,
+    queue: str = "orders",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job ProcessOrder like start_process_order, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: must be what the id template order-{order_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default orders)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_process_order(
+                client,
+                order_id=order_id,
+                amount=amount,
+                email=email,
+                items=items,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_process_order_sync(
+    *,
+    order_id: str,
+    amount: float,
+    email: str,
+    items: list[inputs.OrderItem] | None = None,
+    id: str | None = None,
+    queue: str = "orders",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> dict[str, Any]:
+    """Run job ProcessOrder like run_process_order, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: must be what the id template order-{order_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default orders)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_process_order(
+            client,
+            order_id=order_id,
+            amount=amount,
+            email=email,
+            items=items,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def signal_process_order_approve(
@@ -171,16 +327,32 @@ async def start_user_onboarding(
     *,
     user_id: str,
     email: str,
+    id: str | None = None,
+    queue: str = "onboarding",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[UserOnboardingWorkflow, dict[str, Any]]:
-    """Start job UserOnboarding (workflow UserOnboarding on task queue onboarding)."""
+    """Start job UserOnboarding (workflow UserOnboarding on task queue onboarding).
+
+    Start options:
+    - `id`: must be what the id template onboarding-{user_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default onboarding)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = UserOnboardingInput(user_id=user_id, email=email)
     return await _start(
         client,
         UserOnboardingWorkflow.run,
         input,
-        id=f"onboarding-{input.user_id}",
-        task_queue="onboarding",
+        id=_checked_id(id, f"onboarding-{input.user_id}", "onboarding-{user_id}"),
+        task_queue=queue,
         execution_timeout=timedelta(days=30, hours=1),
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -190,10 +362,102 @@ async def run_user_onboarding(
     *,
     user_id: str,
     email: str,
+    id: str | None = None,
+    queue: str = "onboarding",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> dict[str, Any]:
-    """Start job UserOnboarding (or find the one with its id) and wait for its result."""
-    handle = await start_user_onboarding(client, user_id=user_id, email=email)
+    """Start job UserOnboarding (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: must be what the id template onboarding-{user_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default onboarding)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_user_onboarding(
+        client,
+        user_id=user_id,
+        email=email,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_user_onboarding_sync(
+    *,
+    user_id: str,
+    email: str,
+    id: str | None = None,
+    queue: str = "onboarding",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job UserOnboarding like start_user_onboarding, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: must be what the id template onboarding-{user_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default onboarding)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_user_onboarding(
+                client,
+                user_id=user_id,
+                email=email,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_user_onboarding_sync(
+    *,
+    user_id: str,
+    email: str,
+    id: str | None = None,
+    queue: str = "onboarding",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> dict[str, Any]:
+    """Run job UserOnboarding like run_user_onboarding, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: must be what the id template onboarding-{user_id} gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default onboarding)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_user_onboarding(
+            client,
+            user_id=user_id,
+            email=email,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def status_user_onboarding(

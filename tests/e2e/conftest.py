@@ -74,3 +74,8 @@ def answers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
 @pytest.fixture(scope="session")
 def tjobs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     return _project(tmp_path_factory, SPECS / "job_steps_temporal.yaml", "e2e_tjobs")
+
+
+@pytest.fixture(scope="session")
+def ttypes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
+    return _project(tmp_path_factory, SPECS / "types_temporal.yaml", "e2e_ttypes")

@@ -260,3 +260,29 @@ def test_a_removed_parallel_step_keeps_its_branches_conditions(tmp_path: Path) -
     workflows = (out / "jobs" / "temporal_workflows.py").read_text()
     branch = workflows.split("async def branch_a_v1() -> None:")[1]
     assert branch.lstrip().startswith("if input.n > 1:"), branch[:300]
+
+
+def test_args_added_to_a_single_step_job_are_no_new_version() -> None:
+    """A single-step workflow schedules one activity of the same type with
+    or without `args` (what it passes changes, as when a step's args change),
+    and its interface, the input, stays: no version, no breaking change."""
+    from lichc.engines.registry import engine
+    from lichc.evolution.breaking import breaking_changes
+
+    def single(args: str) -> Plan:
+        return plan_of(f"""
+            version: 1
+            jobs:
+              Greet:
+                engine: temporal
+                run: m.x:greet
+                input: {{name: str}}
+                {args}
+            """)
+
+    before = evolve(single(""), Record())
+    plan = single('args: {greeting: Hello, name: "${input.name}"}')
+    after = evolve(plan, before.record)
+    assert after.changes == []
+    assert after.record.jobs["Greet"] == before.record.jobs["Greet"]
+    assert breaking_changes(plan, before.record, engine) == []

@@ -132,9 +132,24 @@ def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[KeyPath, bool]:
             and part in STEP_KINDS
         ):
             continue
+        if _is_tag(loc, i):
+            continue
         path.append(part)
         node = _child(node, part)
     return tuple(path), is_key
+
+
+# the other tagged unions: a signal's payload (its fields, or a type's name)
+# and a named type (an enum, or an object's fields)
+_PAYLOAD_TAGS = ("fields", "name")
+_TYPE_TAGS = ("enum", "object")
+
+
+def _is_tag(loc: tuple[Any, ...], i: int) -> bool:
+    part = loc[i]
+    if i >= 1 and loc[i - 1] == "payload" and part in _PAYLOAD_TAGS:
+        return True
+    return i == 2 and loc[0] == "types" and part in _TYPE_TAGS
 
 
 def _child(node: Any, part: str | int) -> Any:

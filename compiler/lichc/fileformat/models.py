@@ -181,6 +181,8 @@ StepName = Annotated[str, _name(names.STEP)]
 SignalName = Annotated[str, _name(names.SIGNAL)]
 InputName = Annotated[str, _name(names.INPUT)]
 QueueName = Annotated[str, _name(names.QUEUE)]
+TypeName = Annotated[str, _name(names.TYPE)]
+EnumValue = Annotated[str, _name(names.ENUM_VALUE)]
 ProjectName = Annotated[str, _name(names.PROJECT)]
 OutputDir = Annotated[
     str, _Parsed(names.output_dir, {"type": "string", "default": "generated"})
@@ -287,6 +289,33 @@ InputSpec = Annotated[
 ]
 
 
+class EnumType(Model):
+    """`{enum: [a, b, c]}`: a str enum, its members named as their values."""
+
+    enum: Annotated[tuple[EnumValue, ...], Field(min_length=1)]
+    description: str | None = None
+
+
+ObjectFields = dict[InputName, InputSpec]
+
+
+def _type_kind(value: Any) -> str:
+    # an object type is its fields; one whose only key `enum` holds a list is an enum
+    if isinstance(value, dict) and isinstance(value.get("enum"), list):
+        return "enum"
+    return "object"
+
+
+def _payload_kind(value: Any) -> str:
+    return "name" if isinstance(value, str) else "fields"
+
+
+TypeDef = Annotated[
+    Annotated[EnumType, Tag("enum")] | Annotated[ObjectFields, Tag("object")],
+    Discriminator(_type_kind),
+]
+
+
 class Compensate(Model):
     run: Handler
     args: dict[InputName, ArgValue] | None = None
@@ -356,8 +385,15 @@ class WaitFor(Model):
     signal: SignalName
     timeout: PositiveDuration | None = None
     on_timeout: Literal["fail", "continue", "compensate"] | None = None
-    # the signal's JSON object, typed like `input` (without it: any object)
-    payload: dict[InputName, InputSpec] | None = None
+    # the signal's JSON object, typed like `input` or named by an object type
+    # of `types:` (without it: any object)
+    payload: (
+        Annotated[
+            Annotated[ObjectFields, Tag("fields")] | Annotated[TypeName, Tag("name")],
+            Discriminator(_payload_kind),
+        ]
+        | None
+    ) = None
 
 
 class WaitStep(_NamedStep):
@@ -474,6 +510,9 @@ class _JobHead(Model):
     description: str | None = None
     queue: QueueName | None = None
     run: Handler | None = None
+    # a single-step job's handler arguments, like a run step's (without them:
+    # the input fields)
+    args: dict[InputName, ArgValue] | None = None
     steps: Annotated[tuple[Step, ...], Field(min_length=1)] | None = None
     input: dict[InputName, InputSpec] = Field(default_factory=dict)
     id: IdTemplateText | None = None
@@ -500,6 +539,8 @@ class SpecHead(Model):
     defaults: Defaults = Defaults()
     celery: CelerySettings = CelerySettings()
     temporal: TemporalSettings = TemporalSettings()
+    # named object types and enums, usable wherever a type is written
+    types: dict[TypeName, TypeDef] = Field(default_factory=dict)
 
 
 class Spec(SpecHead):

@@ -6,6 +6,7 @@ never contains an identifier, module or queue name that was not validated.
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 import sys
@@ -172,6 +173,51 @@ def input_name(value: Any) -> str:
     return text
 
 
+# What inputs.py binds beside the named types (the job models are checked in plan).
+_INPUTS_MODULE_NAMES = frozenset(
+    ["Any", "BaseModel", "ConfigDict", "Enum", "Field", "StrEnum", "TypeAdapter"]
+)
+
+
+def type_name(value: Any) -> str:
+    text = _text(value, "type name")
+    if not _JOB_RE.fullmatch(text):
+        suggestion = to_pascal(text)
+        hint = (
+            f"did you mean '{suggestion}'?" if _JOB_RE.fullmatch(suggestion) else None
+        )
+        raise SpecValueError(
+            f"type name '{text}' must be PascalCase (letters and digits, starting upper-case)",
+            hint or "e.g. OrderItem",
+        )
+    if text in _INPUTS_MODULE_NAMES or text in dir(builtins):
+        raise SpecValueError(
+            f"type name '{text}' is a name the generated inputs.py uses itself",
+            f"pick another name, e.g. '{text}Type'",
+        )
+    return text
+
+
+# Enum members that would shadow an attribute every enum has.
+_ENUM_ATTRIBUTES = frozenset(["name", "value", "mro"])
+
+
+def enum_value(value: Any) -> str:
+    text = _text_matching(
+        value,
+        "enum value",
+        _INPUT_RE,
+        "is not a Python identifier",
+        "enum values are names: letters, digits and _, starting with a letter",
+    )
+    if keyword.iskeyword(text) or text in _ENUM_ATTRIBUTES:
+        raise SpecValueError(
+            f"enum value '{text}' cannot name a member of a Python enum",
+            f"try '{text}_'",
+        )
+    return text
+
+
 def queue_name(value: Any) -> str:
     return _text_matching(
         value,
@@ -222,5 +268,7 @@ JOB = NameForm(job_name, _JOB_RE, "PascalCase job name")
 STEP = NameForm(step_name, _SNAKE_RE, "snake_case step name")
 SIGNAL = NameForm(signal_name, _SNAKE_RE, "snake_case signal name")
 INPUT = NameForm(input_name, _INPUT_RE, "Python identifier")
+TYPE = NameForm(type_name, _JOB_RE, "PascalCase type name")
+ENUM_VALUE = NameForm(enum_value, _INPUT_RE, "enum value (a Python identifier)")
 QUEUE = NameForm(queue_name, _QUEUE_RE, "queue name")
 PROJECT = NameForm(project_name, _SNAKE_RE, "Python package name")

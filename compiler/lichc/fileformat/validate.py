@@ -50,12 +50,33 @@ def _head_without_errors(
     broken = {e["loc"][0] for e in error.errors() if e["loc"]}
     if "defaults" in broken or "version" in broken:
         return None
+    kept = {k: v for k, v in head_data.items() if k not in broken}
+    if "types" in broken and isinstance(head_data["types"], dict):
+        kept["types"] = _types_without_errors(head_data["types"], error)
     try:
-        return SpecHead.model_validate(
-            {k: v for k, v in head_data.items() if k not in broken}
-        )
+        return SpecHead.model_validate(kept)
     except ValidationError:
         return None
+
+
+def _types_without_errors(
+    types: dict[Any, Any], error: ValidationError
+) -> dict[Any, Any]:
+    """`types:` with each broken type left as an empty object type, so a job
+    using it is not also told the type is unknown; a broken name is dropped."""
+    at = {
+        e["loc"][1]
+        for e in error.errors()
+        if len(e["loc"]) > 1 and e["loc"][0] == "types"
+    }
+    kept: dict[Any, Any] = {}
+    for name, value in types.items():
+        try:
+            names.type_name(name)
+        except SpecValueError:
+            continue
+        kept[name] = {} if name in at else value
+    return kept
 
 
 def _jobs(data: dict[str, Any], found: list[Diagnostic]) -> dict[str, Job]:
@@ -101,6 +122,16 @@ def _jobs(data: dict[str, Any], found: list[Diagnostic]) -> dict[str, Job]:
                 Diagnostic(
                     "a job has `run` or `steps`, not both",
                     (*path, "steps"),
+                    on_key=True,
+                )
+            )
+        elif job.args is not None and job.steps is not None:
+            found.append(
+                Diagnostic(
+                    "`args` on a job are its `run` handler's arguments, and this "
+                    "job has `steps`",
+                    (*path, "args"),
+                    "give each step its own `args:`",
                     on_key=True,
                 )
             )

@@ -296,16 +296,17 @@ class TypeExpr:
             core = self.base
         return core + ("?" if self.optional else "")
 
-    def python(self) -> str:
-        """The annotation used in generated code."""
+    def python(self, qualifier: str = "") -> str:
+        """The annotation used in generated code; named types are prefixed with
+        `qualifier` (`inputs.` outside the module that defines them)."""
         if self.base == "list":
             assert self.item is not None
-            core = f"list[{self.item.python()}]"
+            core = f"list[{self.item.python(qualifier)}]"
         elif self.base == "dict":
-            value = "Any" if self.item is None else self.item.python()
+            value = "Any" if self.item is None else self.item.python(qualifier)
             core = f"dict[str, {value}]"
         elif self.base == "named":
-            core = str(self.name)
+            core = f"{qualifier}{self.name}"
         else:
             core = self.base
         return f"{core} | None" if self.optional else core

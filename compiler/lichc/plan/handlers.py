@@ -95,12 +95,13 @@ def _signature_problems(call: HandlerCall, args: ast.arguments) -> Iterator[Diag
             required.remove("heartbeat")
     if CONTEXT in by_keyword and CONTEXT not in keywords:
         keywords.append(CONTEXT)  # given a JobContext, unless an argument fills it
+    args_key = "the job's `args:`" if call.single else "the step's `args:`"
     missing = [p for p in required if p not in keywords]
     if missing:
         yield _at(
             call,
             f"{ref} needs {_listed(missing)}, which the job never passes",
-            "add them to the job's `input:` or the step's `args:`, "
+            f"add them to the job's `input:` or {args_key}, "
             "or give the parameters defaults",
         )
     unexpected = [k for k in keywords if k not in by_keyword]
@@ -109,8 +110,46 @@ def _signature_problems(call: HandlerCall, args: ast.arguments) -> Iterator[Diag
             call,
             f"{ref} takes no {_listed(unexpected)}, which the job passes",
             "add the parameters (or **kwargs) to the handler, or list "
-            "what it takes in the step's `args:`",
+            f"what it takes in {args_key}",
         )
+    yield from _literal_problems(call, args)
+
+
+# the annotations a literal is checked against, and what each takes (a
+# literal of another type is reported; any other annotation is not checked)
+_TAKES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+}
+
+
+def _literal_problems(call: HandlerCall, args: ast.arguments) -> Iterator[Diagnostic]:
+    """A literal of `args` a plainly annotated parameter (`x: int`) cannot take."""
+    params = {a.arg: a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    for name, value, path in call.literals:
+        param = params.get(name)
+        note = param.annotation if param is not None else None
+        if isinstance(note, ast.Constant) and isinstance(note.value, str):
+            kind = note.value.strip()  # a quoted annotation
+        elif isinstance(note, ast.Name):
+            kind = note.id
+        else:
+            continue
+        takes = _TAKES.get(kind)
+        if takes is None or value is None:
+            continue
+        fits = isinstance(value, takes) and not (
+            isinstance(value, bool) and bool not in takes
+        )
+        if not fits:
+            yield Diagnostic(
+                f"{call.handler} takes {name}: {kind}, not the "
+                f"{type(value).__name__} literal {value!r}",
+                path,
+                "change the literal, or the parameter's annotation",
+            )
 
 
 def _required(args: ast.arguments) -> list[str]:

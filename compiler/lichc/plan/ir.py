@@ -84,6 +84,69 @@ class InputField:
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectType:
+    """A named object type of `types:`: a pydantic model in inputs.py."""
+
+    name: str
+    fields: tuple[InputField, ...]
+    path: KeyPath
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    """A named enum of `types:`: a StrEnum in inputs.py, members named as their values."""
+
+    name: str
+    values: tuple[str, ...]
+    description: str | None
+    path: KeyPath
+
+
+NamedType = ObjectType | EnumType
+
+
+@dataclass(frozen=True)
+class Types:
+    """The `types:` section by name; what TypeExpr.accepts asks of named types."""
+
+    by_name: Mapping[str, NamedType] = field(default_factory=dict)
+
+    def accepts_named(self, name: str, value: Any) -> bool:
+        named = self.by_name.get(name)
+        if named is None:
+            return True  # an unknown name is reported on its own
+        if isinstance(named, EnumType):
+            return value in named.values
+        if not isinstance(value, dict):
+            return False
+        known = {f.name: f for f in named.fields}
+        return set(value) <= set(known) and all(
+            (f.name in value and f.type.accepts(value[f.name], self))
+            or (f.name not in value and not f.required)
+            for f in named.fields
+        )
+
+    def used_by(self, type_: TypeExpr) -> list[NamedType]:
+        """The named types `type_` needs, each once, every one after those it needs."""
+        order: list[NamedType] = []
+        self._visit(type_.type_names(), order, set())
+        return order
+
+    def _visit(
+        self, names: frozenset[str], order: list[NamedType], seen: set[str]
+    ) -> None:
+        for name in sorted(names):
+            named = self.by_name.get(name)
+            if named is None or name in seen:
+                continue
+            seen.add(name)
+            if isinstance(named, ObjectType):
+                for f in named.fields:
+                    self._visit(f.type.type_names(), order, seen)
+            order.append(named)
+
+
+@dataclass(frozen=True, slots=True)
 class Arg:
     name: str
     value: ArgValue
@@ -163,6 +226,8 @@ class WaitStep:
     condition: Condition | None = None
     # `payload`: the typed fields of the signal's JSON object (None: any object)
     payload: tuple[InputField, ...] | None = None
+    # `payload: Name`: the object type of `types:` that gave it its fields
+    payload_type: str | None = None
 
     def payload_field(self, name: str) -> InputField | None:
         return next((f for f in self.payload or () if f.name == name), None)
@@ -333,9 +398,22 @@ class Plan:
     celery: CeleryConfig
     temporal: TemporalConfig
     jobs: tuple[Job, ...]
+    # `types:`, in the file's order
+    types: tuple[NamedType, ...] = ()
     # lichc.evolution's live versions of each versioned job, by job name: set
     # by the build once the record is read (empty: one version each)
     versions: Mapping[str, JobVersions] = field(default_factory=dict, compare=False)
+
+    @property
+    def type_table(self) -> Types:
+        return Types({t.name: t for t in self.types})
+
+    def types_in_order(self) -> list[NamedType]:
+        """Every named type, each after the ones its fields use (no cycles: refused)."""
+        table, order, seen = self.type_table, list[NamedType](), set[str]()
+        for named in self.types:
+            table._visit(frozenset([named.name]), order, seen)
+        return order
 
     def jobs_on(self, engine: Engine) -> tuple[Job, ...]:
         return tuple(j for j in self.jobs if j.engine == engine)
@@ -358,6 +436,17 @@ class HandlerCall:
     keywords: tuple[str, ...]  # the keyword arguments it is called with
     heartbeat: bool  # the step has `heartbeat:`: a `heartbeat` parameter gets one
     path: KeyPath  # the `run:` key that names it
+    single: bool = False  # a single-step job's: its `args` are the job's own
+    # (keyword, value, where) of each literal in its `args`, for the type check
+    literals: tuple[tuple[str, Any, KeyPath], ...] = ()
+
+
+def _literals(args: tuple[Arg, ...] | None, at: KeyPath) -> tuple[Any, ...]:
+    return tuple(
+        (a.name, a.value.value, (*at, "args", a.name))
+        for a in args or ()
+        if isinstance(a.value, Literal_)
+    )
 
 
 def handler_calls(job: Job) -> Iterator[HandlerCall]:
@@ -366,8 +455,12 @@ def handler_calls(job: Job) -> Iterator[HandlerCall]:
     for step in job.run_steps():
         own = inputs if step.args is None else tuple(a.name for a in step.args)
         beats = step.heartbeat is not None
-        yield HandlerCall(step.handler, own, beats, (*step.path, "run"))
+        literals = _literals(step.args, step.path)
+        run = (*step.path, "run")
+        yield HandlerCall(step.handler, own, beats, run, job.single, literals)
         undo = step.compensate
         if undo is not None:
             keywords = own if undo.args is None else tuple(a.name for a in undo.args)
-            yield HandlerCall(undo.handler, keywords, beats, undo.path)
+            if undo.args is not None:
+                literals = _literals(undo.args, undo.path)
+            yield HandlerCall(undo.handler, keywords, beats, undo.path, False, literals)

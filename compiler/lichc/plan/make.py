@@ -41,7 +41,15 @@ def make_plan(spec: m.Spec, source: str) -> ir.Plan:
             spec.temporal.api_key,
         ),
         jobs=tuple(_job(spec, name, job) for name, job in spec.jobs.items()),
+        types=tuple(_named_type(name, t) for name, t in spec.types.items()),
     )
+
+
+def _named_type(name: str, type_: m.EnumType | dict[str, m.InputField]) -> ir.NamedType:
+    path: KeyPath = ("types", name)
+    if isinstance(type_, m.EnumType):
+        return ir.EnumType(name, type_.enum, type_.description, path)
+    return ir.ObjectType(name, _fields(type_, path), path)
 
 
 def _job(spec: m.Spec, name: str, job: m.Job) -> ir.Job:
@@ -51,7 +59,7 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> ir.Job:
     single = job.steps is None
     if single:
         assert job.run is not None
-        step_spec = m.RunStep(run=job.run)
+        step_spec = m.RunStep(run=job.run, args=job.args)
         steps: tuple[ir.Step, ...] = (
             _run_step(
                 spec, job, step_spec, path, queue, single=True, name=to_snake(name)
@@ -104,6 +112,20 @@ def _fields(
     )
 
 
+def _payload(
+    spec: m.Spec, payload: dict[str, m.InputField] | str | None, path: KeyPath
+) -> tuple[tuple[ir.InputField, ...] | None, str | None]:
+    """A signal's payload fields, and the object type they come from if named."""
+    if payload is None:
+        return None, None
+    if isinstance(payload, str):
+        named = spec.types.get(payload)
+        if isinstance(named, dict):
+            return _fields(named, ("types", payload)), payload
+        return (), payload  # not an object type: plan/types.py says so
+    return _fields(payload, path), None
+
+
 def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.Step:
     if isinstance(step, m.RunStep):
         return _run_step(spec, job, step, path, queue, single=False)
@@ -120,9 +142,7 @@ def _step(spec: m.Spec, job: m.Job, step: Any, path: KeyPath, queue: str) -> ir.
             step.description,
             path,
             step.if_,
-            None
-            if payload is None
-            else _fields(payload, (*path, "wait_for", "payload")),
+            *_payload(spec, payload, (*path, "wait_for", "payload")),
         )
     if isinstance(step, m.JobStep):
         args = _args(step.args)

@@ -85,6 +85,9 @@ def _reference(
                 suggest(value.field, job.input_names, "input fields"),
             )
         return
+    if job.single and isinstance(value, StepRef | ItemRef):
+        yield _single_step_reference(value, path)
+        return
     if isinstance(value, ItemRef):
         yield from item_problems(job, value, path, all_steps[current])
         return
@@ -135,3 +138,21 @@ def _reference(
             path,
             f"reference one of its branches: {branches}",
         )
+
+
+def _single_step_reference(value: StepRef | ItemRef, path: KeyPath) -> Diagnostic:
+    """`${steps...}` or `${item}` in a single-step job's `args`: it has no
+    other steps and no elements."""
+    if isinstance(value, ItemRef):
+        return Diagnostic(
+            f"{value} is only defined in a for_each step, and a single-step job "
+            "has none",
+            path,
+            "run the handler once per element in a for_each step under `steps:`",
+        )
+    return Diagnostic(
+        f"{value}: a single-step job has no steps whose results it could use",
+        path,
+        "pass ${input.FIELD} or a literal; a job with `steps:` can pass one "
+        "step's result to the next",
+    )

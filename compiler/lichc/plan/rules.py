@@ -26,14 +26,17 @@ from lichc.plan.ir import (
     BUILT_IN,
     InputField,
     Job,
+    ObjectType,
     Plan,
     RunStep,
     SleepStep,
     Step,
+    Types,
     WaitStep,
 )
 from lichc.plan.job_steps import job_cycles, job_step_problems
 from lichc.plan.references import references, suggest
+from lichc.plan.types import type_problems
 
 
 def check(plan: Plan) -> list[Diagnostic]:
@@ -42,13 +45,17 @@ def check(plan: Plan) -> list[Diagnostic]:
         found.extend(each.plan_rules(plan))
     found.extend(_dead_letter_queues(plan))
     found.extend(job_cycles(plan))
+    found.extend(type_problems(plan))
+    for named in plan.types:
+        if isinstance(named, ObjectType):
+            found.extend(_defaults(named.fields, plan.type_table))
     for job in plan.jobs:
         found.extend(_job(plan, job))
     return found
 
 
 def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
-    yield from _inputs(job)
+    yield from _inputs(job, plan.type_table)
     yield from _id(job)
     yield from _step_names(job)
     yield from references(job)
@@ -59,7 +66,7 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
         yield from _timeouts(step)
         yield from _retry(step)
     yield from _deadline(job)
-    yield from _schedules(job)
+    yield from _schedules(job, plan.type_table)
     yield from refusals.check(job)
     yield from engine(job.engine).job_rules(plan, job)
 
@@ -131,7 +138,7 @@ def _project_name(plan: Plan) -> Iterator[Diagnostic]:
 # -- inputs and id ----------------------------------------------------------------------
 
 
-def _inputs(job: Job) -> Iterator[Diagnostic]:
+def _inputs(job: Job, types: Types) -> Iterator[Diagnostic]:
     # the generated start functions take the fields as parameters and use these
     generated = {
         job.input_model: "the job's input model",
@@ -146,20 +153,15 @@ def _inputs(job: Job) -> Iterator[Diagnostic]:
                 "pick another name",
                 on_key=True,
             )
-    yield from _defaults(job.inputs)
+    yield from _defaults(job.inputs, types)
     for wait in job.signals:
-        yield from _defaults(wait.payload or ())
+        if wait.payload_type is None:  # a named type's defaults: once, below
+            yield from _defaults(wait.payload or (), types)
 
 
-def _defaults(fields: tuple[InputField, ...]) -> Iterator[Diagnostic]:
+def _defaults(fields: tuple[InputField, ...], types: Types) -> Iterator[Diagnostic]:
     for f in fields:
-        for name in sorted(f.type.type_names()):
-            yield Diagnostic(
-                f"unknown type '{name}'",
-                (*f.path, "type") if f.has_default else f.path,
-                "declare it under `types:`",
-            )
-        if f.has_default and not f.type.accepts(f.default):
+        if f.has_default and not f.type.accepts(f.default, types):
             yield Diagnostic(
                 f"default {f.default!r} does not match type {f.type}",
                 (*f.path, "default"),
@@ -340,7 +342,7 @@ def _timezone_error(name: str) -> str | None:
     return None
 
 
-def _schedules(job: Job) -> Iterator[Diagnostic]:
+def _schedules(job: Job, types: Types) -> Iterator[Diagnostic]:
     fields = {f.name: f for f in job.inputs}
     for schedule in job.schedules:
         error = _timezone_error(schedule.timezone)
@@ -358,7 +360,7 @@ def _schedules(job: Job) -> Iterator[Diagnostic]:
                     (*schedule.path, "input", key),
                     suggest(key, list(fields), "input fields"),
                 )
-            elif not field.type.accepts(value):
+            elif not field.type.accepts(value, types):
                 yield Diagnostic(
                     f"{value!r} is not a {field.type}", (*schedule.path, "input", key)
                 )

@@ -88,10 +88,16 @@ def negated(node: Node) -> Node:
     return Not(node)
 
 
-def _python(node: Node, read: Callable[[Reference], str], helpers: Helpers) -> str:
+def _python(
+    node: Node,
+    read: Callable[[Reference], str],
+    helpers: Helpers,
+    value: bool = False,
+) -> str:
     """The condition as Python, in the forms ruff's checks ask for (the
     generated code is linted): no `not a == b`, no literal on the left of a
-    comparison, `and` inside `or` in parentheses."""
+    comparison, `and` inside `or` in parentheses. `value`: the node is
+    compared, not only tested for truth (then `not not x` is bool(x), not x)."""
     if isinstance(node, Ref):
         return read(node.value)
     if isinstance(node, Const):
@@ -101,13 +107,16 @@ def _python(node: Node, read: Callable[[Reference], str], helpers: Helpers) -> s
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     if isinstance(node, Not):
         simpler = negated(node.operand)
-        if not isinstance(simpler, Not):
-            return _python(simpler, read, helpers)
-        return "not " + wrapped(_python(node.operand, read, helpers), node.operand, NOT)
+        if not isinstance(simpler, Not) and not (
+            value and isinstance(node.operand, Not)
+        ):
+            return _python(simpler, read, helpers, value)
+        inner = _python(node.operand, read, helpers, value)
+        return "not " + wrapped(inner, node.operand, NOT)
     if isinstance(node, Logic):
         # `a and b or c` reads as it runs, but ruff (RUF021) wants `(a and b) or c`
         return f" {node.op} ".join(
-            wrapped(_python(o, read, helpers), o, AND + 1) for o in node.operands
+            wrapped(_python(o, read, helpers, value), o, AND + 1) for o in node.operands
         )
     return _compare(node, read, helpers)
 
@@ -134,8 +143,8 @@ def _link(
     yoda = isinstance(left, Const) and not isinstance(right, Const)
     if helper is None and yoda and op in _MIRRORED:  # `x == 1`, not `1 == x`
         left, op, right = right, _MIRRORED[op], left
-    a = wrapped(_python(left, read, helpers), left, ATOM)
-    b = wrapped(_python(right, read, helpers), right, ATOM)
+    a = wrapped(_python(left, read, helpers, True), left, ATOM)
+    b = wrapped(_python(right, read, helpers, True), right, ATOM)
     if op in ("==", "!=") and (_is_word(right) or _is_word(left)):
         return f"{a} {'is' if op == '==' else 'is not'} {b}"
     if helper is None:

@@ -37,3 +37,29 @@ class Names:
             number += 1
         self.taken.add(f"{base}_{number}")
         return f"{base}_{number}"
+
+
+def option_names(fields: Iterable[str], options: Iterable[str]) -> dict[str, str]:
+    """The keywords of a job's client start options (`id`, `queue`, `delay`,
+    ...), decided for both engines here: an option an input field of the job
+    is named like (the fields are keyword arguments of the same functions)
+    takes a trailing underscore, `id_`, more if that is a field too."""
+    taken = set(fields)
+    names: dict[str, str] = {}
+    for option in options:
+        name = option
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        names[option] = name
+    return names
+
+
+def options_doc(names: dict[str, str], meaning: dict[str, str]) -> str:
+    """The docstring paragraph that lists a start function's options, saying
+    which one was renamed around an input field."""
+    lines = ["Start options:"]
+    for option, name in names.items():
+        renamed = f" (not `{option}`: an input field has that name)" * (name != option)
+        lines.append(f"- `{name}`{renamed}: {meaning[option]}")
+    return "\n".join(lines)

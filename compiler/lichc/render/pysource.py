@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from lichc.fileformat.templated import EnvString, EnvVar
+from lichc.fileformat.values import TypeExpr
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # printable ASCII but the double quote and the backslash: nothing to escape
@@ -78,6 +79,34 @@ def py_literal(value: Any) -> str:
         )
         return "{\n" + items + "}"
     raise TypeError(f"not a JSON-like value: {type(value).__name__}")
+
+
+def py_default(type_: TypeExpr, value: Any, qualifier: str = "") -> str:
+    """A field's default as a typed literal: an enum's value as its member
+    (`inputs.Shipping.express`; members are named as their values, validated
+    identifiers), in lists and dicts too. Object types have no other default
+    than null (plan/types.py), so a named type's value here is an enum's."""
+    if value is None:
+        return "None"
+    if type_.base == "named":
+        return f"{qualifier}{type_.name}.{value}"
+    if type_.item is not None and type_.item.type_names():
+        if type_.base == "list" and value:
+            return (
+                "[\n"
+                + "".join(f"{py_default(type_.item, v, qualifier)},\n" for v in value)
+                + "]"
+            )
+        if type_.base == "dict" and value:
+            return (
+                "{\n"
+                + "".join(
+                    f"{py_str(str(k))}: {py_default(type_.item, v, qualifier)},\n"
+                    for k, v in value.items()
+                )
+                + "}"
+            )
+    return py_literal(value)
 
 
 def py_docstring(text: str) -> str:

@@ -48,6 +48,7 @@ def environment() -> jinja2.Environment:
     env.filters.update(
         pystr=pysource.py_str,
         pyliteral=pysource.py_literal,
+        pydefault=lambda f, q="": pysource.py_default(f.type, f.default, q),
         docstring=pysource.py_docstring,
         timedelta=pysource.py_timedelta,
         seconds=pysource.py_seconds,

@@ -169,12 +169,17 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
     tasks.add(".celery_app", "app")
     client.add(".celery_app", "app", g["app"])
     client.add(".celery_runtime", "cancel_run", g["cancel_run"])
+    client.add(".celery_runtime", "countdown", g["countdown"])
+    client.add(".celery_runtime", "send_once", g["send_once"])
     celery.add("celery.result", "AsyncResult")
     for name in ("JobTask", "Policy", "RetryPolicy"):
         tasks.add(".celery_runtime", name)
     tasks.add(".celery_runtime", "call", module.aliases["call"])
     for view in module.jobs:
         client.add(".inputs", view.model)
+        if any(f.type.type_names() for f in view.job.inputs):  # annotations
+            client.add(".", "inputs", g["inputs"])
+            tasks.add(".", "inputs", module.aliases["inputs"])
         if view.job.single:
             tasks.add(".inputs", view.model)
         else:
@@ -197,6 +202,8 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
                 uses |= chain_view.field_reads(view.job, task.step)
             for name in sorted(uses):
                 tasks.add(".celery_runtime", name)
+            if uses & {"typed_input", "typed_element"}:
+                tasks.add(".inputs", view.model)
             client.add(".celery_runtime", "new_context", g["new_context"])
             if view.job.schedules:
                 client.add(".celery_runtime", "scheduled_id", g["scheduled_id"])
@@ -205,7 +212,9 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             tasks.add(".celery_runtime", "merge")
             celery.add("celery", "chord", g["chord"])
         if view.task_id is not None:
-            client.add(".celery_runtime", "send_once", g["send_once"])
+            client.add(".celery_runtime", "checked_id", g["checked_id"])
+        if view.later:
+            client.add(".celery_runtime", "later", g["later"])
         if view.chain_function is not None:
             celery.add("celery.canvas", "Signature")
             if not view.job.single:

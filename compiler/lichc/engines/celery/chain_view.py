@@ -35,28 +35,57 @@ def field_reads(job: ir.Job, step: ir.RunStep) -> set[str]:
     """How a step's arguments read `${steps.S.F}`: `step_field` (the result
     must have it), `field_or_none` (S may have been skipped)."""
     reads: set[str] = set()
+    if step.args is None and not job.single:  # the handler takes every input field
+        for f in job.inputs:
+            reads |= value_reads(job, InputRef(f.name))
     for a in step.args or []:
-        reads |= value_reads(job, a.value)
+        reads |= value_reads(job, a.value, step)
     return reads
 
 
-def value_reads(job: ir.Job, value: object) -> set[str]:
+def value_reads(job: ir.Job, value: object, step: ir.RunStep | None = None) -> set[str]:
     """The runtime function arg_expression calls to read `value`, if any."""
     if isinstance(value, StepRef) and value.field is not None:
         return {"field_or_none" if value.step in skippable_steps(job) else "step_field"}
     if isinstance(value, ItemRef) and value.field is not None:
         return {"item_field"}
+    if isinstance(value, InputRef) and _input_field(job, value).type.type_names():
+        return {"typed_input"}
+    if isinstance(value, ItemRef) and typed_items(job, step) is not None:
+        return {"typed_element"}
     return set()
 
 
-def arg_expression(job: ir.Job, value: ir.ArgValue) -> str:
-    """The value of one argument of a step's handler call."""
+def typed_items(job: ir.Job, step: ir.RunStep | None) -> ir.InputField | None:
+    """The list input field a for_each step runs over, when its elements are
+    of a named type (so `${item}` is validated into it)."""
+    items = step.for_each.items if step is not None and step.for_each else None
+    if not isinstance(items, InputRef):
+        return None
+    field = _input_field(job, items)
+    element = field.type.item if field.type.base == "list" else None
+    return field if element is not None and element.type_names() else None
+
+
+def arg_expression(
+    job: ir.Job, value: ir.ArgValue, step: ir.RunStep | None = None
+) -> str:
+    """The value of one argument of a step's handler call (`step`: the
+    for_each step whose `${item}` it may read)."""
     if isinstance(value, ItemRef):  # the element task's parameter
-        if value.field is None:
+        if value.field is not None:
+            return py_call("item_field", [ITEM, py_str(value.field)])
+        typed = typed_items(job, step)
+        if typed is None:
             return ITEM
-        return py_call("item_field", [ITEM, py_str(value.field)])
+        return py_call("typed_element", [job.input_model, py_str(typed.name), ITEM])
     if isinstance(value, InputRef):
-        return input_read(next(f for f in job.inputs if f.name == value.field))
+        field = _input_field(job, value)
+        read = input_read(field)
+        if not field.type.type_names():
+            return read
+        # the context holds JSON: a named type is validated into its model or enum
+        return py_call("typed_input", [job.input_model, py_str(field.name), read])
     if isinstance(value, StepRef):
         if value.field is None:
             return f'context["steps"][{py_str(value.step)}]'
@@ -66,6 +95,10 @@ def arg_expression(job: ir.Job, value: ir.ArgValue) -> str:
         parts = ["context", py_str(value.step), py_str(value.field)]
         return py_call("field_or_none" if skippable else "step_field", parts)
     return py_literal(value.value)
+
+
+def _input_field(job: ir.Job, ref: InputRef) -> ir.InputField:
+    return next(f for f in job.inputs if f.name == ref.field)
 
 
 def input_read(field: ir.InputField) -> str:

@@ -106,6 +106,10 @@ def _items_expr(job: ir.Job, items: InputRef | StepRef, uses: set[str]) -> str:
         and items.step in skippable_steps(job)
     ):
         return f'context["steps"].get({py_str(items.step)})'
+    if isinstance(items, InputRef):  # as JSON: each element is sent in a message
+        return chain_view.input_read(
+            next(f for f in job.inputs if f.name == items.field)
+        )
     uses |= chain_view.value_reads(job, items)
     return chain_view.arg_expression(job, items)
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lichc.fileformat.names import AMBIGUOUS
-from lichc.render.names import PYTHON_NAMES, Names
+from lichc.render.names import PYTHON_NAMES, Names, option_names
 
 if TYPE_CHECKING:
     from lichc.plan.ir import Job
@@ -58,11 +58,13 @@ TASKS_RESERVED = frozenset(
         "steps",
         "stopped",
         "run_job",
+        "typed_element",
+        "typed_input",
         "with_result",
     }
 )
 # what celery_tasks.py calls by a name it may have to change: allocated first
-TASKS_ALIASED = ("call", "job", "self")
+TASKS_ALIASED = ("call", "inputs", "job", "self")
 
 # celery_client.py: its own imports, and the locals of its start functions
 CLIENT_RESERVED = frozenset(
@@ -71,6 +73,7 @@ CLIENT_RESERVED = frozenset(
         "AsyncResult",
         "Signature",
         "annotations",
+        "timedelta",
         "context",
         "data",
         "flow",
@@ -82,9 +85,13 @@ CLIENT_RESERVED = frozenset(
 # job's client function takes the name
 CLIENT_ALIASED = (
     "app",
+    "inputs",
     "cancel_run",
     "chain",
+    "checked_id",
     "chord",
+    "countdown",
+    "later",
     "new_context",
     "scheduled_id",
     "send_once",
@@ -136,9 +143,21 @@ def children(jobs: Sequence[Job]) -> list[Job]:
     return [j for j in jobs if j.name in called]
 
 
+# the keyword options of start_x, in order
+START_OPTIONS = ("id", "queue", "delay")
+
+
+def start_options(job: Job) -> dict[str, str]:
+    """A job's start options -> their keywords in its start_x (renamed around
+    its input fields by the rule both engines share)."""
+    return option_names(job.input_names, START_OPTIONS)
+
+
 def client_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
     """celery_client.py's allocator, and what it calls CLIENT_ALIASED; the
-    functions it defines per job are the plan's."""
+    functions it defines per job are the plan's, the start options'
+    keywords (parameters) are taken, so no alias is one of them."""
     given = fields_and_models(jobs) | client_functions(jobs)
     names = Names(CLIENT_RESERVED | PYTHON_NAMES | given)
+    names.taken |= {name for j in jobs for name in start_options(j).values()}
     return names, {name: names.take(name) for name in CLIENT_ALIASED}

@@ -215,6 +215,44 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
     return tuple(names)
 
 
+# (kind, task name, queue) of one task a job registers (see public_names)
+PublicName = tuple[str, str, str]
+
+
+def public_names(plan: Plan, job: Job) -> tuple[PublicName, ...]:
+    """Every task the job registers, as tests and mocks may rely on
+    (docs/celery.md): `job` (a single-step job's task), `launcher` (sends a
+    multi-step job's chain; beat sends it too), `step` (a run step or a
+    parallel branch), `join` (a parallel step's chord body), `element`,
+    `fan_out` and `join` of a for_each step, `child` and `resume` of a job
+    step, and `end`. Each is named from task_name and its kin, as the
+    templates are."""
+    if job.single:
+        only = next(job.run_steps())
+        return (("job", job_task_name(plan, job), only.queue),)
+    names: list[PublicName] = [("launcher", job_task_name(plan, job), job.queue)]
+    for step in job.steps:
+        if isinstance(step, ParallelStep):
+            names += [("step", task_name(plan, job, b), b.queue) for b in step.branches]
+            names.append(("join", task_name(plan, job, step), job.queue))
+        elif isinstance(step, RunStep) and step.for_each is not None:
+            names += [
+                ("fan_out", each_task_name(plan, job, step), job.queue),
+                ("element", task_name(plan, job, step), step.queue),
+                ("join", join_task_name(plan, job, step), job.queue),
+            ]
+        elif isinstance(step, RunStep):
+            names.append(("step", task_name(plan, job, step), step.queue))
+        elif isinstance(step, JobStep):
+            names += [
+                ("child", task_name(plan, job, step), job.queue),
+                ("resume", resume_task_name(plan, job, step), job.queue),
+            ]
+        elif isinstance(step, EndStep):
+            names.append(("end", task_name(plan, job, step), job.queue))
+    return tuple(names)
+
+
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `celery_client`."""
     names = []

@@ -16,13 +16,16 @@ from lichc.fileformat.conditions import Condition
 from lichc.fileformat.templated import IdTemplate
 from lichc.fileformat.values import (
     CRON_FIELDS,
+    InputRef,
+    Literal_,
     PyRef,
 )
 from lichc.plan import ir
 from lichc.render.imports import Imports
-from lichc.render.names import Names
+from lichc.render.names import Names, options_doc
 from lichc.render.pysource import (
     py_call,
+    py_default,
     py_literal,
     py_seconds,
     py_str,
@@ -64,11 +67,57 @@ class JoinView:
 
 
 @dataclass(frozen=True)
+class Sig:
+    """One task of a chain as the client builds it: app.signature()'s
+    arguments, where the start options may change them."""
+
+    name: str
+    queue: str  # the task's own queue
+    first: bool  # of the first stage: it takes the context, and the delay
+    countdown: timedelta
+    expires: timedelta | None
+
+    def parts(self) -> list[str]:
+        """The arguments without start options (a job step's chain)."""
+        parts = [py_str(self.name)]
+        if self.first:
+            parts.append("args=(context,)")
+        if self.countdown:
+            parts.append(f"countdown={py_seconds(self.countdown)}")
+        if self.expires is not None:
+            parts.append(f"expires={py_seconds(self.expires)}")
+        return parts
+
+    def start_parts(
+        self, job: ir.Job, opts: dict[str, str], g: dict[str, str]
+    ) -> list[str]:
+        """The arguments in start_x: a task on the job's queue goes to the
+        `queue` option's, the first stage waits for the `delay` option."""
+        if not self.first:
+            parts = self.parts()
+        else:
+            base = f", {py_seconds(self.countdown)}" if self.countdown else ""
+            parts = [py_str(self.name), "args=(context,)"]
+            parts.append(f"countdown={g['countdown']}({opts['delay']}{base})")
+            if self.expires is not None:
+                expires = py_seconds(self.expires)
+                parts.append(f"expires={g['later']}({expires}, {opts['delay']})")
+        if self.queue == job.queue:
+            parts.append(f"queue={opts['queue']}")
+        return parts
+
+
+@dataclass(frozen=True)
 class Stage:
     """One link of a chain as the client builds it: a task or a chord."""
 
-    signatures: list[list[str]]  # app.signature() arguments: one task, or the branches
+    sigs: list[Sig]  # one task, or the branches
     join: str | None  # the chord body's task name, for a parallel step
+
+    @property
+    def signatures(self) -> list[list[str]]:
+        """app.signature() arguments of each task, without start options."""
+        return [sig.parts() for sig in self.sigs]
 
 
 @dataclass(frozen=True)
@@ -91,6 +140,61 @@ class JobView:
     chain_function: str | None = None  # builds its chain for another's job step
     local_self: str = "self"  # an end task's bound-task parameter
     uses: set[str] = field(default_factory=set)  # runtime helpers its tasks call
+    # start options (namespaces.START_OPTIONS) -> their keywords in start_x
+    options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def later(self) -> bool:
+        """Whether start_x moves an expiry or the deadline by its delay."""
+        if self.job.single:
+            return self.first_expires is not None
+        first = self.stages[0].sigs if self.stages else []
+        return self.job.deadline is not None or any(
+            s.expires is not None for s in first
+        )
+
+    @property
+    def plain_stages(self) -> list[tuple[list[list[str]], list[str] | None]]:
+        """The chain's stages without start options (a job step's chain)."""
+        return [
+            (stage.signatures, [py_str(stage.join)] if stage.join else None)
+            for stage in self.stages
+        ]
+
+    def start_stages(
+        self, g: dict[str, str]
+    ) -> list[tuple[list[list[str]], list[str] | None]]:
+        """The chain's stages in start_x: each task's and the join's arguments."""
+        queue = f"queue={self.options['queue']}"
+        return [
+            (
+                [sig.start_parts(self.job, self.options, g) for sig in stage.sigs],
+                [py_str(stage.join), queue] if stage.join else None,
+            )
+            for stage in self.stages
+        ]
+
+    @property
+    def start_doc(self) -> str:
+        """start_x's paragraph on its options."""
+        job = self.job
+        if job.id is not None:
+            meaning_id = (
+                f"must be what the id template {job.id} gives for the input "
+                "(ValueError otherwise)"
+            )
+        else:
+            meaning_id = (
+                "the run's task id, sent once per id: a second start returns the "
+                "first one's handle (default: a new uuid, sent every time)"
+            )
+        where = "its task goes" if job.single else "the tasks of its chain on it go"
+        meaning = {
+            "id": meaning_id,
+            "queue": f"where {where} (default {job.queue})",
+            "delay": "start that much later (the first message's countdown)",
+        }
+        return options_doc(self.options, meaning)
 
 
 @dataclass(frozen=True)
@@ -146,20 +250,35 @@ def _call(
     step = task.step
     lead = "return " if job.single or task.last else "result = "
     handler = local[step.handler]
-    if step.args is None:
+    if job.single:
+        # the task's validated input: its fields, or the args (literals and
+        # ${input.X}; plan/references.py refuses other references here)
+        named = (
+            [(f.name, InputRef(f.name)) for f in job.inputs]
+            if step.args is None
+            else [(a.name, a.value) for a in step.args]
+        )
+        pairs = [(k, _single_arg(aliases["job"], v)) for k, v in named]
+    elif step.args is None:
         pairs = [
-            (
-                f.name,
-                f"{aliases['job']}.{f.name}"
-                if job.single
-                else chain_view.input_read(f),
-            )
+            (f.name, chain_view.arg_expression(job, InputRef(f.name)))
             for f in job.inputs
         ]
     else:
-        pairs = [(a.name, chain_view.arg_expression(job, a.value)) for a in step.args]
+        pairs = [
+            (a.name, chain_view.arg_expression(job, a.value, step)) for a in step.args
+        ]
     parts = [handler, *(f"{k}={v}" for k, v in pairs)]
     return py_call(aliases["call"], parts, lead=lead, force=bool(pairs))
+
+
+def _single_arg(local_job: str, value: object) -> str:
+    """One argument of a single-step task's handler call: a field of its
+    validated input, or a literal."""
+    if isinstance(value, InputRef):
+        return f"{local_job}.{value.field}"
+    assert isinstance(value, Literal_)
+    return py_literal(value.value)
 
 
 def _job_view(
@@ -188,7 +307,9 @@ def _job_view(
             end = chain_view.end_task(plan, job, step, names, uses, last, after_end)
             ends.append(end)
             stages.append(
-                Stage([_signature(end.name, countdown, first=not stages)], None)
+                Stage(
+                    [_signature(end.name, job.queue, countdown, first=not stages)], None
+                )
             )
             after_end = True
             countdown = timedelta(0)
@@ -200,7 +321,10 @@ def _job_view(
             unless = chain_view.skip_test(job, (step.condition,), uses, last=last)
             children.append(replace(child, unless=unless))
             stages.append(
-                Stage([_signature(child.name, countdown, first=not stages)], None)
+                Stage(
+                    [_signature(child.name, job.queue, countdown, first=not stages)],
+                    None,
+                )
             )
         elif isinstance(step, ir.RunStep) and step.for_each is not None:
             each = each_view.each_task(
@@ -220,7 +344,10 @@ def _job_view(
             uses.update({"element_done", "stopped"})
             tasks.append(task)
             stages.append(
-                Stage([_signature(each.name, countdown, first=not stages)], None)
+                Stage(
+                    [_signature(each.name, job.queue, countdown, first=not stages)],
+                    None,
+                )
             )
         elif isinstance(step, ir.RunStep):
             task = _task(plan, job, step, names, aliases, last=last)
@@ -228,7 +355,14 @@ def _job_view(
             tasks.append(task)
             first = not stages
             stages.append(
-                Stage([_signature(task.name, countdown, first=first, step=step)], None)
+                Stage(
+                    [
+                        _signature(
+                            task.name, step.queue, countdown, first=first, step=step
+                        )
+                    ],
+                    None,
+                )
             )
         else:
             assert isinstance(step, ir.ParallelStep)
@@ -250,7 +384,13 @@ def _job_view(
             stages.append(
                 Stage(
                     [
-                        _signature(t.name, countdown, first=not stages, step=t.step)
+                        _signature(
+                            t.name,
+                            t.step.queue,
+                            countdown,
+                            first=not stages,
+                            step=t.step,
+                        )
                         for t in branch_tasks
                     ],
                     join.name,
@@ -273,7 +413,7 @@ def _job_view(
         stages=stages,
         task_id=id_expression(job.id) if job.id is not None else None,
         first_expires=first_expires,
-        params=param_lines(job),
+        params=param_lines(job, aliases["inputs"] + "."),
         local_job=aliases["job"],
         ends=ends,
         fan_outs=fan_outs,
@@ -285,6 +425,7 @@ def _job_view(
         ),
         uses=uses,
         local_self=aliases["self"],
+        options=namespaces.start_options(job),
     )
 
 
@@ -369,19 +510,17 @@ def _retry(r: ir.RetryPolicy) -> list[tuple[str, str]]:
 
 
 def _signature(
-    name: str, countdown: timedelta, *, first: bool, step: ir.RunStep | None = None
-) -> list[str]:
-    """app.signature()'s arguments for a task of the chain; a run step's
-    message expires with its queue_timeout / total_timeout."""
-    parts = [py_str(name)]
-    if first:
-        parts.append("args=(context,)")
-    if countdown:
-        parts.append(f"countdown={py_seconds(countdown)}")
+    name: str,
+    queue: str,
+    countdown: timedelta,
+    *,
+    first: bool,
+    step: ir.RunStep | None = None,
+) -> Sig:
+    """A task of the chain; a run step's message expires with its
+    queue_timeout / total_timeout."""
     value = options.expires(step, countdown) if step is not None else None
-    if value is not None:
-        parts.append(f"expires={py_seconds(value)}")
-    return parts
+    return Sig(name, queue, first, countdown, value)
 
 
 def id_expression(template: IdTemplate) -> list[str]:
@@ -442,16 +581,17 @@ def beat_entries(plan: ir.Plan) -> list[BeatEntry]:
     return entries
 
 
-def param_lines(job: ir.Job) -> list[str]:
-    """The keyword-only parameters of a job's start function, one a line."""
+def param_lines(job: ir.Job, qualifier: str) -> list[str]:
+    """The keyword-only parameters of a job's start function, one a line;
+    named types are read from the inputs module (`qualifier`)."""
     lines = []
     for f in job.inputs:
         default = None
         if f.has_default:
-            default = py_literal(f.default)
+            default = py_default(f.type, f.default, qualifier)
         elif f.type.optional:
             default = "None"
-        param = f"{f.name}: {f.type.python()}"
+        param = f"{f.name}: {f.type.python(qualifier)}"
         if default is not None:
             param += f" = {default}"
         parts = f"    {param},".split("\n")

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from lichc.engines.temporal import namespaces, options
 from lichc.engines.temporal.handler_imports import HandlerModules
-from lichc.fileformat.values import InputRef, Literal_, PyRef
-from lichc.plan.ir import InputField, Job, RunStep
+from lichc.fileformat.values import InputRef, ItemRef, Literal_, PyRef
+from lichc.plan.ir import InputField, Job, RunStep, suffixed
 from lichc.render.names import Names
-from lichc.render.pysource import py_call, py_literal, py_seconds, py_str, py_tuple
+from lichc.render.pysource import py_call, py_default, py_seconds, py_str, py_tuple
 
 SHAPES = ("sync", "async")  # name suffixes of an activity's two shapes
 
@@ -113,7 +113,7 @@ def activity_names(
     parts = [job.name] if job.single else [job.name, _pascal(step.name)]
     if compensation:
         parts.append("Compensation")
-    return function, sync, async_, functions.take("".join(parts) + "Args")
+    return function, sync, async_, functions.take(suffixed("".join(parts), "Args"))
 
 
 def _pascal(snake: str) -> str:
@@ -137,7 +137,9 @@ def build_activity(
     type_name: str,
     names: ActivityNames,
     modules: HandlerModules,
+    inputs: str,
 ) -> Activity:
+    """`inputs`: what the module calls inputs.py (the named types' module)."""
     handler, named = handler_call(job, step, compensation)
     handler_expr = modules.expr(handler)
     non_retryable = tuple(modules.expr(e) for e in step.retry.non_retryable)
@@ -147,7 +149,11 @@ def build_activity(
     # import, a helper the body uses); every import is allocated before it.
     locals_ = Names(namespaces.ACTIVITY_BODY, outer=modules.names)
     params = [
-        Param(name, _annotation(job, value), _default(job, value))
+        Param(
+            name,
+            _annotation(job, value, step, inputs + "."),
+            _default(job, value, inputs + "."),
+        )
         for name, value in named
     ]
     interval = options.heartbeat_interval(step)
@@ -202,10 +208,21 @@ def module_refs(step: RunStep, compensation: bool) -> tuple[PyRef, ...]:
     return (handler, *step.retry.non_retryable, *step.retry.retry_on)
 
 
-def _annotation(job: Job, value: object) -> str:
+def _annotation(job: Job, value: object, step: RunStep, inputs: str) -> str:
+    """A field of the arguments dataclass; named types are `<inputs>.Name`."""
     if isinstance(value, InputRef):
         field = _input(job, value.field)
-        return field.type.python()
+        return field.type.python(inputs)
+    items = step.for_each.items if step.for_each else None
+    if (
+        isinstance(value, ItemRef)
+        and value.field is None
+        and isinstance(items, InputRef)
+    ):
+        # an element of a typed list input: decoded as the list's item type
+        listed = _input(job, items.field).type
+        if listed.base == "list" and listed.item is not None:
+            return listed.item.python(inputs)
     if isinstance(value, Literal_):
         literal = value.value
         if literal is None:
@@ -217,14 +234,14 @@ def _annotation(job: Job, value: object) -> str:
     return "Any"
 
 
-def _default(job: Job, value: object) -> str | None:
+def _default(job: Job, value: object, inputs: str) -> str | None:
     """An input field's default, so that arguments scheduled before the field
     was added to jobs.yaml still decode (lichc.evolution)."""
     if not isinstance(value, InputRef):
         return None
     field = _input(job, value.field)
     if field.has_default:
-        literal = py_literal(field.default)
+        literal = py_default(field.type, field.default, inputs)
         if isinstance(field.default, list | dict):
             return f"field(default_factory=lambda: {literal})"
         return literal

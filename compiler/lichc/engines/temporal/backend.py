@@ -51,7 +51,7 @@ class TemporalBackend(Backend):
         for name, template in files:
             template_ = env.get_template(f"temporal/{template}")
             yield f"{plan.project}/{name}", template_.render(context)
-        copies = runtime.FILES + ((runtime.ANSWERS,) if view.answers else ())
+        copies = runtime.FILES
         for name, source_name in copies:
             yield (
                 f"{plan.project}/{name}",

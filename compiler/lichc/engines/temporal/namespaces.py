@@ -82,10 +82,14 @@ WORKER = frozenset(
 CLIENT = frozenset(
     {
         "annotations",
+        "Awaitable",
+        "Callable",
+        "Mapping",
         "Any",
         "TypeVar",
         "Client",
         "WorkflowHandle",
+        "TypedSearchAttributes",
         "WorkflowIDConflictPolicy",
         "WorkflowIDReusePolicy",
         "pydantic_data_converter",
@@ -97,8 +101,13 @@ CLIENT = frozenset(
         "I",
         "R",
         "connect",
+        "run_sync",
         "_start",
-        # from temporal_client_runtime.py (re-exported, but `_answer`)
+        # from temporal_client_runtime.py (re-exported, but the `_` ones)
+        "Started",
+        "_checked_id",
+        "_in_new_loop",
+        "_started",
         "AlreadyAnswered",
         "AnswerRefused",
         "NotWaiting",

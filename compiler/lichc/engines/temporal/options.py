@@ -208,6 +208,32 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
     return (job.name,)
 
 
+# (kind, name, task queue) of one name a job's workers serve (see public_names)
+PublicName = tuple[str, str, str | None]
+
+
+def public_names(plan: Plan, job: Job) -> tuple[PublicName, ...]:
+    """Every name the job's workflow and activities are registered and
+    addressed by, as tests and mocks may rely on (docs/temporal.md): the
+    `workflow` type (the job's name), the `query` status, each `signal` and
+    `update` (a typed wait_for answered by the client), and the `activity` /
+    `compensation` types of its run steps (a for_each step's elements are
+    activities of its one type), from activity_type as the templates are.
+    Activities kept for runs of older versions are not listed."""
+    names: list[PublicName] = [("workflow", job.name, job.queue)]
+    for wait in job.signals:
+        names.append(("signal", wait.signal, None))
+        if wait.payload is not None:
+            names.append(("update", wait.signal, None))
+    names.append(("query", "status", None))
+    for step in job.run_steps():
+        names.append(("activity", activity_type(job, step), step.queue))
+        if step.compensate is not None:
+            undo = activity_type(job, step, compensation=True)
+            names.append(("compensation", undo, step.queue))
+    return tuple(names)
+
+
 def answer_function(job: Job, wait: WaitStep) -> str:
     """The client function that answers a typed signal as an Update."""
     return f"answer_{job.snake}_{wait.signal}"
@@ -215,10 +241,11 @@ def answer_function(job: Job, wait: WaitStep) -> str:
 
 def client_exports(plan: Plan) -> list[str]:
     """Names `<project>.client` re-exports from `temporal_client`."""
-    names = ["connect"]
+    names = ["connect", "run_sync", "Started"]
     answers = False
     for job in plan.jobs_on("temporal"):
         names += [job.start_function, f"run_{job.snake}", f"status_{job.snake}"]
+        names += [f"{job.start_function}_sync", f"run_{job.snake}_sync"]
         names.append(f"cancel_{job.snake}")
         names += [f"signal_{job.snake}_{wait.signal}" for wait in job.signals]
         typed = [wait for wait in job.signals if wait.payload is not None]

@@ -13,7 +13,7 @@ from typing import Any
 from lichc.engines.temporal import options
 from lichc.evolution.history import JobVersions
 from lichc.evolution.record import Entry, Version
-from lichc.plan.ir import InputField, Job, WaitStep
+from lichc.plan.ir import InputField, Job, WaitStep, suffixed
 from lichc.render.names import Names
 from lichc.render.pysource import py_call, py_str
 
@@ -122,7 +122,7 @@ def _by_version(
 
     def model(key: Any, fields: tuple[InputField, ...], version: int | None) -> str:
         if key not in typed:
-            base = f"{job.name}{_pascal(wait.signal)}Payload"
+            base = suffixed(f"{job.name}{_pascal(wait.signal)}", "Payload")
             name = names.take(base if version is None else f"{base}V{version}")
             typed[key] = name
             models.append(PayloadModel(name, job.name, wait.signal, fields, version))

@@ -26,8 +26,24 @@ def check_plan(plan: Plan) -> Iterator[Diagnostic]:
 
 def _client_functions(plan: Plan) -> Iterator[Diagnostic]:
     """`signal_<job>_<signal>` (and `answer_...`) of two jobs can be one name:
-    job FooBar's signal baz and job Foo's signal bar_baz."""
-    first: dict[str, str] = {}
+    job FooBar's signal baz and job Foo's signal bar_baz; so can the _sync
+    wrappers: job Foo's start_foo_sync and job FooSync's start function
+    (of either engine: `<project>.client` re-exports both)."""
+    first: dict[str, str] = {j.start_function: j.name for j in plan.jobs}
+    for job in plan.jobs_on("temporal"):
+        first.setdefault(f"run_{job.snake}", job.name)
+    for job in plan.jobs_on("temporal"):
+        for name in (f"{job.start_function}_sync", f"run_{job.snake}_sync"):
+            other = first.setdefault(name, job.name)
+            if other != job.name:
+                yield Diagnostic(
+                    f"jobs '{other}' and '{job.name}' would both have the "
+                    f"client function '{name}' in generated code",
+                    job.path,
+                    "rename one of them",
+                    on_key=True,
+                )
+                break
     for job in plan.jobs_on("temporal"):
         for wait in job.signals:
             names = [f"signal_{job.snake}_{wait.signal}"]

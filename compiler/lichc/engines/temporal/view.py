@@ -66,7 +66,10 @@ class TemporalView:
     schedules: tuple[ScheduleView, ...]
     activity_runtime: tuple[str, ...]  # imported from temporal_activity_runtime.py
     workflow_runtime: tuple[str, ...]  # imported from temporal_runtime.py
-    client_modules: dict[str, str]  # what temporal_client.py calls uuid, timedelta
+    # what temporal_client.py calls uuid, timedelta and connect
+    client_modules: dict[str, str]
+    # what temporal_activities.py and temporal_payloads.py call inputs.py
+    inputs: dict[str, str] = field(default_factory=dict)
     # generated module -> the names the view gave it, besides its template's own
     allocated: dict[str, frozenset[str]] = field(default_factory=dict)
 
@@ -85,6 +88,26 @@ class TemporalView:
     @property
     def uses_field(self) -> bool:
         return any(f.description for m in self.payload_models for f in m.fields)
+
+    @property
+    def activities_use_inputs(self) -> bool:
+        """Whether an activity's arguments have a field of a named type."""
+        prefix = self.inputs["activities"] + "."
+        return any(prefix in p.annotation for a in self.activities for p in a.params)
+
+    @property
+    def client_uses_inputs(self) -> bool:
+        """Whether a client function has a parameter of a named type."""
+        fields = [f for w in self.workflows for f in w.job.inputs]
+        fields += [
+            f for w in self.workflows for a in w.payloads.answers for f in a.fields
+        ]
+        return any(f.type.type_names() for f in fields)
+
+    @property
+    def payloads_use_inputs(self) -> bool:
+        """Whether a payload model has a field of a named type."""
+        return any(f.type.type_names() for m in self.payload_models for f in m.fields)
 
     @property
     def classified(self) -> bool:
@@ -121,6 +144,7 @@ def claim(names: Names, name: str) -> str:
 def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     ns = {module: namespace(module) for module in RESERVED}
+    inputs = _inputs_aliases(plan, ns)
     functions = ns["temporal_activities"]
 
     # activity function names first: module aliases must not take them
@@ -141,7 +165,7 @@ def build(plan: Plan) -> TemporalView:
     made: dict[tuple[str, str, bool], Activity] = {}
     for job, step, compensation, type_name, names in pending:
         activity = activities_.build_activity(
-            job, step, compensation, type_name, names, modules
+            job, step, compensation, type_name, names, modules, inputs["activities"]
         )
         activities.append(activity)
         made[(job.name, step.name, compensation)] = activity
@@ -214,8 +238,34 @@ def build(plan: Plan) -> TemporalView:
         + (("removed_step",) if removed_activities else ()),
         workflow_runtime=workflows_.runtime_names(workflows),
         client_modules=_client_modules(ns["temporal_client"], workflows),
+        inputs=inputs,
         allocated={module: frozenset(names.taken) for module, names in ns.items()},
     )
+
+
+def _inputs_aliases(plan: Plan, ns: dict[str, Names]) -> dict[str, str]:
+    """What the activities and payloads modules call inputs.py, where named
+    types are `inputs.Name`: taken first, and never a field's name, since a
+    dataclass or model field would hide the module in its class body."""
+    jobs = plan.jobs_on("temporal")
+    fields = {f.name for j in jobs for f in j.inputs}
+    fields |= {a.name for j in jobs for s in j.run_steps() for a in s.args or ()}
+    fields |= {
+        a.name
+        for j in jobs
+        for s in j.run_steps()
+        if s.compensate is not None
+        for a in s.compensate.args or ()
+    }
+    fields |= {f.name for j in jobs for w in j.signals for f in w.payload or ()}
+    aliases = {}
+    for key, module in (
+        ("activities", "temporal_activities"),
+        ("payloads", "temporal_payloads"),
+    ):
+        free = Names(ns[module].reserved | fields)
+        aliases[key] = claim(ns[module], free.take("inputs"))
+    return aliases
 
 
 def _claim_imported(ns: dict[str, Names], workflows: list[WorkflowView]) -> None:
@@ -230,6 +280,8 @@ def _claim_imported(ns: dict[str, Names], workflows: list[WorkflowView]) -> None
         client, snake = ns["temporal_client"], w.job.snake
         claim(client, w.job.start_function)
         claim(client, f"run_{snake}")
+        claim(client, f"{w.job.start_function}_sync")
+        claim(client, f"run_{snake}_sync")
         claim(client, f"status_{snake}")
         claim(client, f"cancel_{snake}")
         for _, wait in w.signal_methods:
@@ -245,9 +297,15 @@ def _client_modules(client: Names, workflows: list[WorkflowView]) -> dict[str, s
     an input field's name, since the fields are their parameters."""
     fields = {f.name for w in workflows for f in w.job.inputs}
     aliases = Names(client.reserved | client.taken | fields)
-    return {
-        module: claim(client, aliases.take(module)) for module in ("timedelta", "uuid")
+    modules = {
+        module: claim(client, aliases.take(module))
+        for module in ("inputs", "timedelta", "uuid")
     }
+    # the _sync functions call connect(): bound a second time when a field hides it
+    modules["connect"] = (
+        claim(client, aliases.take("connect")) if "connect" in fields else "connect"
+    )
+    return modules
 
 
 # -- worker -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ timers and signal waits, and the ActivityConfig constants they use."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ from lichc.plan.ir import (
     WaitStep,
 )
 from lichc.render.conditions import ITEM, compiled, negated
-from lichc.render.names import Names
+from lichc.render.names import Names, option_names, options_doc
 
 if TYPE_CHECKING:
     from lichc.engines.temporal.versions_view import Removed
@@ -40,6 +40,17 @@ from lichc.render.pysource import py_call, py_literal, py_str, py_timedelta
 
 # What a workflow's `_steps` method binds itself: branch functions never take them
 _STEPS_LOCALS = frozenset({"self", "input", "job", "results", "result", ITEM})
+
+# the keyword options of start_x / run_x (and their _sync wrappers), in
+# order, and what each one does (their docstrings list them)
+START_OPTIONS = ("id", "queue", "delay", "memo", "search_attributes")
+OPTION_MEANING = {
+    "id": "the workflow id",
+    "queue": "the workflow's task queue, its activities keep their own",
+    "delay": "start the run that much later (start_delay)",
+    "memo": "the run's memo",
+    "search_attributes": "the run's typed search attributes",
+}
 
 
 @dataclass(frozen=True)
@@ -161,8 +172,24 @@ class WorkflowView:
     id_expr: str | None  # f-string over `input`, or None for a random id
     client_param: str  # the client functions' positional client parameter
     fields_local: str  # start_x's dict of fields (with mutable defaults)
+    # start options (START_OPTIONS) -> their keywords in start_x / run_x
+    options: dict[str, str] = field(default_factory=dict)
     # runtime functions its conditions and end steps call
     helpers: frozenset[str] = frozenset()
+
+    @property
+    def start_doc(self) -> str:
+        """The start functions' paragraph on their options."""
+        meaning = dict(OPTION_MEANING)
+        if self.job.id is not None:
+            meaning["id"] = (
+                f"must be what the id template {self.job.id} gives for the input "
+                "(ValueError otherwise)"
+            )
+        else:
+            meaning["id"] = "the workflow id (default: the job name and a uuid)"
+        meaning["queue"] += f" (default {self.job.queue})"
+        return options_doc(self.options, meaning)
 
     def answers_of(self, wait: WaitStep) -> tuple[payloads_view.AnswerView, ...]:
         """The Update answering `wait`'s signal, if it is typed."""
@@ -360,7 +387,8 @@ def build_workflow(
     signal_methods = tuple((methods.take(w.signal), w) for w in waits_of)
     payloads = payloads_view.build(job, waits_of, live, module_names, methods)
     # parameters of the client functions, beside the input fields
-    client_locals = Names(job.input_names)
+    start_options = option_names(job.input_names, START_OPTIONS)
+    client_locals = Names({*job.input_names, *start_options.values()})
     return WorkflowView(
         job=job,
         cls=cls,
@@ -377,6 +405,7 @@ def build_workflow(
         id_expr=_id_expr(job),
         client_param=client_locals.take("client"),
         fields_local=client_locals.take("fields"),
+        options=start_options,
         helpers=frozenset(used),
     )
 

@@ -19,13 +19,17 @@ class PackageBackend(Backend):
 
     def render(self, plan: Plan, env: jinja2.Environment) -> Files:
         from lichc.engines.registry import ENGINES
+        from lichc.plan.ir import EnumType, ObjectType
 
+        types = plan.types_in_order()
+        fields = [f for j in plan.jobs for f in j.inputs]
+        fields += [f for t in types if isinstance(t, ObjectType) for f in t.fields]
         context: dict[str, object] = {
             "plan": plan,
-            "uses_any": any(
-                f.type.python().find("Any") >= 0 for j in plan.jobs for f in j.inputs
-            ),
-            "uses_field": any(f.description for j in plan.jobs for f in j.inputs),
+            "types": types,
+            "enums": any(isinstance(t, EnumType) for t in types),
+            "uses_any": any("Any" in f.type.python() for f in fields),
+            "uses_field": any(f.description for f in fields),
         }
         for engine in ENGINES:  # `celery`: the plan has Celery jobs; `celery_exports`
             used = bool(plan.jobs_on(engine.name))

@@ -15,9 +15,9 @@ FILES = (
     ("temporal_runtime.py", "workflow_run.py"),
     ("temporal_activity_runtime.py", "activity_support.py"),
     ("temporal_process_runtime.py", "processes.py"),
+    # what the client calls: answers, the id check, the _sync wrappers' loop
+    ("temporal_client_runtime.py", "client_support.py"),
 )
-# only when a signal is typed: what the client's answer functions call
-ANSWERS = ("temporal_client_runtime.py", "client_support.py")
 
 
 def source(name: str) -> str:

@@ -1,6 +1,7 @@
 """The part of the Temporal client module that does not vary with the spec:
 answering a `wait_for` signal as a workflow Update, and the errors a run
-that refuses the answer raises.
+that refuses the answer raises; checking an explicit id against the job's
+`id` template; the synchronous wrappers' fresh event loop.
 
 Copied into the generated package as temporal_client_runtime.py and imported
 by temporal_client.py, outside the workflow sandbox. The workflow side
@@ -10,15 +11,21 @@ ApplicationError whose type is one of these classes' names.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from temporalio.client import (
+    Client,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
 )
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+
+T = TypeVar("T")
 
 
 class AnswerRefused(Exception):
@@ -78,3 +85,53 @@ async def _closed(handle: WorkflowHandle[Any, Any]) -> bool:
     except RPCError:
         return False
     return described.status not in (None, WorkflowExecutionStatus.RUNNING)
+
+
+def checked_id(given: str | None, expected: str, template: str) -> str:
+    """The workflow id of a job with an `id` template: `expected`, its
+    rendering for the input; an explicit id must be the same."""
+    if given is None or given == expected:
+        return expected
+    raise ValueError(
+        f"id {given!r} does not match the job's id template {template!r}, "
+        f"which gives {expected!r} for this input: leave id out, or pass that"
+    )
+
+
+@dataclass(frozen=True)
+class Started:
+    """What `start_x_sync` returns: the started (or already running) run,
+    by id, usable once the event loop that started it has closed. Follow it
+    with `client.get_workflow_handle(workflow_id, run_id=run_id)`."""
+
+    workflow_id: str
+    run_id: str | None  # None: a run with the id had finished (not run again)
+
+
+async def started(handle: Awaitable[WorkflowHandle[Any, Any]]) -> Started:
+    """The ids of the run `handle` points at."""
+    h = await handle
+    return Started(h.id, h.first_execution_run_id or h.result_run_id or h.run_id)
+
+
+def in_new_loop(
+    connect: Callable[[], Awaitable[Client]],
+    call: Callable[[Client], Awaitable[T]],
+) -> T:
+    """Await `call(client)` in a fresh event loop, with a client from
+    `connect()`, for a caller that has no event loop; refused inside a
+    running loop, where asyncio.run cannot start another."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError(
+            "a *_sync client function was called inside a running event loop: "
+            "await the async function (start_x, run_x) there instead"
+        )
+
+    async def main() -> T:
+        return await call(await connect())
+
+    return asyncio.run(main())

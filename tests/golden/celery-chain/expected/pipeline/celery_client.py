@@ -6,17 +6,31 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import chain, chord
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run, new_context, scheduled_id, send_once
+from .celery_runtime import (
+    cancel_run,
+    checked_id,
+    countdown,
+    later,
+    new_context,
+    scheduled_id,
+    send_once,
+)
 from .inputs import FanoutInput, ReportInput
 
 
@@ -25,28 +39,41 @@ def start_report(
     x: int,
     y: int,
     label: str = "sum",
+    id: str | None = None,
+    queue: str = "reports",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Report on queue reports."""
+    """Start Report on queue reports.
+
+    Start options:
+    - `id`: must be what the id template report-{x}-{y} gives for the input (ValueError otherwise)
+    - `queue`: where the tasks of its chain on it go (default reports)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = ReportInput(
         x=x,
         y=y,
         label=label,
     ).model_dump(mode="json")
-    task_id = "report-" + str(data["x"]) + "-" + str(data["y"])
+    task_id = checked_id(
+        id, "report-" + str(data["x"]) + "-" + str(data["y"]), "report-{x}-{y}"
+    )
     task_id = scheduled_id(task_id) or task_id  # a tick's own id
-    context = new_context(data, timeout=600, run=task_id)
+    context = new_context(data, timeout=later(600, delay), run=task_id)
     flow = chain(
-        app.signature("pipeline.report.add", args=(context,), countdown=2),
-        app.signature("pipeline.report.double", countdown=60, expires=360),
+        app.signature(
+            "pipeline.report.add", args=(context,), countdown=countdown(delay, 2)
+        ),
+        app.signature("pipeline.report.double", countdown=60, expires=360, queue=queue),
         chord(
             [
-                app.signature("pipeline.report.square"),
-                app.signature("pipeline.report.negate", expires=300),
+                app.signature("pipeline.report.square", queue=queue),
+                app.signature("pipeline.report.negate", expires=300, queue=queue),
             ],
-            app.signature("pipeline.report.fan"),
+            app.signature("pipeline.report.fan", queue=queue),
         ),
-        app.signature("pipeline.report.summary"),
-        app.signature("pipeline.report.describe"),
+        app.signature("pipeline.report.summary", queue=queue),
+        app.signature("pipeline.report.describe", queue=queue),
     )
     return send_once(task_id, lambda: flow.apply_async(task_id=task_id))
 
@@ -59,22 +86,41 @@ def cancel_report(task_id: str | AsyncResult[Any]) -> bool:
 def start_fanout(
     *,
     value: int,
+    id: str | None = None,
+    queue: str = "default",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Fanout on queue default."""
+    """Start Fanout on queue default.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default default)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = FanoutInput(
         value=value,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
         chord(
             [
-                app.signature("pipeline.fanout.square", args=(context,)),
-                app.signature("pipeline.fanout.negate", args=(context,)),
+                app.signature(
+                    "pipeline.fanout.square",
+                    args=(context,),
+                    countdown=countdown(delay),
+                    queue=queue,
+                ),
+                app.signature(
+                    "pipeline.fanout.negate",
+                    args=(context,),
+                    countdown=countdown(delay),
+                    queue=queue,
+                ),
             ],
-            app.signature("pipeline.fanout.both"),
+            app.signature("pipeline.fanout.both", queue=queue),
         ),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_fanout(task_id: str | AsyncResult[Any]) -> bool:

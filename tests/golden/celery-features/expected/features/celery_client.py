@@ -6,16 +6,22 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run, send_once
+from .celery_runtime import cancel_run, checked_id, countdown, later, send_once
 from .inputs import FlakyInput, LabelInput, RefuseInput
 
 
@@ -23,16 +29,31 @@ def start_flaky(
     *,
     key: str,
     failures: int = 2,
+    id: str | None = None,
+    queue: str = "flaky",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Flaky on queue flaky."""
+    """Start Flaky on queue flaky.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default flaky)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = FlakyInput(
         key=key,
         failures=failures,
     ).model_dump(mode="json")
-    return app.send_task(
-        "features.flaky",
-        kwargs=data,
-        expires=30,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "features.flaky",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+            expires=later(30, delay),
+        ),
     )
 
 
@@ -44,18 +65,29 @@ def cancel_flaky(task_id: str | AsyncResult[Any]) -> bool:
 def start_refuse(
     *,
     key: str,
+    id: str | None = None,
+    queue: str = "default",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Refuse on queue default."""
+    """Start Refuse on queue default.
+
+    Start options:
+    - `id`: must be what the id template refuse-{key} gives for the input (ValueError otherwise)
+    - `queue`: where its task goes (default default)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = RefuseInput(
         key=key,
     ).model_dump(mode="json")
-    task_id = "refuse-" + str(data["key"])
+    task_id = checked_id(id, "refuse-" + str(data["key"]), "refuse-{key}")
     return send_once(
         task_id,
         lambda: app.send_task(
             "features.refuse",
             kwargs=data,
             task_id=task_id,
+            queue=queue,
+            countdown=countdown(delay),
         ),
     )
 
@@ -73,16 +105,31 @@ def start_label(
     ],
     options: dict[str, Any] = {},  # noqa: B006
     note: str | None = None,
+    id: str | None = None,
+    queue: str = "labels",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Label on queue labels."""
+    """Start Label on queue labels.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default labels)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = LabelInput(
         labels=labels,
         options=options,
         note=note,
     ).model_dump(mode="json")
-    return app.send_task(
-        "features.label",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "features.label",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 

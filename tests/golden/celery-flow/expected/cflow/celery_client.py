@@ -6,17 +6,23 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import chain
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run, new_context
+from .celery_runtime import cancel_run, countdown, new_context, send_once
 from .inputs import EarlyInput, OrderInput
 
 
@@ -25,23 +31,37 @@ def start_order(
     order: str,
     amount: float,
     tags: list[str] = [],  # noqa: B006
+    id: str | None = None,
+    queue: str = "cflow",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Order on queue cflow."""
+    """Start Order on queue cflow.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default cflow)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = OrderInput(
         order=order,
         amount=amount,
         tags=tags,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("cflow.order.validate", args=(context,)),
-        app.signature("cflow.order.stop_if_invalid"),
-        app.signature("cflow.order.gift", countdown=1),
-        app.signature("cflow.order.too_big"),
-        app.signature("cflow.order.audit"),
-        app.signature("cflow.order.ship"),
+        app.signature(
+            "cflow.order.validate",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
+        app.signature("cflow.order.stop_if_invalid", queue=queue),
+        app.signature("cflow.order.gift", countdown=1, queue=queue),
+        app.signature("cflow.order.too_big", queue=queue),
+        app.signature("cflow.order.audit", queue=queue),
+        app.signature("cflow.order.ship", queue=queue),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_order(task_id: str | AsyncResult[Any]) -> bool:
@@ -52,17 +72,28 @@ def cancel_order(task_id: str | AsyncResult[Any]) -> bool:
 def start_early(
     *,
     order: str,
+    id: str | None = None,
+    queue: str = "cflow",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Early on queue cflow."""
+    """Start Early on queue cflow.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default cflow)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = EarlyInput(
         order=order,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("cflow.early.stop", args=(context,)),
-        app.signature("cflow.early.never", countdown=3600),
+        app.signature(
+            "cflow.early.stop", args=(context,), countdown=countdown(delay), queue=queue
+        ),
+        app.signature("cflow.early.never", countdown=3600, queue=queue),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_early(task_id: str | AsyncResult[Any]) -> bool:

@@ -6,17 +6,23 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import chain
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run, new_context
+from .celery_runtime import cancel_run, countdown, new_context, send_once
 from .inputs import BatchInput, FragileInput, HaltingInput, SlowBatchInput
 
 
@@ -25,19 +31,33 @@ def start_batch(
     batch: str,
     images: list[str],
     size: int,
+    id: str | None = None,
+    queue: str = "ceach",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Batch on queue ceach."""
+    """Start Batch on queue ceach.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default ceach)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = BatchInput(
         batch=batch,
         images=images,
         size=size,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("ceach.batch.thumbnails.each", args=(context,)),
-        app.signature("ceach.batch.stamps.each"),
+        app.signature(
+            "ceach.batch.thumbnails.each",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
+        app.signature("ceach.batch.stamps.each", queue=queue),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_batch(task_id: str | AsyncResult[Any]) -> bool:
@@ -49,18 +69,32 @@ def start_fragile(
     *,
     batch: str,
     images: list[str],
+    id: str | None = None,
+    queue: str = "ceach",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Fragile on queue ceach."""
+    """Start Fragile on queue ceach.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default ceach)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = FragileInput(
         batch=batch,
         images=images,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("ceach.fragile.thumbnails.each", args=(context,)),
-        app.signature("ceach.fragile.after"),
+        app.signature(
+            "ceach.fragile.thumbnails.each",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
+        app.signature("ceach.fragile.after", queue=queue),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_fragile(task_id: str | AsyncResult[Any]) -> bool:
@@ -72,17 +106,31 @@ def start_halting(
     *,
     batch: str,
     images: list[str],
+    id: str | None = None,
+    queue: str = "ceach",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Halting on queue ceach."""
+    """Start Halting on queue ceach.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default ceach)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = HaltingInput(
         batch=batch,
         images=images,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("ceach.halting.thumbnails.each", args=(context,)),
+        app.signature(
+            "ceach.halting.thumbnails.each",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_halting(task_id: str | AsyncResult[Any]) -> bool:
@@ -94,17 +142,31 @@ def start_slow_batch(
     *,
     batch: str,
     images: list[str],
+    id: str | None = None,
+    queue: str = "ceach",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start SlowBatch on queue ceach."""
+    """Start SlowBatch on queue ceach.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default ceach)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = SlowBatchInput(
         batch=batch,
         images=images,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("ceach.slow_batch.slow.each", args=(context,)),
+        app.signature(
+            "ceach.slow_batch.slow.each",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_slow_batch(task_id: str | AsyncResult[Any]) -> bool:

@@ -6,10 +6,16 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import chain
@@ -17,7 +23,7 @@ from celery.canvas import Signature
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run, new_context
+from .celery_runtime import cancel_run, countdown, new_context, send_once
 from .inputs import ChildInput, ParentInput, SingleInput
 
 
@@ -25,20 +31,34 @@ def start_parent(
     *,
     key: str,
     n: int,
+    id: str | None = None,
+    queue: str = "cjobs",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Parent on queue cjobs."""
+    """Start Parent on queue cjobs.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default cjobs)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = ParentInput(
         key=key,
         n=n,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("cjobs.parent.count", args=(context,)),
-        app.signature("cjobs.parent.child"),
-        app.signature("cjobs.parent.single"),
-        app.signature("cjobs.parent.finish"),
+        app.signature(
+            "cjobs.parent.count",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
+        app.signature("cjobs.parent.child", queue=queue),
+        app.signature("cjobs.parent.single", queue=queue),
+        app.signature("cjobs.parent.finish", queue=queue),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_parent(task_id: str | AsyncResult[Any]) -> bool:
@@ -50,18 +70,29 @@ def start_child(
     *,
     key: str,
     n: int,
+    id: str | None = None,
+    queue: str = "cjobs-children",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Child on queue cjobs-children."""
+    """Start Child on queue cjobs-children.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default cjobs-children)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = ChildInput(
         key=key,
         n=n,
     ).model_dump(mode="json")
-    context = new_context(data, timeout=None)
+    context = new_context(data, timeout=None, run=id)
     flow = chain(
-        app.signature("cjobs.child.book", args=(context,)),
-        app.signature("cjobs.child.confirm"),
+        app.signature(
+            "cjobs.child.book", args=(context,), countdown=countdown(delay), queue=queue
+        ),
+        app.signature("cjobs.child.confirm", queue=queue),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_child(task_id: str | AsyncResult[Any]) -> bool:
@@ -81,14 +112,29 @@ def chain_child(data: dict[str, Any], run: str) -> Signature[Any]:
 def start_single(
     *,
     key: str,
+    id: str | None = None,
+    queue: str = "cjobs-children",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start Single on queue cjobs-children."""
+    """Start Single on queue cjobs-children.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default cjobs-children)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = SingleInput(
         key=key,
     ).model_dump(mode="json")
-    return app.send_task(
-        "cjobs.single",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "cjobs.single",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 

@@ -6,31 +6,52 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery import chain
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run, new_context, scheduled_id
+from .celery_runtime import cancel_run, countdown, new_context, scheduled_id, send_once
 from .inputs import NightlyReportInput, SendInvoiceInput
 
 
 def start_send_invoice(
     *,
     email: str,
+    id: str | None = None,
+    queue: str = "high.priority-1",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start SendInvoice on queue high.priority-1."""
+    """Start SendInvoice on queue high.priority-1.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default high.priority-1)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = SendInvoiceInput(
         email=email,
     ).model_dump(mode="json")
-    return app.send_task(
-        "billing.send_invoice",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "billing.send_invoice",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 
@@ -42,18 +63,32 @@ def cancel_send_invoice(task_id: str | AsyncResult[Any]) -> bool:
 def start_nightly_report(
     *,
     email: str = "ops@example.com",
+    id: str | None = None,
+    queue: str = "true",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start NightlyReport on queue true."""
+    """Start NightlyReport on queue true.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where the tasks of its chain on it go (default true)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = NightlyReportInput(
         email=email,
     ).model_dump(mode="json")
-    # a tick's own id, else a new one
-    context = new_context(data, timeout=None, run=scheduled_id(None))
+    # a tick's own id, else the given one or a new one
+    context = new_context(data, timeout=None, run=scheduled_id(id))
     flow = chain(
-        app.signature("billing.nightly_report.collect", args=(context,)),
+        app.signature(
+            "billing.nightly_report.collect",
+            args=(context,),
+            countdown=countdown(delay),
+            queue=queue,
+        ),
         app.signature("billing.nightly_report.publish"),
     )
-    return flow.apply_async(task_id=context["run"])
+    return send_once(id, lambda: flow.apply_async(task_id=context["run"]))
 
 
 def cancel_nightly_report(task_id: str | AsyncResult[Any]) -> bool:

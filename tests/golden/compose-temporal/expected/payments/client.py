@@ -8,17 +8,25 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    Started,
     cancel_settle_day,
     connect,
     run_settle_day,
+    run_settle_day_sync,
+    run_sync,
     start_settle_day,
+    start_settle_day_sync,
     status_settle_day,
 )
 
 __all__ = [
+    "Started",
     "cancel_settle_day",
     "connect",
     "run_settle_day",
+    "run_settle_day_sync",
+    "run_sync",
     "start_settle_day",
+    "start_settle_day_sync",
     "status_settle_day",
 ]

@@ -6,30 +6,51 @@ job; it returns the AsyncResult to follow it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
+
+Start options, after the input fields: `id` (the task id, sent once per id;
+checked against the job's `id` template when it has one), `queue` (instead
+of the job's queue) and `delay` (a countdown); an option an input field is
+named like takes a trailing underscore (`id_`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from celery.result import AsyncResult
 
 from .celery_app import app
-from .celery_runtime import cancel_run
+from .celery_runtime import cancel_run, countdown, send_once
 from .inputs import SendWelcomeEmailInput
 
 
 def start_send_welcome_email(
     *,
     email: str,
+    id: str | None = None,
+    queue: str = "default",
+    delay: timedelta | None = None,
 ) -> AsyncResult[Any]:
-    """Start SendWelcomeEmail on queue default."""
+    """Start SendWelcomeEmail on queue default.
+
+    Start options:
+    - `id`: the run's task id, sent once per id: a second start returns the first one's handle (default: a new uuid, sent every time)
+    - `queue`: where its task goes (default default)
+    - `delay`: start that much later (the first message's countdown)
+    """
     data = SendWelcomeEmailInput(
         email=email,
     ).model_dump(mode="json")
-    return app.send_task(
-        "jobs.send_welcome_email",
-        kwargs=data,
+    return send_once(
+        id,
+        lambda: app.send_task(
+            "jobs.send_welcome_email",
+            kwargs=data,
+            task_id=id,
+            queue=queue,
+            countdown=countdown(delay),
+        ),
     )
 
 

@@ -8,17 +8,25 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    Started,
     cancel_shipment,
     connect,
     run_shipment,
+    run_shipment_sync,
+    run_sync,
     start_shipment,
+    start_shipment_sync,
     status_shipment,
 )
 
 __all__ = [
+    "Started",
     "cancel_shipment",
     "connect",
     "run_shipment",
+    "run_shipment_sync",
+    "run_sync",
     "start_shipment",
+    "start_shipment_sync",
     "status_shipment",
 ]

@@ -8,25 +8,37 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    Started,
     cancel_batch,
     cancel_fragile,
     connect,
     run_batch,
+    run_batch_sync,
     run_fragile,
+    run_fragile_sync,
+    run_sync,
     start_batch,
+    start_batch_sync,
     start_fragile,
+    start_fragile_sync,
     status_batch,
     status_fragile,
 )
 
 __all__ = [
+    "Started",
     "cancel_batch",
     "cancel_fragile",
     "connect",
     "run_batch",
+    "run_batch_sync",
     "run_fragile",
+    "run_fragile_sync",
+    "run_sync",
     "start_batch",
+    "start_batch_sync",
     "start_fragile",
+    "start_fragile_sync",
     "status_batch",
     "status_fragile",
 ]

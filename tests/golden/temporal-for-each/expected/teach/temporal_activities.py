@@ -39,7 +39,7 @@ class BatchThumbnailsArgs:
     """The keyword arguments of tests.e2e.handlers.elements:thumbnail."""
 
     batch: str
-    path: Any
+    path: str
     size: int
 
 
@@ -104,7 +104,7 @@ class FragileThumbnailsArgs:
     """The keyword arguments of tests.e2e.handlers.elements:fragile."""
 
     batch: str
-    path: Any
+    path: str
 
 
 @activity.defn(name="fragile.thumbnails")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, NoReturn, TypeVar
 
+from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.exceptions import (
     ActivityError,
@@ -498,6 +499,7 @@ def payload_field(results: dict[str, Any], step: str, name: str) -> Any:
 def item_field(item: Any, name: str) -> Any:
     """`${item.NAME}` in a for_each step's args: a field of the element,
     which must have it."""
+    item = _fields_of(item)
     if not isinstance(item, dict) or name not in item:
         raise ApplicationError(
             f"a for_each element has no field {name!r}",
@@ -512,7 +514,13 @@ def item_field(item: Any, name: str) -> Any:
 
 def item_field_or_none(item: Any, name: str) -> Any:
     """`${item.NAME}` in a condition: None when the element has no such field."""
+    item = _fields_of(item)
     return item.get(name) if isinstance(item, dict) else None
+
+
+def _fields_of(item: Any) -> Any:
+    """An element of a typed list input is a model: its fields, as a dict's."""
+    return dict(item) if isinstance(item, BaseModel) else item
 
 
 def field_or_none(results: dict[str, Any], step: str, name: str) -> Any:

@@ -8,27 +8,39 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    Started,
     cancel_child,
     cancel_parent,
     connect,
     run_child,
+    run_child_sync,
     run_parent,
+    run_parent_sync,
+    run_sync,
     signal_child_go,
     start_child,
+    start_child_sync,
     start_parent,
+    start_parent_sync,
     status_child,
     status_parent,
 )
 
 __all__ = [
+    "Started",
     "cancel_child",
     "cancel_parent",
     "connect",
     "run_child",
+    "run_child_sync",
     "run_parent",
+    "run_parent_sync",
+    "run_sync",
     "signal_child_go",
     "start_child",
+    "start_child_sync",
     "start_parent",
+    "start_parent_sync",
     "status_child",
     "status_parent",
 ]

@@ -7,16 +7,30 @@ returns a WorkflowHandle, `run_x` starts and waits for the result,
 `signal_x_<signal>` sends a `wait_for` signal, `status_x` asks where the job
 is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
+
+`start_x` and `run_x` take start options after the input fields: `id`
+(checked against the job's `id` template when it has one), `queue` (the
+workflow's task queue), `delay` (start_delay), `memo` and
+`search_attributes`; an option an input field is named like takes a
+trailing underscore (`id_`). `start_x_sync` and `run_x_sync` do the same
+for callers without an event loop (connect() in a fresh loop; start_x_sync
+returns the Started ids), and `run_sync(lambda client: ...)` runs any other
+client function so.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.types import MethodAsyncSingleParam
@@ -26,6 +40,9 @@ from .inputs import (
     ChildInput,
     ParentInput,
 )
+from .temporal_client_runtime import Started as Started
+from .temporal_client_runtime import in_new_loop as _in_new_loop
+from .temporal_client_runtime import started as _started
 from .temporal_runtime import JobStatus
 from .temporal_workflows import (
     ChildWorkflow,
@@ -48,6 +65,13 @@ async def connect() -> Client:
     )
 
 
+def run_sync(call: Callable[[Client], Awaitable[R]], /) -> R:
+    """Await `call(client)` in a fresh event loop with a client from connect(),
+    for callers without an event loop: `run_sync(lambda client: status_x(client,
+    workflow_id))`. RuntimeError inside a running event loop: await there."""
+    return _in_new_loop(connect, call)
+
+
 async def _start(
     client: Client,
     run: MethodAsyncSingleParam[W, I, R],
@@ -56,6 +80,9 @@ async def _start(
     id: str,
     task_queue: str,
     execution_timeout: timedelta | None,
+    start_delay: timedelta | None,
+    memo: Mapping[str, Any] | None,
+    search_attributes: TypedSearchAttributes | None,
 ) -> WorkflowHandle[W, R]:
     """Start a workflow once per id: a running or finished one is not run again."""
     try:
@@ -65,6 +92,9 @@ async def _start(
             id=id,
             task_queue=task_queue,
             execution_timeout=execution_timeout,
+            start_delay=start_delay,
+            memo=memo,
+            search_attributes=search_attributes,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -78,16 +108,32 @@ async def start_parent(
     *,
     key: str,
     n: int,
+    id: str | None = None,
+    queue: str = "tjobs",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[ParentWorkflow, dict[str, Any]]:
-    """Start job Parent (workflow Parent on task queue tjobs)."""
+    """Start job Parent (workflow Parent on task queue tjobs).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = ParentInput(key=key, n=n)
     return await _start(
         client,
         ParentWorkflow.run,
         input,
-        id=f"Parent-{uuid.uuid4()}",
-        task_queue="tjobs",
+        id=id if id is not None else f"Parent-{uuid.uuid4()}",
+        task_queue=queue,
         execution_timeout=None,
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -97,10 +143,102 @@ async def run_parent(
     *,
     key: str,
     n: int,
+    id: str | None = None,
+    queue: str = "tjobs",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> dict[str, Any]:
-    """Start job Parent (or find the one with its id) and wait for its result."""
-    handle = await start_parent(client, key=key, n=n)
+    """Start job Parent (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_parent(
+        client,
+        key=key,
+        n=n,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_parent_sync(
+    *,
+    key: str,
+    n: int,
+    id: str | None = None,
+    queue: str = "tjobs",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Parent like start_parent, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_parent(
+                client,
+                key=key,
+                n=n,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_parent_sync(
+    *,
+    key: str,
+    n: int,
+    id: str | None = None,
+    queue: str = "tjobs",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> dict[str, Any]:
+    """Run job Parent like run_parent, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_parent(
+            client,
+            key=key,
+            n=n,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def status_parent(
@@ -127,16 +265,32 @@ async def start_child(
     *,
     key: str,
     n: int,
+    id: str | None = None,
+    queue: str = "tjobs-children",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[ChildWorkflow, dict[str, Any]]:
-    """Start job Child (workflow Child on task queue tjobs-children)."""
+    """Start job Child (workflow Child on task queue tjobs-children).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs-children)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = ChildInput(key=key, n=n)
     return await _start(
         client,
         ChildWorkflow.run,
         input,
-        id=f"Child-{uuid.uuid4()}",
-        task_queue="tjobs-children",
+        id=id if id is not None else f"Child-{uuid.uuid4()}",
+        task_queue=queue,
         execution_timeout=None,
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -146,10 +300,102 @@ async def run_child(
     *,
     key: str,
     n: int,
+    id: str | None = None,
+    queue: str = "tjobs-children",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> dict[str, Any]:
-    """Start job Child (or find the one with its id) and wait for its result."""
-    handle = await start_child(client, key=key, n=n)
+    """Start job Child (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs-children)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_child(
+        client,
+        key=key,
+        n=n,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_child_sync(
+    *,
+    key: str,
+    n: int,
+    id: str | None = None,
+    queue: str = "tjobs-children",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Child like start_child, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs-children)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_child(
+                client,
+                key=key,
+                n=n,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_child_sync(
+    *,
+    key: str,
+    n: int,
+    id: str | None = None,
+    queue: str = "tjobs-children",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> dict[str, Any]:
+    """Run job Child like run_child, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default tjobs-children)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_child(
+            client,
+            key=key,
+            n=n,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def signal_child_go(

@@ -8,6 +8,15 @@ returns a WorkflowHandle, `run_x` starts and waits for the result,
 is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
 
+`start_x` and `run_x` take start options after the input fields: `id`
+(checked against the job's `id` template when it has one), `queue` (the
+workflow's task queue), `delay` (start_delay), `memo` and
+`search_attributes`; an option an input field is named like takes a
+trailing underscore (`id_`). `start_x_sync` and `run_x_sync` do the same
+for callers without an event loop (connect() in a fresh loop; start_x_sync
+returns the Started ids), and `run_sync(lambda client: ...)` runs any other
+client function so.
+
 A signal with a typed payload is also answered as an Update:
 `answer_x_<signal>(client, workflow_id, **payload)` returns once the run has
 taken it and raises PayloadInvalid, NotWaiting or AlreadyAnswered (each an
@@ -17,11 +26,16 @@ AnswerRefused) when the run refuses it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.types import MethodAsyncSingleParam
@@ -34,7 +48,10 @@ from .temporal_client_runtime import AlreadyAnswered as AlreadyAnswered
 from .temporal_client_runtime import AnswerRefused as AnswerRefused
 from .temporal_client_runtime import NotWaiting as NotWaiting
 from .temporal_client_runtime import PayloadInvalid as PayloadInvalid
+from .temporal_client_runtime import Started as Started
 from .temporal_client_runtime import answer as _answer
+from .temporal_client_runtime import in_new_loop as _in_new_loop
+from .temporal_client_runtime import started as _started
 from .temporal_runtime import JobStatus
 from .temporal_workflows import (
     ReviewWorkflow,
@@ -56,6 +73,13 @@ async def connect() -> Client:
     )
 
 
+def run_sync(call: Callable[[Client], Awaitable[R]], /) -> R:
+    """Await `call(client)` in a fresh event loop with a client from connect(),
+    for callers without an event loop: `run_sync(lambda client: status_x(client,
+    workflow_id))`. RuntimeError inside a running event loop: await there."""
+    return _in_new_loop(connect, call)
+
+
 async def _start(
     client: Client,
     run: MethodAsyncSingleParam[W, I, R],
@@ -64,6 +88,9 @@ async def _start(
     id: str,
     task_queue: str,
     execution_timeout: timedelta | None,
+    start_delay: timedelta | None,
+    memo: Mapping[str, Any] | None,
+    search_attributes: TypedSearchAttributes | None,
 ) -> WorkflowHandle[W, R]:
     """Start a workflow once per id: a running or finished one is not run again."""
     try:
@@ -73,6 +100,9 @@ async def _start(
             id=id,
             task_queue=task_queue,
             execution_timeout=execution_timeout,
+            start_delay=start_delay,
+            memo=memo,
+            search_attributes=search_attributes,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -85,16 +115,32 @@ async def start_review(
     /,
     *,
     key: str,
+    id: str | None = None,
+    queue: str = "reviews",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[ReviewWorkflow, dict[str, Any]]:
-    """Start job Review (workflow Review on task queue reviews)."""
+    """Start job Review (workflow Review on task queue reviews).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default reviews)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = ReviewInput(key=key)
     return await _start(
         client,
         ReviewWorkflow.run,
         input,
-        id=f"Review-{uuid.uuid4()}",
-        task_queue="reviews",
+        id=id if id is not None else f"Review-{uuid.uuid4()}",
+        task_queue=queue,
         execution_timeout=None,
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -103,10 +149,97 @@ async def run_review(
     /,
     *,
     key: str,
+    id: str | None = None,
+    queue: str = "reviews",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> dict[str, Any]:
-    """Start job Review (or find the one with its id) and wait for its result."""
-    handle = await start_review(client, key=key)
+    """Start job Review (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default reviews)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_review(
+        client,
+        key=key,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_review_sync(
+    *,
+    key: str,
+    id: str | None = None,
+    queue: str = "reviews",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Review like start_review, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default reviews)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_review(
+                client,
+                key=key,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_review_sync(
+    *,
+    key: str,
+    id: str | None = None,
+    queue: str = "reviews",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> dict[str, Any]:
+    """Run job Review like run_review, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default reviews)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_review(
+            client,
+            key=key,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def signal_review_approve(

@@ -8,25 +8,33 @@ gathers them so callers import from one place.
 """
 
 from .temporal_client import (
+    Started,
     cancel_trip,
     connect,
+    run_sync,
     run_trip,
+    run_trip_sync,
     signal_trip_note,
     signal_trip_open,
     signal_trip_run,
     signal_trip_status,
     start_trip,
+    start_trip_sync,
     status_trip,
 )
 
 __all__ = [
+    "Started",
     "cancel_trip",
     "connect",
+    "run_sync",
     "run_trip",
+    "run_trip_sync",
     "signal_trip_note",
     "signal_trip_open",
     "signal_trip_run",
     "signal_trip_status",
     "start_trip",
+    "start_trip_sync",
     "status_trip",
 ]

@@ -7,15 +7,29 @@ returns a WorkflowHandle, `run_x` starts and waits for the result,
 `signal_x_<signal>` sends a `wait_for` signal, `status_x` asks where the job
 is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
+
+`start_x` and `run_x` take start options after the input fields: `id`
+(checked against the job's `id` template when it has one), `queue` (the
+workflow's task queue), `delay` (start_delay), `memo` and
+`search_attributes`; an option an input field is named like takes a
+trailing underscore (`id_`). `start_x_sync` and `run_x_sync` do the same
+for callers without an event loop (connect() in a fresh loop; start_x_sync
+returns the Started ids), and `run_sync(lambda client: ...)` runs any other
+client function so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.types import MethodAsyncSingleParam
@@ -24,6 +38,10 @@ from . import settings
 from .inputs import (
     TripInput,
 )
+from .temporal_client_runtime import Started as Started
+from .temporal_client_runtime import checked_id as _checked_id
+from .temporal_client_runtime import in_new_loop as _in_new_loop
+from .temporal_client_runtime import started as _started
 from .temporal_runtime import JobStatus
 from .temporal_workflows import (
     TripWorkflow,
@@ -45,6 +63,13 @@ async def connect() -> Client:
     )
 
 
+def run_sync(call: Callable[[Client], Awaitable[R]], /) -> R:
+    """Await `call(client)` in a fresh event loop with a client from connect(),
+    for callers without an event loop: `run_sync(lambda client: status_x(client,
+    workflow_id))`. RuntimeError inside a running event loop: await there."""
+    return _in_new_loop(connect, call)
+
+
 async def _start(
     client: Client,
     run: MethodAsyncSingleParam[W, I, R],
@@ -53,6 +78,9 @@ async def _start(
     id: str,
     task_queue: str,
     execution_timeout: timedelta | None,
+    start_delay: timedelta | None,
+    memo: Mapping[str, Any] | None,
+    search_attributes: TypedSearchAttributes | None,
 ) -> WorkflowHandle[W, R]:
     """Start a workflow once per id: a running or finished one is not run again."""
     try:
@@ -62,6 +90,9 @@ async def _start(
             id=id,
             task_queue=task_queue,
             execution_timeout=execution_timeout,
+            start_delay=start_delay,
+            memo=memo,
+            search_attributes=search_attributes,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -75,16 +106,34 @@ async def start_trip(
     *,
     order: str,
     fail_at: str = "none",
+    id: str | None = None,
+    queue: str = "trips",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[TripWorkflow, dict[str, Any]]:
-    """Start job Trip (workflow Trip on task queue trips)."""
+    """Start job Trip (workflow Trip on task queue trips).
+
+    Start options:
+    - `id`: must be what the id template trip-{order}/"{fail_at}" gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default trips)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = TripInput(order=order, fail_at=fail_at)
     return await _start(
         client,
         TripWorkflow.run,
         input,
-        id=f'trip-{input.order}/"{input.fail_at}"',
-        task_queue="trips",
+        id=_checked_id(
+            id, f'trip-{input.order}/"{input.fail_at}"', 'trip-{order}/"{fail_at}"'
+        ),
+        task_queue=queue,
         execution_timeout=timedelta(hours=1, minutes=41, seconds=21),
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -94,10 +143,102 @@ async def run_trip(
     *,
     order: str,
     fail_at: str = "none",
+    id: str | None = None,
+    queue: str = "trips",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> dict[str, Any]:
-    """Start job Trip (or find the one with its id) and wait for its result."""
-    handle = await start_trip(client, order=order, fail_at=fail_at)
+    """Start job Trip (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: must be what the id template trip-{order}/"{fail_at}" gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default trips)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_trip(
+        client,
+        order=order,
+        fail_at=fail_at,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_trip_sync(
+    *,
+    order: str,
+    fail_at: str = "none",
+    id: str | None = None,
+    queue: str = "trips",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Trip like start_trip, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: must be what the id template trip-{order}/"{fail_at}" gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default trips)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_trip(
+                client,
+                order=order,
+                fail_at=fail_at,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_trip_sync(
+    *,
+    order: str,
+    fail_at: str = "none",
+    id: str | None = None,
+    queue: str = "trips",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> dict[str, Any]:
+    """Run job Trip like run_trip, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: must be what the id template trip-{order}/"{fail_at}" gives for the input (ValueError otherwise)
+    - `queue`: the workflow's task queue, its activities keep their own (default trips)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_trip(
+            client,
+            order=order,
+            fail_at=fail_at,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def signal_trip_note(

@@ -7,16 +7,30 @@ returns a WorkflowHandle, `run_x` starts and waits for the result,
 `signal_x_<signal>` sends a `wait_for` signal, `status_x` asks where the job
 is and `cancel_x` cancels it (its saga runs first). A job with an `id` runs once per id: starting it again returns the handle
 of the one that started first, running or finished.
+
+`start_x` and `run_x` take start options after the input fields: `id`
+(checked against the job's `id` template when it has one), `queue` (the
+workflow's task queue), `delay` (start_delay), `memo` and
+`search_attributes`; an option an input field is named like takes a
+trailing underscore (`id_`). `start_x_sync` and `run_x_sync` do the same
+for callers without an event loop (connect() in a fresh loop; start_x_sync
+returns the Started ids), and `run_sync(lambda client: ...)` runs any other
+client function so.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import (
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.types import MethodAsyncSingleParam
@@ -28,6 +42,9 @@ from .inputs import (
     ProgressInput,
     SagaInput,
 )
+from .temporal_client_runtime import Started as Started
+from .temporal_client_runtime import in_new_loop as _in_new_loop
+from .temporal_client_runtime import started as _started
 from .temporal_runtime import JobStatus
 from .temporal_workflows import (
     FlakyWorkflow,
@@ -52,6 +69,13 @@ async def connect() -> Client:
     )
 
 
+def run_sync(call: Callable[[Client], Awaitable[R]], /) -> R:
+    """Await `call(client)` in a fresh event loop with a client from connect(),
+    for callers without an event loop: `run_sync(lambda client: status_x(client,
+    workflow_id))`. RuntimeError inside a running event loop: await there."""
+    return _in_new_loop(connect, call)
+
+
 async def _start(
     client: Client,
     run: MethodAsyncSingleParam[W, I, R],
@@ -60,6 +84,9 @@ async def _start(
     id: str,
     task_queue: str,
     execution_timeout: timedelta | None,
+    start_delay: timedelta | None,
+    memo: Mapping[str, Any] | None,
+    search_attributes: TypedSearchAttributes | None,
 ) -> WorkflowHandle[W, R]:
     """Start a workflow once per id: a running or finished one is not run again."""
     try:
@@ -69,6 +96,9 @@ async def _start(
             id=id,
             task_queue=task_queue,
             execution_timeout=execution_timeout,
+            start_delay=start_delay,
+            memo=memo,
+            search_attributes=search_attributes,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
@@ -82,16 +112,32 @@ async def start_flaky(
     *,
     key: str,
     failures: int = 0,
+    id: str | None = None,
+    queue: str = "flaky",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[FlakyWorkflow, Any]:
-    """Start job Flaky (workflow Flaky on task queue flaky)."""
+    """Start job Flaky (workflow Flaky on task queue flaky).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default flaky)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = FlakyInput(key=key, failures=failures)
     return await _start(
         client,
         FlakyWorkflow.run,
         input,
-        id=f"Flaky-{uuid.uuid4()}",
-        task_queue="flaky",
+        id=id if id is not None else f"Flaky-{uuid.uuid4()}",
+        task_queue=queue,
         execution_timeout=None,
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -101,10 +147,102 @@ async def run_flaky(
     *,
     key: str,
     failures: int = 0,
+    id: str | None = None,
+    queue: str = "flaky",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> Any:
-    """Start job Flaky (or find the one with its id) and wait for its result."""
-    handle = await start_flaky(client, key=key, failures=failures)
+    """Start job Flaky (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default flaky)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_flaky(
+        client,
+        key=key,
+        failures=failures,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_flaky_sync(
+    *,
+    key: str,
+    failures: int = 0,
+    id: str | None = None,
+    queue: str = "flaky",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Flaky like start_flaky, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default flaky)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_flaky(
+                client,
+                key=key,
+                failures=failures,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_flaky_sync(
+    *,
+    key: str,
+    failures: int = 0,
+    id: str | None = None,
+    queue: str = "flaky",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Any:
+    """Run job Flaky like run_flaky, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default flaky)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_flaky(
+            client,
+            key=key,
+            failures=failures,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def status_flaky(
@@ -134,8 +272,21 @@ async def start_progress(
     tags: list[str] | None = None,
     extra: dict[str, Any] | None = None,
     maybe: int | None = None,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[ProgressWorkflow, Any]:
-    """Start job Progress (workflow Progress on task queue slow)."""
+    """Start job Progress (workflow Progress on task queue slow).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     fields: dict[str, Any] = {
         "key": key,
         "failures": failures,
@@ -150,9 +301,12 @@ async def start_progress(
         client,
         ProgressWorkflow.run,
         input,
-        id=f"Progress-{uuid.uuid4()}",
-        task_queue="slow",
+        id=id if id is not None else f"Progress-{uuid.uuid4()}",
+        task_queue=queue,
         execution_timeout=None,
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -165,12 +319,117 @@ async def run_progress(
     tags: list[str] | None = None,
     extra: dict[str, Any] | None = None,
     maybe: int | None = None,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> Any:
-    """Start job Progress (or find the one with its id) and wait for its result."""
+    """Start job Progress (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     handle = await start_progress(
-        client, key=key, failures=failures, tags=tags, extra=extra, maybe=maybe
+        client,
+        key=key,
+        failures=failures,
+        tags=tags,
+        extra=extra,
+        maybe=maybe,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
     return await handle.result()
+
+
+def start_progress_sync(
+    *,
+    key: str,
+    failures: int,
+    tags: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    maybe: int | None = None,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Progress like start_progress, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_progress(
+                client,
+                key=key,
+                failures=failures,
+                tags=tags,
+                extra=extra,
+                maybe=maybe,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_progress_sync(
+    *,
+    key: str,
+    failures: int,
+    tags: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    maybe: int | None = None,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Any:
+    """Run job Progress like run_progress, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_progress(
+            client,
+            key=key,
+            failures=failures,
+            tags=tags,
+            extra=extra,
+            maybe=maybe,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def status_progress(
@@ -197,16 +456,32 @@ async def start_notify(
     *,
     order: str,
     channel: str,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[NotifyWorkflow, Any]:
-    """Start job Notify (workflow Notify on task queue slow)."""
+    """Start job Notify (workflow Notify on task queue slow).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = NotifyInput(order=order, channel=channel)
     return await _start(
         client,
         NotifyWorkflow.run,
         input,
-        id=f"Notify-{uuid.uuid4()}",
-        task_queue="slow",
+        id=id if id is not None else f"Notify-{uuid.uuid4()}",
+        task_queue=queue,
         execution_timeout=None,
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -216,10 +491,102 @@ async def run_notify(
     *,
     order: str,
     channel: str,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> Any:
-    """Start job Notify (or find the one with its id) and wait for its result."""
-    handle = await start_notify(client, order=order, channel=channel)
+    """Start job Notify (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_notify(
+        client,
+        order=order,
+        channel=channel,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_notify_sync(
+    *,
+    order: str,
+    channel: str,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Notify like start_notify, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: _started(
+            start_notify(
+                client,
+                order=order,
+                channel=channel,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_notify_sync(
+    *,
+    order: str,
+    channel: str,
+    id: str | None = None,
+    queue: str = "slow",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Any:
+    """Run job Notify like run_notify, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default slow)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client: run_notify(
+            client,
+            order=order,
+            channel=channel,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def status_notify(
@@ -245,16 +612,32 @@ async def start_saga(
     /,
     *,
     client: str,
+    id: str | None = None,
+    queue: str = "default",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> WorkflowHandle[SagaWorkflow, dict[str, Any]]:
-    """Start job Saga (workflow Saga on task queue default)."""
+    """Start job Saga (workflow Saga on task queue default).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default default)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
     input = SagaInput(client=client)
     return await _start(
         client_2,
         SagaWorkflow.run,
         input,
-        id=f"Saga-{uuid.uuid4()}",
-        task_queue="default",
+        id=id if id is not None else f"Saga-{uuid.uuid4()}",
+        task_queue=queue,
         execution_timeout=None,
+        start_delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
     )
 
 
@@ -263,10 +646,97 @@ async def run_saga(
     /,
     *,
     client: str,
+    id: str | None = None,
+    queue: str = "default",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
 ) -> dict[str, Any]:
-    """Start job Saga (or find the one with its id) and wait for its result."""
-    handle = await start_saga(client_2, client=client)
+    """Start job Saga (or find the one with its id) and wait for its result.
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default default)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    handle = await start_saga(
+        client_2,
+        client=client,
+        id=id,
+        queue=queue,
+        delay=delay,
+        memo=memo,
+        search_attributes=search_attributes,
+    )
     return await handle.result()
+
+
+def start_saga_sync(
+    *,
+    client: str,
+    id: str | None = None,
+    queue: str = "default",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> Started:
+    """Start job Saga like start_saga, without an event loop: connects with connect() in a fresh one and returns the run's Started ids (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default default)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client_2: _started(
+            start_saga(
+                client_2,
+                client=client,
+                id=id,
+                queue=queue,
+                delay=delay,
+                memo=memo,
+                search_attributes=search_attributes,
+            )
+        ),
+    )
+
+
+def run_saga_sync(
+    *,
+    client: str,
+    id: str | None = None,
+    queue: str = "default",
+    delay: timedelta | None = None,
+    memo: Mapping[str, Any] | None = None,
+    search_attributes: TypedSearchAttributes | None = None,
+) -> dict[str, Any]:
+    """Run job Saga like run_saga, without an event loop: connects with connect() in a fresh one and waits for the result (RuntimeError inside a running event loop).
+
+    Start options:
+    - `id`: the workflow id (default: the job name and a uuid)
+    - `queue`: the workflow's task queue, its activities keep their own (default default)
+    - `delay`: start the run that much later (start_delay)
+    - `memo`: the run's memo
+    - `search_attributes`: the run's typed search attributes
+    """
+    return _in_new_loop(
+        connect,
+        lambda client_2: run_saga(
+            client_2,
+            client=client,
+            id=id,
+            queue=queue,
+            delay=delay,
+            memo=memo,
+            search_attributes=search_attributes,
+        ),
+    )
 
 
 async def status_saga(

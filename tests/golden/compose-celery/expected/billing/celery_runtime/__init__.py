@@ -71,7 +71,9 @@ from .policy import (
     job_deadline,
 )
 from .request import JobRequest
+from .start import checked_id, countdown, later
 from .task import JobTask, RunTask, TolerantTask, stamp_first_due
+from .typed import to_json, typed_element, typed_input
 
 __all__ = [
     "Cancelled",
@@ -93,7 +95,9 @@ __all__ = [
     "broker_redis",
     "call",
     "cancel_run",
+    "checked_id",
     "contains",
+    "countdown",
     "element_done",
     "end_job",
     "end_result",
@@ -106,6 +110,7 @@ __all__ = [
     "job_deadline",
     "joined",
     "keep_unregistered",
+    "later",
     "merge",
     "message",
     "new_context",
@@ -118,6 +123,9 @@ __all__ = [
     "stamp_first_due",
     "step_field",
     "stopped",
+    "to_json",
+    "typed_element",
+    "typed_input",
     "with_result",
     "zoned_crontab",
 ]

@@ -30,8 +30,11 @@ def broker_redis() -> redis.Redis:
     return redis.Redis.from_url(spec.broker_url())
 
 
-def send_once(task_id: str, send: Callable[[], AsyncResult[Any]]) -> AsyncResult[Any]:
-    """Send a job with an `id` unless a job with that id was already started.
+def send_once(
+    task_id: str | None, send: Callable[[], AsyncResult[Any]]
+) -> AsyncResult[Any]:
+    """Send a job with an `id` unless a job with that id was already started
+    (a job without one, `task_id` None, is simply sent).
 
     The id is claimed with SET NX while the message is sent, for longer than
     a send can take (`pending_claim_ttl`), then for CLAIM_TTL seconds. A
@@ -41,6 +44,8 @@ def send_once(task_id: str, send: Callable[[], AsyncResult[Any]]) -> AsyncResult
     once): the next start then claims the id (SET NX again, so one of several
     does) and sends, unless the job has a state already (then it was sent).
     """
+    if task_id is None:
+        return send()
     app = spec.app()
 
     key = f"{spec.KEY_PREFIX}id:{task_id}"

@@ -16,6 +16,7 @@ from typing import Any, NoReturn, ParamSpec
 
 from .job_context import context_for
 from .policy import ConditionError, MissingField
+from .typed import to_json
 
 P = ParamSpec("P")
 
@@ -33,10 +34,10 @@ def call(handler: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> Any
     function: Callable[..., Any] = handler
     result = function(*args, **kwargs, **given)
     if not inspect.isawaitable(result):
-        return result
+        return to_json(result)
     runner = event_loop_runner()
     try:
-        return runner.run(_awaited(result))
+        return to_json(runner.run(_awaited(result)))
     except BaseException:
         if any(not t.done() for t in asyncio.all_tasks(runner.get_loop())):
             # interrupted mid-run (a soft time limit): start afresh next time
