@@ -432,9 +432,14 @@ async def _together(tasks: list[asyncio.Task[T]]) -> None:
             task.cancel()
         await workflow.wait(tasks)
     # the failures that ended the step come first (in list order among
-    # themselves), then those of the siblings it cancelled
-    for task in sorted(tasks, key=lambda t: t not in first):
-        error = None if task.cancelled() else task.exception()
+    # themselves), then those of the siblings it cancelled; every one is
+    # retrieved, so none is logged as "never retrieved" when the task is freed
+    errors = [
+        task.exception()
+        for task in sorted(tasks, key=lambda t: t not in first)
+        if not task.cancelled()
+    ]
+    for error in errors:
         if error is not None and not is_cancelled_exception(error):
             raise error
 
