@@ -217,6 +217,21 @@ def run_steps(steps: tuple[Step, ...]) -> Iterator[RunStep]:
 
 
 @dataclass(frozen=True, slots=True)
+class JobResult:
+    """A job's `result:`. `type` None: any value (annotated Any); `value` None:
+    the single-step job's handler result (a multi-step job always has one)."""
+
+    type: TypeExpr | None
+    value: ResultValue | None
+    path: KeyPath  # the `result` key
+
+    @property
+    def annotation(self) -> str:
+        """The job's result type in generated code."""
+        return "Any" if self.type is None else self.type.python()
+
+
+@dataclass(frozen=True, slots=True)
 class Schedule:
     cron: str
     timezone: str
@@ -245,6 +260,7 @@ class Job:
     # settings written on the job itself (for capability errors on single-step jobs)
     settings: frozenset[str]
     path: KeyPath
+    result: JobResult | None = None  # `result:`; None: today's results (docs)
 
     def run_steps(self) -> Iterator[RunStep]:
         """Every run step, parallel branches included, in order."""

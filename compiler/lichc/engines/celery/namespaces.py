@@ -31,8 +31,10 @@ TASKS_RESERVED = frozenset(
         "RetryPolicy",
         "RunTask",
         "TolerantTask",
+        "TypeAdapter",
         "annotations",
         "app",
+        "checked_result",
         "context",
         "contains",
         "contexts",
@@ -70,12 +72,15 @@ CLIENT_RESERVED = frozenset(
         "Any",
         "AsyncResult",
         "Signature",
+        "TypeAdapter",
         "annotations",
         "context",
         "data",
         "flow",
+        "handle",
         "run",
         "task_id",
+        "timeout",
     }
 )
 # what the start and cancel functions call, renamed when an input field or a
@@ -97,8 +102,19 @@ HANDLERS_RESERVED = frozenset(
 
 
 def fields_and_models(jobs: Sequence[Job]) -> set[str]:
-    """Names the plan gives every module: input fields (parameters) and models."""
-    return {f.name for job in jobs for f in job.inputs} | {j.input_model for j in jobs}
+    """Names the plan gives every module: input fields (parameters), models,
+    and the named types of results (imported from inputs.py)."""
+    types = {
+        name
+        for j in jobs
+        if j.result is not None and j.result.type is not None
+        for name in j.result.type.type_names()
+    }
+    return (
+        {f.name for job in jobs for f in job.inputs}
+        | {j.input_model for j in jobs}
+        | types
+    )
 
 
 def tasks_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
@@ -114,10 +130,12 @@ def tasks_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
 def client_functions(jobs: Sequence[Job]) -> set[str]:
     """The functions celery_client.py defines per job, named after it (their
     names are the API): `start_x`, `cancel_x`, and `chain_x` of a job that
-    another one runs as a job step."""
+    another one runs as a job step, and `result_x`, `run_x`."""
     return (
         {j.start_function for j in jobs}
         | {f"cancel_{j.snake}" for j in jobs}
+        | {f"result_{j.snake}" for j in jobs}
+        | {f"run_{j.snake}" for j in jobs}
         | {chain_function(j) for j in children(jobs)}
     )
 

@@ -40,6 +40,12 @@ def task_name(
     return base if job.single else f"{base}.{step.name}"
 
 
+def result_task_name(plan: Plan, job: Job) -> str:
+    """The last task of a multi-step job with `result:`: computes and checks
+    the job's result (`_result`: no step name starts with `_`)."""
+    return f"{job_task_name(plan, job)}._result"
+
+
 def resume_task_name(plan: Plan, job: Job, step: JobStep) -> str:
     """The task after a job step's child: its result becomes the step's."""
     return f"{task_name(plan, job, step)}.done"
@@ -212,6 +218,8 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
                     each_task_name(plan, job, step),
                     join_task_name(plan, job, step),
                 ]
+        if job.result is not None and job.result.value is not None:
+            names.append(result_task_name(plan, job))
     return tuple(names)
 
 
@@ -220,6 +228,7 @@ def client_exports(plan: Plan) -> list[str]:
     names = []
     for job in plan.jobs_on("celery"):
         names += [job.start_function, f"cancel_{job.snake}"]
+        names += [f"result_{job.snake}", f"run_{job.snake}"]
     return names
 
 

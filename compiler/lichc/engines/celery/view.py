@@ -49,6 +49,8 @@ class TaskView:
     unless: str | None = None
     after_end: bool = False  # an end step runs before it: it may pass on
     element: bool = False  # one element of a for_each step (each_view)
+    # a single-step job's `result:` type: the TypeAdapter constant checking it
+    check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ class JobView:
     chain_function: str | None = None  # builds its chain for another's job step
     local_self: str = "self"  # an end task's bound-task parameter
     uses: set[str] = field(default_factory=set)  # runtime helpers its tasks call
+    # `result:`: the last task of a multi-step job (computes the result)
+    result: chain_view.ResultTaskView | None = None
+    # the TypeAdapter constant and the type it checks the job's result with
+    checks: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ def _call(
     Arguments go one a line with a trailing comma, a layout ruff keeps.
     """
     step = task.step
-    lead = "return " if job.single or task.last else "result = "
+    last = job.single or task.last
+    lead = "return " if last and task.check is None else "result = "
     handler = local[step.handler]
     if step.args is None:
         pairs = [
@@ -170,7 +177,11 @@ def _job_view(
     stages: list[Stage] = []
     countdown = timedelta(0)
     runnable = [s for s in job.steps if not isinstance(s, ir.SleepStep)]
-    last_step = runnable[-1] if runnable else None
+    # a job's `result:` value: every step passes the context on to the result task
+    valued = job.result is not None and job.result.value is not None
+    last_step = runnable[-1] if runnable and not valued else None
+    typed = job.result is not None and job.result.type is not None
+    check = names.take(f"{job.snake}_result".upper()) if typed else None
     launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
     ends: list[chain_view.EndTaskView] = []
     fan_outs: list[each_view.EachTaskView] = []
@@ -257,7 +268,13 @@ def _job_view(
                 )
             )
         countdown = timedelta(0)
+    result = None
+    if valued:
+        result = chain_view.result_task(plan, job, names, uses, check)
+        stages.append(Stage([_signature(result.name, countdown, first=False)], None))
     single = tasks[0] if job.single else None
+    if single is not None:
+        single.check = check
     first_expires = None
     if single is not None:
         value = options.expires(single.step)
@@ -285,6 +302,10 @@ def _job_view(
         ),
         uses=uses,
         local_self=aliases["self"],
+        result=result,
+        checks=(check, job.result.annotation)
+        if check is not None and job.result is not None
+        else None,
     )
 
 

@@ -76,6 +76,12 @@ class TemporalView:
         return any(w.payloads.answers for w in self.workflows)
 
     @property
+    def result_types(self) -> list[str]:
+        """The named types of the jobs' `result:`, which the workflows and the
+        client import from inputs.py."""
+        return sorted({name for w in self.workflows for name in w.result_types})
+
+    @property
     def uses_any(self) -> bool:
         """Whether a payload model has a field typed `dict` (`dict[str, Any]`)."""
         return any(
@@ -221,6 +227,10 @@ def build(plan: Plan) -> TemporalView:
 def _claim_imported(ns: dict[str, Names], workflows: list[WorkflowView]) -> None:
     """The names other modules define that a module imports, and the client's
     public functions (named after the job: their names are the API)."""
+    imported = {w.input_model for w in workflows}
+    for name in sorted({t for w in workflows for t in w.result_types} - imported):
+        for module in ("temporal_workflows", "temporal_client"):
+            claim(ns[module], name)
     for w in workflows:
         claim(ns["temporal_workflows"], w.input_model)
         claim(ns["temporal_worker"], w.cls)

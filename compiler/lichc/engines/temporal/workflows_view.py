@@ -156,13 +156,24 @@ class WorkflowView:
     deadline_expr: str | None  # the job timeout by version, when versions differ
     signal_methods: tuple[tuple[str, WaitStep], ...]
     payloads: payloads_view.Payloads
-    returns: str
+    returns: str  # the workflow's result type: run's, and the client's
     execution_timeout: timedelta | None
     id_expr: str | None  # f-string over `input`, or None for a random id
     client_param: str  # the client functions' positional client parameter
     fields_local: str  # start_x's dict of fields (with mutable defaults)
     # runtime functions its conditions and end steps call
     helpers: frozenset[str] = frozenset()
+    # `result:`: the TypeAdapter constant that checks the result (a typed
+    # result), the expression the steps end with (a multi-step job's value),
+    # and the named types its type uses (imported from inputs.py)
+    result_check: str | None = None
+    result_value: str | None = None
+    result_types: tuple[str, ...] = ()
+
+    @property
+    def steps_returns(self) -> str:
+        """`_steps`'s result type: Any when `run` checks it at run time."""
+        return "Any" if self.result_check else self.returns
 
     def answers_of(self, wait: WaitStep) -> tuple[payloads_view.AnswerView, ...]:
         """The Update answering `wait`'s signal, if it is typed."""
@@ -361,6 +372,23 @@ def build_workflow(
     payloads = payloads_view.build(job, waits_of, live, module_names, methods)
     # parameters of the client functions, beside the input fields
     client_locals = Names(job.input_names)
+    result = job.result
+    result_value = None
+    if result is not None and result.value is not None:
+        # an old version may lack a step the value reads: None, which the
+        # type check then refuses, rather than a workflow task that fails
+        every = frozenset(s.name for s in job.named_steps()) if live else skippable
+
+        def expr(value: object) -> str:
+            helper = _helper(value, waits, every)
+            if helper is not None:
+                used.add(helper)
+            if isinstance(value, StepRef) and value.field is None and live:
+                return py_call("results.get", [py_str(value.step)])
+            return _value_expr(value, waits, every)
+
+        result_value = result_expr(result.value, expr)
+    typed = result is not None and result.type is not None
     return WorkflowView(
         job=job,
         cls=cls,
@@ -372,13 +400,28 @@ def build_workflow(
         deadline_expr=versions_view.deadline_expr(live) if live else None,
         signal_methods=signal_methods,
         payloads=payloads,
-        returns="Any" if job.single else _returns(job),
+        returns=result_type(job),
         execution_timeout=options.execution_timeout(job),
         id_expr=_id_expr(job),
         client_param=client_locals.take("client"),
         fields_local=client_locals.take("fields"),
         helpers=frozenset(used),
+        result_check=module_names.take(f"{job.snake}_result".upper())
+        if typed
+        else None,
+        result_value=result_value,
+        result_types=tuple(sorted(result.type.type_names()))
+        if result is not None and result.type is not None
+        else (),
     )
+
+
+def result_type(job: Job) -> str:
+    """What a job's workflow returns, as a type: its `result:` type, else the
+    handler's result (single-step) or the steps' and end steps' results."""
+    if job.result is not None:
+        return job.result.annotation
+    return "Any" if job.single else _returns(job)
 
 
 def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:

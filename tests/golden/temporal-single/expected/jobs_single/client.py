@@ -9,6 +9,8 @@ gathers them so callers import from one place.
 
 from .celery_client import (
     cancel_plain,
+    result_plain,
+    run_plain,
     start_plain,
 )
 from .temporal_client import (
@@ -38,8 +40,10 @@ __all__ = [
     "cancel_progress",
     "cancel_saga",
     "connect",
+    "result_plain",
     "run_flaky",
     "run_notify",
+    "run_plain",
     "run_progress",
     "run_saga",
     "start_flaky",

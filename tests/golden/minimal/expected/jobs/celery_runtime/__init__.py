@@ -67,10 +67,12 @@ from .policy import (
     JobFailed,
     MissingField,
     Policy,
+    ResultInvalid,
     RetryPolicy,
     job_deadline,
 )
 from .request import JobRequest
+from .results import checked_result
 from .task import JobTask, RunTask, TolerantTask, stamp_first_due
 
 __all__ = [
@@ -87,12 +89,14 @@ __all__ = [
     "JobTask",
     "MissingField",
     "Policy",
+    "ResultInvalid",
     "RetryPolicy",
     "RunTask",
     "TolerantTask",
     "broker_redis",
     "call",
     "cancel_run",
+    "checked_result",
     "contains",
     "element_done",
     "end_job",
