@@ -230,6 +230,11 @@ class JobResult:
         """The job's result type in generated code."""
         return "Any" if self.type is None else self.type.python()
 
+    @property
+    def type_names(self) -> frozenset[str]:
+        """The named types of its type (imported from inputs.py)."""
+        return frozenset() if self.type is None else self.type.type_names()
+
 
 @dataclass(frozen=True, slots=True)
 class Schedule:

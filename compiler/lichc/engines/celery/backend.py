@@ -202,13 +202,13 @@ def _imports(
         if view.checks is not None:
             third.add("pydantic", "TypeAdapter")
             tasks.add(".celery_runtime", "checked_result")
-            assert view.job.result is not None and view.job.result.type is not None
-            for name in sorted(view.job.result.type.type_names()):
+            assert view.job.result is not None
+            for name in sorted(view.job.result.type_names):
                 tasks.add(".inputs", name)
         if results[view.job.name].check is not None:
             celery.add("pydantic", "TypeAdapter")
-            assert view.job.result is not None and view.job.result.type is not None
-            for name in sorted(view.job.result.type.type_names()):
+            assert view.job.result is not None
+            for name in sorted(view.job.result.type_names):
                 client.add(".inputs", name)
         if view.result is not None:
             tasks.add(".celery_runtime", "RunTask")

@@ -59,7 +59,8 @@ def result_task(
     uses: set[str],
     check: str | None,
 ) -> ResultTaskView:
-    assert job.result is not None and job.result.value is not None
+    assert job.result is not None
+    assert job.result.value is not None
     value = result_value(job, job.result.value, uses)
     after_end = any(isinstance(s, ir.EndStep) for s in job.steps)
     if after_end:

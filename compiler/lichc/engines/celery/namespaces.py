@@ -104,12 +104,7 @@ HANDLERS_RESERVED = frozenset(
 def fields_and_models(jobs: Sequence[Job]) -> set[str]:
     """Names the plan gives every module: input fields (parameters), models,
     and the named types of results (imported from inputs.py)."""
-    types = {
-        name
-        for j in jobs
-        if j.result is not None and j.result.type is not None
-        for name in j.result.type.type_names()
-    }
+    types = {name for j in jobs if j.result for name in j.result.type_names}
     return (
         {f.name for job in jobs for f in job.inputs}
         | {j.input_model for j in jobs}

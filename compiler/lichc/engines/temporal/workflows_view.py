@@ -410,9 +410,7 @@ def build_workflow(
         if typed
         else None,
         result_value=result_value,
-        result_types=tuple(sorted(result.type.type_names()))
-        if result is not None and result.type is not None
-        else (),
+        result_types=tuple(sorted(result.type_names)) if result else (),
     )
 
 
