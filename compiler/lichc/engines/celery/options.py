@@ -241,6 +241,16 @@ def explain_job(plan: Plan, job: Job) -> dict[str, str]:
         "sleep": "countdown of the next task",
         "job": "its tasks run in this job's chain (Task.replace)",
     }
+    if job.result is not None:
+        where = (
+            f"task {result_task_name(plan, job)}, last in the chain, computes it"
+            if job.result.value is not None
+            else "the job's task"
+        )
+        checked = (
+            ", checked against its type (ResultInvalid)" if job.result.type else ""
+        )
+        targets["result"] = f"{where}{checked}; result_{job.snake} / run_{job.snake}"
     if job.rate_limit is not None:
         targets["rate_limit"] = f'rate_limit="{job.rate_limit}" (per worker)'
     if job.dead_letter is not None:
