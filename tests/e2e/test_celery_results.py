@@ -55,6 +55,14 @@ def test_a_multi_step_jobs_result_is_its_value_of_references(
     }
 
 
+def test_a_job_with_a_result_run_as_a_step_ends_itself_not_its_caller(
+    results: cs.Project,
+) -> None:
+    run = results.client.run_report
+    assert run(text="a bb", timeout=TIMEOUT) == {"length": 4, "words": 2}
+    assert run(text="", timeout=TIMEOUT) == {"length": 0, "words": 0}  # its end step
+
+
 def test_a_result_that_does_not_fit_its_type_fails_the_job(
     results: cs.Project,
 ) -> None:

@@ -178,3 +178,23 @@ def test_the_celery_runtime_checks_a_result_and_dumps_it_as_json(
     assert made == [{"id": "o1", "total": 2.0}]
     with pytest.raises(ResultInvalid, match=r"job J: .*: a: Input should be"):
         checked_result("J", TypeAdapter(dict[str, int]), {"a": "x"})
+
+
+def test_an_end_step_skips_to_its_own_jobs_last_task_only(
+    runtime: types.ModuleType,
+) -> None:
+    """end_job keeps what follows the job's last task: the rest of the chain
+    of a job that runs this one as a step (request.chain is reversed)."""
+    parent_rest = {"task": "p.parent.after", "options": {}}
+    resume = {"task": "p.parent.child.done", "options": {}}
+    own_last = {"task": "p.child._result", "options": {"countdown": 60}}
+    between = {"task": "p.child.split", "options": {}}
+    request = types.SimpleNamespace(chain=[parent_rest, resume, own_last, between])
+    task = types.SimpleNamespace(request=request)
+    context = runtime.end_job(task, {"steps": {}}, "early", after=2)
+    assert context["ended"] == {"result": "early"}
+    assert request.chain == [
+        parent_rest,
+        resume,
+        {"task": "p.child._result", "options": {}},
+    ]

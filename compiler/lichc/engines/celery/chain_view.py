@@ -36,6 +36,8 @@ class EndTaskView:
     message: tuple[str, ...]
     last: bool
     after_end: bool
+    # how many tasks of the job's chain follow it (end_job skips to the last)
+    later: int = 0
 
 
 @dataclass(frozen=True)

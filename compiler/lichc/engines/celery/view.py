@@ -188,6 +188,7 @@ def _job_view(
     children: list[child_view.ChildTaskView] = []
     uses: set[str] = set()
     after_end = False  # an end step with `if` came before: tasks may pass on
+    end_stages: list[int] = []  # the stage of each end step
     for step in job.steps:
         if isinstance(step, ir.SleepStep):
             countdown += step.duration  # the next task's countdown
@@ -198,6 +199,7 @@ def _job_view(
         if isinstance(step, ir.EndStep):
             end = chain_view.end_task(plan, job, step, names, uses, last, after_end)
             ends.append(end)
+            end_stages.append(len(stages))
             stages.append(
                 Stage([_signature(end.name, countdown, first=not stages)], None)
             )
@@ -272,6 +274,10 @@ def _job_view(
     if valued:
         result = chain_view.result_task(plan, job, names, uses, check)
         stages.append(Stage([_signature(result.name, countdown, first=False)], None))
+    ends = [
+        replace(end, later=len(stages) - 1 - at)
+        for end, at in zip(ends, end_stages, strict=True)
+    ]
     single = tasks[0] if job.single else None
     if single is not None:
         single.check = check

@@ -204,6 +204,7 @@ def tally_empty(self: RunTask, context: Context) -> Context:
             {
                 "length": 0,
             },
+            after=3,
         )
     return context
 
