@@ -121,6 +121,7 @@ def check_nothing_more(out: Output) -> None:
                 if ast.unparse(node.value.func) in (
                     "Policy",
                     "workflow.ActivityConfig",
+                    "TypeAdapter",  # the type a job's `result:` is checked with
                     "shaped",  # an activity: the shape its handler takes
                 ):
                     registered.add(ast.unparse(node.targets[0]))
