@@ -74,7 +74,11 @@ def template_words() -> frozenset[str]:
     """Identifiers in lichc's templates and in the code strings its backends build."""
     words: set[str] = set()
     # templates, and the runtime modules copied verbatim beside them
-    for path in [*LICHC.rglob("*.jinja"), *LICHC.glob("engines/*/runtime/*.py")]:
+    runtimes = [
+        *LICHC.glob("engines/*/runtime/*.py"),
+        *LICHC.glob("render/*/runtime/*.py"),
+    ]
+    for path in [*LICHC.rglob("*.jinja"), *runtimes]:
         words.update(IDENT.findall(path.read_text(encoding="utf-8")))
     sources = [*(LICHC / "engines").rglob("*.py"), *(LICHC / "render").rglob("*.py")]
     for path in sources:

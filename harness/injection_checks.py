@@ -8,6 +8,7 @@ more examples and figures.
 from __future__ import annotations
 
 import ast
+import re
 from types import SimpleNamespace
 from typing import Any
 
@@ -121,7 +122,9 @@ def check_nothing_more(out: Output) -> None:
                 if ast.unparse(node.value.func) in (
                     "Policy",
                     "workflow.ActivityConfig",
+                    "TypeAdapter",  # the type a job's `result:` is checked with
                     "shaped",  # an activity: the shape its handler takes
+                    "given_context",  # its handler, given a JobContext if it asks
                 ):
                     registered.add(ast.unparse(node.targets[0]))
             elif isinstance(node, ast.Import | ast.ImportFrom):
@@ -205,7 +208,7 @@ def check_client(out: Output) -> None:
         out.spec, "temporal"
     )
     if jobs_on(out.spec, "temporal"):
-        exports.add("connect")
+        exports |= {"connect", "run_sync", "Started"}
     found = next(
         constant(n.value)
         for n in tree.body
@@ -222,6 +225,9 @@ def _default_expected(entry: Any) -> Any:
     return entry["default"] if has_default(entry) else None
 
 
+_OPTION = re.compile(r"(id|queue|delay|memo|search_attributes|timeout|run_timeout)_*")
+
+
 def check_parameters(
     function: ast.FunctionDef | ast.AsyncFunctionDef,
     job: dict[str, Any],
@@ -230,9 +236,13 @@ def check_parameters(
 ) -> None:
     inputs = job.get("input", {})
     names = [a.arg for a in function.args.kwonlyargs]
-    assert names == list(inputs), function.name
+    # the input fields, then the start options (renamed `x_` past a field's name)
+    assert names[: len(inputs)] == list(inputs), function.name
+    assert all(_OPTION.fullmatch(n) for n in names[len(inputs) :]), function.name
     for arg, default in zip(
-        function.args.kwonlyargs, function.args.kw_defaults, strict=True
+        function.args.kwonlyargs[: len(inputs)],
+        function.args.kw_defaults[: len(inputs)],
+        strict=True,
     ):
         entry = inputs[arg.arg]
         if default is None:
@@ -313,7 +323,10 @@ def check_celery(out: Output) -> None:
             if isinstance(f, ast.FunctionDef) and f.name == f"start_{to_snake(name)}"
         )
         check_parameters(start, job, mutable_none=False)
-        assert docstring_of(start) == f"Start {name} on queue {queue_of(job)}."
+        assert (
+            docstring_of(start).split("\n")[0]
+            == f"Start {name} on queue {queue_of(job)}."
+        )
         if "id" in job:
             assignment = next(
                 n
@@ -321,13 +334,12 @@ def check_celery(out: Output) -> None:
                 if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "task_id"
             )
             data = {f: f"<{f}>" for f in job.get("input", {})}
-            names = {
-                n.id for n in ast.walk(assignment.value) if isinstance(n, ast.Name)
-            }
+            # checked_id(id, <the template's id>, <the template>)
+            assert isinstance(assignment.value, ast.Call)
+            expression = assignment.value.args[1]
+            names = {n.id for n in ast.walk(expression) if isinstance(n, ast.Name)}
             scope = {"data": data, "job": SimpleNamespace(**data)}
-            value = evaluate(
-                assignment.value, {k: v for k, v in scope.items() if k in names}
-            )
+            value = evaluate(expression, {k: v for k, v in scope.items() if k in names})
             assert value == id_value(job["id"], data)
 
 
@@ -552,6 +564,7 @@ def check_temporal(out: Output) -> None:
     client = out.module("temporal_client")
     assert functions(client) == client_functions(spec, "temporal") | {
         "connect",
+        "run_sync",
         "_start",
     }
     for name, job in jobs.items():
@@ -563,10 +576,18 @@ def check_temporal(out: Output) -> None:
         )
         check_parameters(start, job, mutable_none=True)
         started = next(calls(start, "_start"))
-        assert constant(kwarg(started, "task_queue")) == queue_of(job)
+        # the task queue is the `queue` option, whose default is the spec's
+        option = kwarg(started, "task_queue")
+        assert isinstance(option, ast.Name)
+        params = start.args.kwonlyargs
+        default = start.args.kw_defaults[[a.arg for a in params].index(option.id)]
+        assert default is not None
+        assert constant(default) == queue_of(job)
         if "id" in job:
             data = {f: f"<{f}>" for f in job.get("input", {})}
-            value = evaluate(kwarg(started, "id"), {"input": SimpleNamespace(**data)})
+            checked = kwarg(started, "id")  # _checked_id(id, <template's id>, ...)
+            assert isinstance(checked, ast.Call)
+            value = evaluate(checked.args[1], {"input": SimpleNamespace(**data)})
             assert value == id_value(job["id"], data)
     check_schedules(out, jobs)
 

@@ -96,9 +96,12 @@ def client_functions(spec: dict[str, Any], engine: str) -> set[str]:
     names = set()
     for name, job in jobs_on(spec, engine).items():
         snake = to_snake(name)
-        names |= {f"start_{snake}", f"cancel_{snake}"}
+        names |= {f"start_{snake}", f"cancel_{snake}", f"run_{snake}"}
+        if engine == "celery":
+            names.add(f"result_{snake}")
         if engine == "temporal":
             names |= {f"run_{snake}", f"status_{snake}"}
+            names |= {f"start_{snake}_sync", f"run_{snake}_sync"}
             names |= {f"signal_{snake}_{s}" for s in signals(job)}
     return names
 

@@ -6,7 +6,7 @@ import json
 
 from lichc.diagnostics import KeyPath
 from lichc.engines.registry import engine
-from lichc.fileformat.values import format_duration
+from lichc.fileformat.values import Literal_, ResultObject, format_duration
 from lichc.plan import ir
 
 
@@ -48,6 +48,12 @@ def explain(plan: ir.Plan, job: ir.Job) -> str:
         out.append(
             f"  timeout    {format_duration(job.deadline)} for the whole job  -> {targets['timeout']}"
         )
+    if job.result is not None:
+        value = job.result.value
+        shown = str(job.result.type or "any value") + (
+            f" = {_result_text(value)}" if value is not None else ""
+        )
+        out.append(f"  result     {shown}  -> {targets['result']}")
     if job.rate_limit is not None:
         out.append(f"  rate_limit {job.rate_limit}  -> {targets['rate_limit']}")
     if job.dead_letter is not None:
@@ -212,3 +218,12 @@ def _arg(value: object) -> str:
     from lichc.fileformat.values import Literal_
 
     return repr(value.value) if isinstance(value, Literal_) else str(value)
+
+
+def _result_text(value: object) -> str:
+    """A job's result value as jobs.yaml writes it."""
+    if isinstance(value, ResultObject):
+        return "{" + ", ".join(f"{k}: {_result_text(v)}" for k, v in value.items) + "}"
+    if isinstance(value, Literal_):
+        return json.dumps(value.value)
+    return str(value)

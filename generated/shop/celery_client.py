@@ -2,7 +2,9 @@
 """Typed functions that start and cancel the Celery jobs of jobs.yaml.
 
 `start_<job>(**input)` validates the input with the job's model and sends the
-job; it returns the AsyncResult to follow it. A job with an `id` is sent only
+job; it returns the AsyncResult to follow it. `result_<job>(handle)` waits
+for a run's result (decoded with the job's `result:` type), `run_<job>(**input)`
+starts the job and waits for it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
@@ -67,6 +69,27 @@ def cancel_send_welcome_email(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_send_welcome_email(
+    handle: AsyncResult[Any] | str, timeout: float | None = None
+) -> Any:
+    """Wait for a run of SendWelcomeEmail (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_send_welcome_email(
+    *,
+    email: str,
+    template: str = "welcome",
+    timeout: float | None = None,
+) -> Any:
+    """Start SendWelcomeEmail and wait for its result, at most `timeout` seconds."""
+    return result_send_welcome_email(
+        start_send_welcome_email(email=email, template=template), timeout
+    )
+
+
 def start_resize_image(
     *,
     image_path: str,
@@ -103,6 +126,28 @@ def start_resize_image(
 def cancel_resize_image(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of ResizeImage (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_resize_image(
+    handle: AsyncResult[Any] | str, timeout: float | None = None
+) -> Any:
+    """Wait for a run of ResizeImage (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_resize_image(
+    *,
+    image_path: str,
+    width: int,
+    height: int,
+    timeout: float | None = None,
+) -> Any:
+    """Start ResizeImage and wait for its result, at most `timeout` seconds."""
+    return result_resize_image(
+        start_resize_image(image_path=image_path, width=width, height=height), timeout
+    )
 
 
 def start_resize_images(
@@ -143,6 +188,29 @@ def cancel_resize_images(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_resize_images(
+    handle: AsyncResult[Any] | str, timeout: float | None = None
+) -> Any:
+    """Wait for a run of ResizeImages (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_resize_images(
+    *,
+    image_paths: list[str],
+    width: int,
+    height: int,
+    timeout: float | None = None,
+) -> Any:
+    """Start ResizeImages and wait for its result, at most `timeout` seconds."""
+    return result_resize_images(
+        start_resize_images(image_paths=image_paths, width=width, height=height),
+        timeout,
+    )
+
+
 def start_cleanup_outbox(
     *,
     older_than_days: int = 30,
@@ -175,3 +243,23 @@ def start_cleanup_outbox(
 def cancel_cleanup_outbox(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of CleanupOutbox (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_cleanup_outbox(
+    handle: AsyncResult[Any] | str, timeout: float | None = None
+) -> Any:
+    """Wait for a run of CleanupOutbox (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_cleanup_outbox(
+    *,
+    older_than_days: int = 30,
+    timeout: float | None = None,
+) -> Any:
+    """Start CleanupOutbox and wait for its result, at most `timeout` seconds."""
+    return result_cleanup_outbox(
+        start_cleanup_outbox(older_than_days=older_than_days), timeout
+    )

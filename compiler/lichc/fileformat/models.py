@@ -504,6 +504,34 @@ def _schedules(value: Any) -> Any:
     return [value] if isinstance(value, dict) else value
 
 
+class JobResult(Model):
+    """A job's `result:`: its type, and (multi-step) which value it returns."""
+
+    type: InputType | None = None
+    value: (
+        Annotated[
+            values.ResultValue,
+            _Parsed(
+                values.parse_result,
+                {
+                    "description": "the job's result: ${steps.S}, ${steps.S.F}, "
+                    "${input.X}, or a mapping of them and literals"
+                },
+            ),
+        ]
+        | None
+    ) = None
+
+    @property
+    def has_value(self) -> bool:
+        return "value" in self.model_fields_set
+
+
+def _job_result(value: Any) -> Any:
+    # `result: TYPE` is short for `result: {type: TYPE}`.
+    return {"type": value} if isinstance(value, str) else value
+
+
 class _JobHead(Model):
     # the file format names the engines (fileformat never imports lichc.engines)
     engine: Literal["celery", "temporal", "auto"] = "auto"
@@ -516,6 +544,14 @@ class _JobHead(Model):
     steps: Annotated[tuple[Step, ...], Field(min_length=1)] | None = None
     input: dict[InputName, InputSpec] = Field(default_factory=dict)
     id: IdTemplateText | None = None
+    # what the job returns: `TYPE`, or `{type, value}`
+    result: (
+        Annotated[
+            JobResult,
+            BeforeValidator(_job_result, json_schema_input_type=str | JobResult),
+        ]
+        | None
+    ) = None
 
 
 class Job(_Attempts, _JobHead):

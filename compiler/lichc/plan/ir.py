@@ -282,6 +282,26 @@ def run_steps(steps: tuple[Step, ...]) -> Iterator[RunStep]:
 
 
 @dataclass(frozen=True, slots=True)
+class JobResult:
+    """A job's `result:`. `type` None: any value (annotated Any); `value` None:
+    the single-step job's handler result (a multi-step job always has one)."""
+
+    type: TypeExpr | None
+    value: ResultValue | None
+    path: KeyPath  # the `result` key
+
+    def annotation(self, qualifier: str) -> str:
+        """The job's result type in generated code (named types prefixed
+        with `qualifier`, what the module calls inputs.py)."""
+        return "Any" if self.type is None else self.type.python(qualifier)
+
+    @property
+    def type_names(self) -> frozenset[str]:
+        """The named types of its type (imported from inputs.py)."""
+        return frozenset() if self.type is None else self.type.type_names()
+
+
+@dataclass(frozen=True, slots=True)
 class Schedule:
     cron: str
     timezone: str
@@ -310,6 +330,7 @@ class Job:
     # settings written on the job itself (for capability errors on single-step jobs)
     settings: frozenset[str]
     path: KeyPath
+    result: JobResult | None = None  # `result:`; None: today's results (docs)
 
     def run_steps(self) -> Iterator[RunStep]:
         """Every run step, parallel branches included, in order."""

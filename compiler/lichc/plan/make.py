@@ -13,6 +13,7 @@ from typing import Any
 from lichc.diagnostics import KeyPath
 from lichc.fileformat import models as m
 from lichc.fileformat.names import to_snake
+from lichc.fileformat.values import Literal_
 from lichc.plan import engine_choice, features, ir
 
 DEFAULT_TIMEOUT = timedelta(minutes=5)
@@ -97,7 +98,17 @@ def _job(spec: m.Spec, name: str, job: m.Job) -> ir.Job:
         ),
         settings=frozenset(job.model_fields_set),
         path=path,
+        result=_result(job.result, (*path, "result")),
     )
+
+
+def _result(result: m.JobResult | None, path: KeyPath) -> ir.JobResult | None:
+    if result is None:
+        return None
+    value = result.value if result.has_value else None
+    if value is None and result.has_value:  # `value: null`, a literal
+        value = Literal_(None)
+    return ir.JobResult(result.type, value, path)
 
 
 def _fields(

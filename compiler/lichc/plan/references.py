@@ -43,6 +43,18 @@ def references(job: Job) -> Iterator[Diagnostic]:
             earlier.update((b.name, b) for b in step.branches)
 
 
+def check_reference(
+    job: Job,
+    value: object,
+    path: KeyPath,
+    earlier: dict[str, Step],
+    all_steps: dict[str, Step],
+) -> Iterator[Diagnostic]:
+    """Where one value outside any step points (the job's `result` value,
+    read after every step has run)."""
+    yield from _reference(job, value, path, earlier, all_steps, "", False)
+
+
 def _values(step: Step) -> Iterator[tuple[object, KeyPath, str, bool]]:
     """Every value of a step that may be a reference: (value, where, the step
     it belongs to, whether in a compensation)."""

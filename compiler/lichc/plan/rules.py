@@ -36,6 +36,7 @@ from lichc.plan.ir import (
 )
 from lichc.plan.job_steps import job_cycles, job_step_problems
 from lichc.plan.references import references, suggest
+from lichc.plan.results import result_problems
 from lichc.plan.types import type_problems
 
 
@@ -61,6 +62,7 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
     yield from references(job)
     yield from flow_problems(job)
     yield from for_each_problems(job)
+    yield from result_problems(job)
     yield from job_step_problems(plan, job)
     for step in job.run_steps():
         yield from _timeouts(step)

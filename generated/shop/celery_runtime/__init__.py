@@ -67,10 +67,12 @@ from .policy import (
     JobFailed,
     MissingField,
     Policy,
+    ResultInvalid,
     RetryPolicy,
     job_deadline,
 )
 from .request import JobRequest
+from .results import checked_result
 from .start import checked_id, countdown, later
 from .task import JobTask, RunTask, TolerantTask, stamp_first_due
 from .typed import to_json, typed_element, typed_input
@@ -89,6 +91,7 @@ __all__ = [
     "JobTask",
     "MissingField",
     "Policy",
+    "ResultInvalid",
     "RetryPolicy",
     "RunTask",
     "TolerantTask",
@@ -96,6 +99,7 @@ __all__ = [
     "call",
     "cancel_run",
     "checked_id",
+    "checked_result",
     "contains",
     "countdown",
     "element_done",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lichc.engines.celery import chain_view, namespaces, options
+from lichc.engines.celery import chain_view, namespaces, options, result_view
 from lichc.engines.celery import view as model
 from lichc.fileformat.models import DEAD_LETTER_RETENTION
 from lichc.plan.ir import DEFAULT_QUEUE, handler_calls
@@ -64,6 +64,10 @@ def runtime_modules() -> list[Path]:
 def template_context(plan: Plan) -> dict[str, Any]:
     module = model.build(plan)
     client_names, g = namespaces.client_names(plan.jobs_on("celery"))
+    results = {
+        view.job.name: result_view.client_result(view.job, client_names, g["inputs"])
+        for view in module.jobs
+    }
     beat = model.beat_entries(plan)
     wait, attempt = options.longest_wait(plan), options.longest_attempt(plan)
     return {
@@ -73,7 +77,8 @@ def template_context(plan: Plan) -> dict[str, Any]:
         "params": {view.job.name: view.params for view in module.jobs},
         "g": g,
         "client_names": client_names,
-        **_imports(module, g),
+        "results": results,
+        **_imports(module, g, results),
         "result_expires": py_seconds(options.RESULT_EXPIRES),
         "claim_pending_ttl": py_seconds(options.CLAIM_PENDING_TTL),
         "soft_limit_margin": py_seconds(options.SOFT_LIMIT_MARGIN),
@@ -160,12 +165,18 @@ def _routes(plan: Plan, module: model.TasksModule) -> list[tuple[str, str]]:
             routes += [(child.name, child.queue), (child.resume_name, child.queue)]
         for each in view.fan_outs:
             routes += [(each.name, each.queue), (each.join_name, each.queue)]
+        if view.result is not None:
+            routes.append((view.result.name, view.result.queue))
     return routes
 
 
-def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str]]:
+def _imports(
+    module: model.TasksModule,
+    g: dict[str, str],
+    results: dict[str, result_view.ClientResult],
+) -> dict[str, list[str]]:
     """The imports of celery_tasks.py and celery_client.py; `g` aliases the client's."""
-    tasks, client, celery = Imports(), Imports(), Imports()
+    tasks, client, celery, third = Imports(), Imports(), Imports(), Imports()
     tasks.add(".celery_app", "app")
     client.add(".celery_app", "app", g["app"])
     client.add(".celery_runtime", "cancel_run", g["cancel_run"])
@@ -208,6 +219,19 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
             if view.job.schedules:
                 client.add(".celery_runtime", "scheduled_id", g["scheduled_id"])
             celery.add("celery", "chain", g["chain"])
+        if view.checks is not None:
+            third.add("pydantic", "TypeAdapter")
+            tasks.add(".celery_runtime", "checked_result")
+            assert view.job.result is not None
+            if view.job.result.type_names:
+                tasks.add(".", "inputs", module.aliases["inputs"])
+        if results[view.job.name].check is not None:
+            celery.add("pydantic", "TypeAdapter")
+            assert view.job.result is not None
+            if view.job.result.type_names:
+                client.add(".", "inputs", g["inputs"])
+        if view.result is not None:
+            tasks.add(".celery_runtime", "RunTask")
         if view.joins:
             tasks.add(".celery_runtime", "merge")
             celery.add("celery", "chord", g["chord"])
@@ -222,6 +246,7 @@ def _imports(module: model.TasksModule, g: dict[str, str]) -> dict[str, list[str
                 celery.add("celery", "chain", g["chain"])
     return {
         "tasks_local": tasks.lines(),
+        "tasks_third": third.lines(),
         "client_local": client.lines(),
         "client_celery": celery.lines(),
     }

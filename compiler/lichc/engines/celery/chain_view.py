@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from lichc.engines.celery import options
 from lichc.fileformat.conditions import Condition, Logic
-from lichc.fileformat.values import InputRef, ItemRef, Literal_, ResultObject, StepRef
+from lichc.fileformat.values import (
+    InputRef,
+    ItemRef,
+    Literal_,
+    ResultObject,
+    ResultValue,
+    StepRef,
+)
 from lichc.plan import ir
 from lichc.plan.flow import skippable_steps
 from lichc.render.conditions import ITEM, compiled, negated
@@ -29,6 +36,63 @@ class EndTaskView:
     message: tuple[str, ...]
     last: bool
     after_end: bool
+    # how many tasks of the job's chain follow it (end_job skips to the last)
+    later: int = 0
+
+
+@dataclass(frozen=True)
+class ResultTaskView:
+    """The last task of a multi-step job with `result:` (its steps all pass
+    the context on): the job's result, checked against `check` (a TypeAdapter
+    constant) when the result is typed."""
+
+    function: str
+    name: str
+    queue: str
+    value: str
+    check: str | None
+    after_end: bool  # an end step may have completed the job with its value
+
+
+def result_task(
+    plan: ir.Plan,
+    job: ir.Job,
+    names: Names,
+    uses: set[str],
+    check: str | None,
+) -> ResultTaskView:
+    assert job.result is not None
+    assert job.result.value is not None
+    value = result_value(job, job.result.value, uses)
+    after_end = any(isinstance(s, ir.EndStep) for s in job.steps)
+    if after_end:
+        uses.update({"ended", "end_result"})
+    if check is not None:
+        uses.add("checked_result")
+    return ResultTaskView(
+        function=names.take(f"{job.snake}_result"),
+        name=options.result_task_name(plan, job),
+        queue=job.queue,
+        value=value,
+        check=check,
+        after_end=after_end,
+    )
+
+
+def result_value(job: ir.Job, value: ResultValue, uses: set[str]) -> str:
+    """An end step's or the job's result as a chain task reads it from the
+    context: like args, a field a step that always runs lacks fails the job
+    (MissingField), as on Temporal; a step that may be skipped reads null."""
+
+    def expr(item: object) -> str:
+        assert isinstance(item, InputRef | StepRef | Literal_)
+        uses.update(value_reads(job, item))
+        return arg_expression(job, item)
+
+    if isinstance(value, ResultObject):
+        items = [f"{py_str(k)}: {expr(v)}" for k, v in value.items]
+        return py_call("", items, force=True, brackets="{}")
+    return expr(value)
 
 
 def field_reads(job: ir.Job, step: ir.RunStep) -> set[str]:
@@ -166,11 +230,9 @@ def end_task(
         message = tuple(
             py_str(p) if isinstance(p, str) else expr(p) for p in step.fail.parts
         )
-    elif isinstance(step.result, ResultObject):
-        items = [f"{py_str(k)}: {expr(v)}" for k, v in step.result.items]
-        value = py_call("", items, force=True, brackets="{}")
     else:
-        value = expr(step.result)
+        assert step.result is not None
+        value = result_value(job, step.result, uses)
     if value is not None and not last:
         uses.add("end_job")
     return EndTaskView(

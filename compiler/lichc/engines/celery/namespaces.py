@@ -31,8 +31,10 @@ TASKS_RESERVED = frozenset(
         "RetryPolicy",
         "RunTask",
         "TolerantTask",
+        "TypeAdapter",
         "annotations",
         "app",
+        "checked_result",
         "context",
         "contains",
         "contexts",
@@ -72,13 +74,16 @@ CLIENT_RESERVED = frozenset(
         "Any",
         "AsyncResult",
         "Signature",
+        "TypeAdapter",
         "annotations",
         "timedelta",
         "context",
         "data",
         "flow",
+        "handle",
         "run",
         "task_id",
+        "timeout",
     }
 )
 # what the start and cancel functions call, renamed when an input field or a
@@ -121,10 +126,12 @@ def tasks_names(jobs: Sequence[Job]) -> tuple[Names, dict[str, str]]:
 def client_functions(jobs: Sequence[Job]) -> set[str]:
     """The functions celery_client.py defines per job, named after it (their
     names are the API): `start_x`, `cancel_x`, and `chain_x` of a job that
-    another one runs as a job step."""
+    another one runs as a job step, and `result_x`, `run_x`."""
     return (
         {j.start_function for j in jobs}
         | {f"cancel_{j.snake}" for j in jobs}
+        | {f"result_{j.snake}" for j in jobs}
+        | {f"run_{j.snake}" for j in jobs}
         | {chain_function(j) for j in children(jobs)}
     )
 

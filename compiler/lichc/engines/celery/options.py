@@ -40,6 +40,12 @@ def task_name(
     return base if job.single else f"{base}.{step.name}"
 
 
+def result_task_name(plan: Plan, job: Job) -> str:
+    """The last task of a multi-step job with `result:`: computes and checks
+    the job's result (`_result`: no step name starts with `_`)."""
+    return f"{job_task_name(plan, job)}._result"
+
+
 def resume_task_name(plan: Plan, job: Job, step: JobStep) -> str:
     """The task after a job step's child: its result becomes the step's."""
     return f"{task_name(plan, job, step)}.done"
@@ -212,6 +218,8 @@ def message_names(plan: Plan, job: Job) -> tuple[str, ...]:
                     each_task_name(plan, job, step),
                     join_task_name(plan, job, step),
                 ]
+        if job.result is not None and job.result.value is not None:
+            names.append(result_task_name(plan, job))
     return tuple(names)
 
 
@@ -258,6 +266,7 @@ def client_exports(plan: Plan) -> list[str]:
     names = []
     for job in plan.jobs_on("celery"):
         names += [job.start_function, f"cancel_{job.snake}"]
+        names += [f"result_{job.snake}", f"run_{job.snake}"]
     return names
 
 
@@ -270,6 +279,16 @@ def explain_job(plan: Plan, job: Job) -> dict[str, str]:
         "sleep": "countdown of the next task",
         "job": "its tasks run in this job's chain (Task.replace)",
     }
+    if job.result is not None:
+        where = (
+            f"task {result_task_name(plan, job)}, last in the chain, computes it"
+            if job.result.value is not None
+            else "the job's task"
+        )
+        checked = (
+            ", checked against its type (ResultInvalid)" if job.result.type else ""
+        )
+        targets["result"] = f"{where}{checked}; result_{job.snake} / run_{job.snake}"
     if job.rate_limit is not None:
         targets["rate_limit"] = f'rate_limit="{job.rate_limit}" (per worker)'
     if job.dead_letter is not None:

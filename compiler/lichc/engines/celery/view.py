@@ -52,6 +52,8 @@ class TaskView:
     unless: str | None = None
     after_end: bool = False  # an end step runs before it: it may pass on
     element: bool = False  # one element of a for_each step (each_view)
+    # a single-step job's `result:` type: the TypeAdapter constant checking it
+    check: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,11 @@ class JobView:
         }
         return options_doc(self.options, meaning)
 
+    # `result:`: the last task of a multi-step job (computes the result)
+    result: chain_view.ResultTaskView | None = None
+    # the TypeAdapter constant and the type it checks the job's result with
+    checks: tuple[str, str] | None = None
+
 
 @dataclass(frozen=True)
 class TasksModule:
@@ -248,7 +255,8 @@ def _call(
     Arguments go one a line with a trailing comma, a layout ruff keeps.
     """
     step = task.step
-    lead = "return " if job.single or task.last else "result = "
+    last = job.single or task.last
+    lead = "return " if last and task.check is None else "result = "
     handler = local[step.handler]
     if job.single:
         # the task's validated input: its fields, or the args (literals and
@@ -289,13 +297,18 @@ def _job_view(
     stages: list[Stage] = []
     countdown = timedelta(0)
     runnable = [s for s in job.steps if not isinstance(s, ir.SleepStep)]
-    last_step = runnable[-1] if runnable else None
+    # a job's `result:` value: every step passes the context on to the result task
+    valued = job.result is not None and job.result.value is not None
+    last_step = runnable[-1] if runnable and not valued else None
+    typed = job.result is not None and job.result.type is not None
+    check = names.take(f"{job.snake}_result".upper()) if typed else None
     launcher = None if job.single else names.take(job.snake, f"{job.snake}_job")
     ends: list[chain_view.EndTaskView] = []
     fan_outs: list[each_view.EachTaskView] = []
     children: list[child_view.ChildTaskView] = []
     uses: set[str] = set()
     after_end = False  # an end step with `if` came before: tasks may pass on
+    end_stages: list[int] = []  # the stage of each end step
     for step in job.steps:
         if isinstance(step, ir.SleepStep):
             countdown += step.duration  # the next task's countdown
@@ -306,6 +319,7 @@ def _job_view(
         if isinstance(step, ir.EndStep):
             end = chain_view.end_task(plan, job, step, names, uses, last, after_end)
             ends.append(end)
+            end_stages.append(len(stages))
             stages.append(
                 Stage(
                     [_signature(end.name, job.queue, countdown, first=not stages)], None
@@ -397,7 +411,19 @@ def _job_view(
                 )
             )
         countdown = timedelta(0)
+    result = None
+    if valued:
+        result = chain_view.result_task(plan, job, names, uses, check)
+        stages.append(
+            Stage([_signature(result.name, job.queue, countdown, first=False)], None)
+        )
+    ends = [
+        replace(end, later=len(stages) - 1 - at)
+        for end, at in zip(ends, end_stages, strict=True)
+    ]
     single = tasks[0] if job.single else None
+    if single is not None:
+        single.check = check
     first_expires = None
     if single is not None:
         value = options.expires(single.step)
@@ -426,6 +452,10 @@ def _job_view(
         uses=uses,
         local_self=aliases["self"],
         options=namespaces.start_options(job),
+        result=result,
+        checks=(check, job.result.annotation(aliases["inputs"] + "."))
+        if check is not None and job.result is not None
+        else None,
     )
 
 

@@ -37,6 +37,7 @@ WORKFLOWS = frozenset(
         "Any",
         "workflow",
         "RetryPolicy",
+        "TypeAdapter",
         # from temporal_runtime.py
         "JobRun",
         "JobStatus",

@@ -270,6 +270,13 @@ def explain_job(plan: Plan, job: Job) -> dict[str, str]:
             "deadline timer in the workflow (compensate, then fail); "
             f"execution_timeout={backstop}"
         )
+    if job.result is not None:
+        checked = (
+            ", checked with a pydantic TypeAdapter (ResultInvalid)"
+            if job.result.type
+            else ""
+        )
+        targets["result"] = f"what the workflow's run returns{checked}"
     if job.rate_limit is not None:
         targets["rate_limit"] = (
             f"max_task_queue_activities_per_second={job.rate_limit.per_second:g} "

@@ -79,6 +79,11 @@ class TemporalView:
         return any(w.payloads.answers for w in self.workflows)
 
     @property
+    def workflows_use_inputs(self) -> bool:
+        """Whether a workflow returns a named type (`inputs.Name`)."""
+        return any(workflows_.INPUTS in w.returns for w in self.workflows)
+
+    @property
     def uses_any(self) -> bool:
         """Whether a payload model has a field typed `dict` (`dict[str, Any]`)."""
         return any(
@@ -102,7 +107,7 @@ class TemporalView:
         fields += [
             f for w in self.workflows for a in w.payloads.answers for f in a.fields
         ]
-        return any(f.type.type_names() for f in fields)
+        return self.workflows_use_inputs or any(f.type.type_names() for f in fields)
 
     @property
     def payloads_use_inputs(self) -> bool:
@@ -145,6 +150,7 @@ def build(plan: Plan) -> TemporalView:
     jobs = plan.jobs_on("temporal")
     ns = {module: namespace(module) for module in RESERVED}
     inputs = _inputs_aliases(plan, ns)
+    claim(ns["temporal_workflows"], "inputs")  # see workflows_view.INPUTS
     functions = ns["temporal_activities"]
 
     # activity function names first: module aliases must not take them
@@ -298,9 +304,9 @@ def _client_modules(client: Names, workflows: list[WorkflowView]) -> dict[str, s
     fields = {f.name for w in workflows for f in w.job.inputs}
     aliases = Names(client.reserved | client.taken | fields)
     modules = {
-        module: claim(client, aliases.take(module))
-        for module in ("inputs", "timedelta", "uuid")
+        module: claim(client, aliases.take(module)) for module in ("timedelta", "uuid")
     }
+    modules["inputs"] = claim(client, "inputs")  # read in annotations only
     # the _sync functions call connect(): bound a second time when a field hides it
     modules["connect"] = (
         claim(client, aliases.take("connect")) if "connect" in fields else "connect"

@@ -167,7 +167,7 @@ class WorkflowView:
     deadline_expr: str | None  # the job timeout by version, when versions differ
     signal_methods: tuple[tuple[str, WaitStep], ...]
     payloads: payloads_view.Payloads
-    returns: str
+    returns: str  # the workflow's result type: run's, and the client's
     execution_timeout: timedelta | None
     id_expr: str | None  # f-string over `input`, or None for a random id
     client_param: str  # the client functions' positional client parameter
@@ -176,6 +176,15 @@ class WorkflowView:
     options: dict[str, str] = field(default_factory=dict)
     # runtime functions its conditions and end steps call
     helpers: frozenset[str] = frozenset()
+    # `result:`: the TypeAdapter constant that checks the result (a typed
+    # result) and the expression the steps end with (a multi-step job's value)
+    result_check: str | None = None
+    result_value: str | None = None
+
+    @property
+    def steps_returns(self) -> str:
+        """`_steps`'s result type: Any when `run` checks it at run time."""
+        return "Any" if self.result_check else self.returns
 
     @property
     def start_doc(self) -> str:
@@ -389,6 +398,23 @@ def build_workflow(
     # parameters of the client functions, beside the input fields
     start_options = option_names(job.input_names, START_OPTIONS)
     client_locals = Names({*job.input_names, *start_options.values()})
+    result = job.result
+    result_value = None
+    if result is not None and result.value is not None:
+        # an old version may lack a step the value reads: None, which the
+        # type check then refuses, rather than a workflow task that fails
+        every = frozenset(s.name for s in job.named_steps()) if live else skippable
+
+        def expr(value: object) -> str:
+            helper = _helper(value, waits, every)
+            if helper is not None:
+                used.add(helper)
+            if isinstance(value, StepRef) and value.field is None and live:
+                return py_call("results.get", [py_str(value.step)])
+            return _value_expr(value, waits, every)
+
+        result_value = result_expr(result.value, expr)
+    typed = result is not None and result.type is not None
     return WorkflowView(
         job=job,
         cls=cls,
@@ -400,14 +426,32 @@ def build_workflow(
         deadline_expr=versions_view.deadline_expr(live) if live else None,
         signal_methods=signal_methods,
         payloads=payloads,
-        returns="Any" if job.single else _returns(job),
+        returns=result_type(job),
         execution_timeout=options.execution_timeout(job),
         id_expr=_id_expr(job),
         client_param=client_locals.take("client"),
         fields_local=client_locals.take("fields"),
         options=start_options,
         helpers=frozenset(used),
+        result_check=module_names.take(f"{job.snake}_result".upper())
+        if typed
+        else None,
+        result_value=result_value,
     )
+
+
+# what temporal_workflows.py and temporal_client.py call inputs.py (named
+# types are `inputs.Name` there; a parameter named `inputs` does not hide it
+# from annotations, which are read in the module's scope)
+INPUTS = "inputs."
+
+
+def result_type(job: Job) -> str:
+    """What a job's workflow returns, as a type: its `result:` type, else the
+    handler's result (single-step) or the steps' and end steps' results."""
+    if job.result is not None:
+        return job.result.annotation(INPUTS)
+    return "Any" if job.single else _returns(job)
 
 
 def runtime_names(workflows: list[WorkflowView]) -> tuple[str, ...]:
@@ -471,7 +515,7 @@ def _result_type(job: Job, value: ResultValue | None) -> str:
     if isinstance(value, ResultObject):
         return "dict[str, Any]"
     if isinstance(value, InputRef):
-        return next(f.type.python() for f in job.inputs if f.name == value.field)
+        return next(f.type.python(INPUTS) for f in job.inputs if f.name == value.field)
     if isinstance(value, Literal_):
         literal = value.value
         if literal is None:

@@ -10,6 +10,10 @@ gathers them so callers import from one place.
 from .celery_client import (
     cancel_fanout,
     cancel_report,
+    result_fanout,
+    result_report,
+    run_fanout,
+    run_report,
     start_fanout,
     start_report,
 )
@@ -17,6 +21,10 @@ from .celery_client import (
 __all__ = [
     "cancel_fanout",
     "cancel_report",
+    "result_fanout",
+    "result_report",
+    "run_fanout",
+    "run_report",
     "start_fanout",
     "start_report",
 ]

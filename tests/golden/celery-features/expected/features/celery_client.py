@@ -2,7 +2,9 @@
 """Typed functions that start and cancel the Celery jobs of jobs.yaml.
 
 `start_<job>(**input)` validates the input with the job's model and sends the
-job; it returns the AsyncResult to follow it. A job with an `id` is sent only
+job; it returns the AsyncResult to follow it. `result_<job>(handle)` waits
+for a run's result (decoded with the job's `result:` type), `run_<job>(**input)`
+starts the job and waits for it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
@@ -62,6 +64,23 @@ def cancel_flaky(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_flaky(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Flaky (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_flaky(
+    *,
+    key: str,
+    failures: int = 2,
+    timeout: float | None = None,
+) -> Any:
+    """Start Flaky and wait for its result, at most `timeout` seconds."""
+    return result_flaky(start_flaky(key=key, failures=failures), timeout)
+
+
 def start_refuse(
     *,
     key: str,
@@ -95,6 +114,22 @@ def start_refuse(
 def cancel_refuse(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Refuse (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_refuse(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Refuse (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_refuse(
+    *,
+    key: str,
+    timeout: float | None = None,
+) -> Any:
+    """Start Refuse and wait for its result, at most `timeout` seconds."""
+    return result_refuse(start_refuse(key=key), timeout)
 
 
 def start_label(
@@ -136,3 +171,24 @@ def start_label(
 def cancel_label(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Label (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_label(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Label (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_label(
+    *,
+    labels: list[str] = [  # noqa: B006
+        "new",
+        "hot",
+    ],
+    options: dict[str, Any] = {},  # noqa: B006
+    note: str | None = None,
+    timeout: float | None = None,
+) -> Any:
+    """Start Label and wait for its result, at most `timeout` seconds."""
+    return result_label(start_label(labels=labels, options=options, note=note), timeout)

@@ -184,6 +184,7 @@ def order_stop_if_invalid(self: RunTask, context: Context) -> Context:
                 "reason": "validation",
                 "order": context["input"]["order"],
             },
+            after=4,
         )
     return context
 
@@ -255,7 +256,7 @@ def early_never(self: JobTask, context: Context) -> Any:
 def early_stop(self: RunTask, context: Context) -> Context:
     """Step stop of Early: ends the job."""
     if context["input"]["order"] != "":
-        return end_job(self, context, context["input"]["order"])
+        return end_job(self, context, context["input"]["order"], after=1)
     return context
 
 

@@ -10,6 +10,10 @@ gathers them so callers import from one place.
 from .celery_client import (
     cancel_early,
     cancel_order,
+    result_early,
+    result_order,
+    run_early,
+    run_order,
     start_early,
     start_order,
 )
@@ -17,6 +21,10 @@ from .celery_client import (
 __all__ = [
     "cancel_early",
     "cancel_order",
+    "result_early",
+    "result_order",
+    "run_early",
+    "run_order",
     "start_early",
     "start_order",
 ]

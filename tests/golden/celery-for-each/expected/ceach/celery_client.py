@@ -2,7 +2,9 @@
 """Typed functions that start and cancel the Celery jobs of jobs.yaml.
 
 `start_<job>(**input)` validates the input with the job's model and sends the
-job; it returns the AsyncResult to follow it. A job with an `id` is sent only
+job; it returns the AsyncResult to follow it. `result_<job>(handle)` waits
+for a run's result (decoded with the job's `result:` type), `run_<job>(**input)`
+starts the job and waits for it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
@@ -65,6 +67,24 @@ def cancel_batch(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_batch(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Batch (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_batch(
+    *,
+    batch: str,
+    images: list[str],
+    size: int,
+    timeout: float | None = None,
+) -> Any:
+    """Start Batch and wait for its result, at most `timeout` seconds."""
+    return result_batch(start_batch(batch=batch, images=images, size=size), timeout)
+
+
 def start_fragile(
     *,
     batch: str,
@@ -100,6 +120,23 @@ def start_fragile(
 def cancel_fragile(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Fragile (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_fragile(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Fragile (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_fragile(
+    *,
+    batch: str,
+    images: list[str],
+    timeout: float | None = None,
+) -> Any:
+    """Start Fragile and wait for its result, at most `timeout` seconds."""
+    return result_fragile(start_fragile(batch=batch, images=images), timeout)
 
 
 def start_halting(
@@ -138,6 +175,23 @@ def cancel_halting(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_halting(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Halting (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_halting(
+    *,
+    batch: str,
+    images: list[str],
+    timeout: float | None = None,
+) -> Any:
+    """Start Halting and wait for its result, at most `timeout` seconds."""
+    return result_halting(start_halting(batch=batch, images=images), timeout)
+
+
 def start_slow_batch(
     *,
     batch: str,
@@ -172,3 +226,22 @@ def start_slow_batch(
 def cancel_slow_batch(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of SlowBatch (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_slow_batch(
+    handle: AsyncResult[Any] | str, timeout: float | None = None
+) -> Any:
+    """Wait for a run of SlowBatch (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_slow_batch(
+    *,
+    batch: str,
+    images: list[str],
+    timeout: float | None = None,
+) -> Any:
+    """Start SlowBatch and wait for its result, at most `timeout` seconds."""
+    return result_slow_batch(start_slow_batch(batch=batch, images=images), timeout)

@@ -2,7 +2,9 @@
 """Typed functions that start and cancel the Celery jobs of jobs.yaml.
 
 `start_<job>(**input)` validates the input with the job's model and sends the
-job; it returns the AsyncResult to follow it. A job with an `id` is sent only
+job; it returns the AsyncResult to follow it. `result_<job>(handle)` waits
+for a run's result (decoded with the job's `result:` type), `run_<job>(**input)`
+starts the job and waits for it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
@@ -66,6 +68,23 @@ def cancel_parent(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_parent(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Parent (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_parent(
+    *,
+    key: str,
+    n: int,
+    timeout: float | None = None,
+) -> Any:
+    """Start Parent and wait for its result, at most `timeout` seconds."""
+    return result_parent(start_parent(key=key, n=n), timeout)
+
+
 def start_child(
     *,
     key: str,
@@ -98,6 +117,23 @@ def start_child(
 def cancel_child(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Child (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_child(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Child (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_child(
+    *,
+    key: str,
+    n: int,
+    timeout: float | None = None,
+) -> Any:
+    """Start Child and wait for its result, at most `timeout` seconds."""
+    return result_child(start_child(key=key, n=n), timeout)
 
 
 def chain_child(data: dict[str, Any], run: str) -> Signature[Any]:
@@ -141,6 +177,22 @@ def start_single(
 def cancel_single(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Single (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_single(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Single (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_single(
+    *,
+    key: str,
+    timeout: float | None = None,
+) -> Any:
+    """Start Single and wait for its result, at most `timeout` seconds."""
+    return result_single(start_single(key=key), timeout)
 
 
 def chain_single(data: dict[str, Any], run: str) -> Signature[Any]:

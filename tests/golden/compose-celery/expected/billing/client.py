@@ -10,6 +10,10 @@ gathers them so callers import from one place.
 from .celery_client import (
     cancel_nightly_report,
     cancel_send_invoice,
+    result_nightly_report,
+    result_send_invoice,
+    run_nightly_report,
+    run_send_invoice,
     start_nightly_report,
     start_send_invoice,
 )
@@ -17,6 +21,10 @@ from .celery_client import (
 __all__ = [
     "cancel_nightly_report",
     "cancel_send_invoice",
+    "result_nightly_report",
+    "result_send_invoice",
+    "run_nightly_report",
+    "run_send_invoice",
     "start_nightly_report",
     "start_send_invoice",
 ]

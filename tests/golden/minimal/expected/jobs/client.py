@@ -9,10 +9,14 @@ gathers them so callers import from one place.
 
 from .celery_client import (
     cancel_send_welcome_email,
+    result_send_welcome_email,
+    run_send_welcome_email,
     start_send_welcome_email,
 )
 
 __all__ = [
     "cancel_send_welcome_email",
+    "result_send_welcome_email",
+    "run_send_welcome_email",
     "start_send_welcome_email",
 ]

@@ -2,7 +2,9 @@
 """Typed functions that start and cancel the Celery jobs of jobs.yaml.
 
 `start_<job>(**input)` validates the input with the job's model and sends the
-job; it returns the AsyncResult to follow it. A job with an `id` is sent only
+job; it returns the AsyncResult to follow it. `result_<job>(handle)` waits
+for a run's result (decoded with the job's `result:` type), `run_<job>(**input)`
+starts the job and waits for it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
@@ -59,6 +61,24 @@ def cancel_greet_by_email(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_greet_by_email(
+    handle: AsyncResult[Any] | str, timeout: float | None = None
+) -> Any:
+    """Wait for a run of GreetByEmail (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_greet_by_email(
+    *,
+    name: str,
+    timeout: float | None = None,
+) -> Any:
+    """Start GreetByEmail and wait for its result, at most `timeout` seconds."""
+    return result_greet_by_email(start_greet_by_email(name=name), timeout)
+
+
 def start_fixed(
     *,
     id: str | None = None,
@@ -88,3 +108,18 @@ def start_fixed(
 def cancel_fixed(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Fixed (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_fixed(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Fixed (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_fixed(
+    *,
+    timeout: float | None = None,
+) -> Any:
+    """Start Fixed and wait for its result, at most `timeout` seconds."""
+    return result_fixed(start_fixed(), timeout)

@@ -2,7 +2,9 @@
 """Typed functions that start and cancel the Celery jobs of jobs.yaml.
 
 `start_<job>(**input)` validates the input with the job's model and sends the
-job; it returns the AsyncResult to follow it. A job with an `id` is sent only
+job; it returns the AsyncResult to follow it. `result_<job>(handle)` waits
+for a run's result (decoded with the job's `result:` type), `run_<job>(**input)`
+starts the job and waits for it. A job with an `id` is sent only
 once: a second start returns the first one's result handle. `cancel_<job>(id)`
 cancels a run: what is queued of it is revoked, nothing after a step already
 running runs, and its handle raises TaskRevokedError.
@@ -73,6 +75,27 @@ def cancel_fields(task_id: str | AsyncResult[Any]) -> bool:
     return cancel_run(task_id)
 
 
+def result_fields(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Fields (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_fields(
+    *,
+    id: str,
+    id_: str,
+    queue: str,
+    delay: int,
+    timeout: float | None = None,
+) -> Any:
+    """Start Fields and wait for its result, at most `timeout` seconds."""
+    return result_fields(
+        start_fields(id=id, id_=id_, queue=queue, delay=delay), timeout
+    )
+
+
 def start_claim(
     *,
     key: str,
@@ -107,3 +130,19 @@ def start_claim(
 def cancel_claim(task_id: str | AsyncResult[Any]) -> bool:
     """Cancel a run of Claim (its handle or id): what is queued is revoked, nothing after a running step runs, its handle raises TaskRevokedError; False if it had already finished."""
     return cancel_run(task_id)
+
+
+def result_claim(handle: AsyncResult[Any] | str, timeout: float | None = None) -> Any:
+    """Wait for a run of Claim (its handle or id) at most `timeout` seconds and return its result."""
+    if isinstance(handle, str):
+        handle = app.AsyncResult(handle)
+    return handle.get(timeout=timeout)
+
+
+def run_claim(
+    *,
+    key: str,
+    timeout: float | None = None,
+) -> Any:
+    """Start Claim and wait for its result, at most `timeout` seconds."""
+    return result_claim(start_claim(key=key), timeout)

@@ -10,6 +10,10 @@ gathers them so callers import from one place.
 from .celery_client import (
     cancel_claim,
     cancel_fields,
+    result_claim,
+    result_fields,
+    run_claim,
+    run_fields,
     start_claim,
     start_fields,
 )
@@ -38,6 +42,10 @@ __all__ = [
     "cancel_named",
     "cancel_order",
     "connect",
+    "result_claim",
+    "result_fields",
+    "run_claim",
+    "run_fields",
     "run_named",
     "run_named_sync",
     "run_order",

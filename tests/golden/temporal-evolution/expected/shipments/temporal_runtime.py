@@ -28,6 +28,7 @@ from temporalio.exceptions import (
 )
 
 T = TypeVar("T")
+R = TypeVar("R")
 Undo = Callable[[], Awaitable[Any]]
 
 # The most elements one for_each step runs: each costs about six history
@@ -358,6 +359,30 @@ class JobRun:
         self.status.state = "completed"
         self.status.current = None
         return result
+
+    async def run_checked(
+        self,
+        steps: Coroutine[Any, Any, Any],
+        timeout: timedelta | None,
+        check: Callable[[Any], R],
+    ) -> R:
+        """`run`, then check the job's result against its `result:` type
+        (`check`: a pydantic TypeAdapter's validate_python). A result that
+        does not fit fails the job, unretried and uncompensated: its steps
+        completed, only its result is wrong."""
+        result = await self.run(steps, timeout)
+        try:
+            return check(result)
+        except ValueError as error:  # pydantic's ValidationError is one
+            problems = _problems(error)
+            self.status.state = "failed"
+            raise ApplicationError(
+                f"job {self.job}: its result does not fit its type: "
+                + "; ".join(problems),
+                *problems,
+                type="ResultInvalid",
+                non_retryable=True,
+            ) from None
 
     async def _settled(self, task: asyncio.Task[Any]) -> None:
         """Wait for the steps to end, stopping them if the workflow is cancelled."""

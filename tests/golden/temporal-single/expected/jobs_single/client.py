@@ -9,6 +9,8 @@ gathers them so callers import from one place.
 
 from .celery_client import (
     cancel_plain,
+    result_plain,
+    run_plain,
     start_plain,
 )
 from .temporal_client import (
@@ -49,10 +51,12 @@ __all__ = [
     "cancel_progress",
     "cancel_saga",
     "connect",
+    "result_plain",
     "run_flaky",
     "run_flaky_sync",
     "run_notify",
     "run_notify_sync",
+    "run_plain",
     "run_progress",
     "run_progress_sync",
     "run_saga",

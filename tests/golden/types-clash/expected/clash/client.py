@@ -9,6 +9,8 @@ gathers them so callers import from one place.
 
 from .celery_client import (
     cancel_c_boxed,
+    result_c_boxed,
+    run_c_boxed,
     start_c_boxed,
 )
 from .temporal_client import (
@@ -39,8 +41,10 @@ __all__ = [
     "cancel_boxed",
     "cancel_c_boxed",
     "connect",
+    "result_c_boxed",
     "run_boxed",
     "run_boxed_sync",
+    "run_c_boxed",
     "run_sync",
     "signal_boxed_go",
     "start_boxed",

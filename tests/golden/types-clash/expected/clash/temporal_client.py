@@ -40,8 +40,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.types import MethodAsyncSingleParam
 
-from . import inputs as inputs_2
-from . import settings
+from . import inputs, settings
 from .inputs import (
     BoxedInput,
 )
@@ -115,8 +114,8 @@ async def start_boxed(
     client: Client,
     /,
     *,
-    inputs: inputs_2.OrderItem,
-    speed: inputs_2.Speed = inputs_2.Speed.express,
+    inputs: inputs.OrderItem,
+    speed: inputs.Speed = inputs.Speed.express,
     id: str | None = None,
     queue: str = "typed",
     delay: timedelta | None = None,
@@ -150,8 +149,8 @@ async def run_boxed(
     client: Client,
     /,
     *,
-    inputs: inputs_2.OrderItem,
-    speed: inputs_2.Speed = inputs_2.Speed.express,
+    inputs: inputs.OrderItem,
+    speed: inputs.Speed = inputs.Speed.express,
     id: str | None = None,
     queue: str = "typed",
     delay: timedelta | None = None,
@@ -182,8 +181,8 @@ async def run_boxed(
 
 def start_boxed_sync(
     *,
-    inputs: inputs_2.OrderItem,
-    speed: inputs_2.Speed = inputs_2.Speed.express,
+    inputs: inputs.OrderItem,
+    speed: inputs.Speed = inputs.Speed.express,
     id: str | None = None,
     queue: str = "typed",
     delay: timedelta | None = None,
@@ -218,8 +217,8 @@ def start_boxed_sync(
 
 def run_boxed_sync(
     *,
-    inputs: inputs_2.OrderItem,
-    speed: inputs_2.Speed = inputs_2.Speed.express,
+    inputs: inputs.OrderItem,
+    speed: inputs.Speed = inputs.Speed.express,
     id: str | None = None,
     queue: str = "typed",
     delay: timedelta | None = None,
@@ -265,7 +264,7 @@ async def answer_boxed_go(
     workflow_id: str,
     /,
     *,
-    inputs: inputs_2.OrderItem,
+    inputs: inputs.OrderItem,
 ) -> None:
     """Answer signal go of job Boxed (step wait) as an Update: returns once the run has taken it, raises PayloadInvalid, NotWaiting or AlreadyAnswered when it refuses it."""
     await _answer(

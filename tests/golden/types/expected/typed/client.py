@@ -10,6 +10,10 @@ gathers them so callers import from one place.
 from .celery_client import (
     cancel_describe,
     cancel_fulfil,
+    result_describe,
+    result_fulfil,
+    run_describe,
+    run_fulfil,
     start_describe,
     start_fulfil,
 )
@@ -42,6 +46,10 @@ __all__ = [
     "cancel_fulfil",
     "cancel_ship",
     "connect",
+    "result_describe",
+    "result_fulfil",
+    "run_describe",
+    "run_fulfil",
     "run_ship",
     "run_ship_sync",
     "run_sync",

@@ -44,6 +44,11 @@ class JobFailed(Exception):
     """An end step's `fail`: the job fails with its message, unretried."""
 
 
+class ResultInvalid(Exception):
+    """A job's result does not fit its `result:` type. Never retried: the
+    steps that made it have completed."""
+
+
 class ForEachError(Exception):
     """A for_each step's list is not a list. Never retried."""
 

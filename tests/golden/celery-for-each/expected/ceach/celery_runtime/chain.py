@@ -179,18 +179,21 @@ def run_job(task: Any, context: Context, flow: Any, resume: str) -> NoReturn:
     raise task.replace(chain(flow, task.app.signature(resume, args=(context,))))
 
 
-def end_job(task: Any, context: Context, result: Any) -> Context:
-    """An end step completed the job with `result`: the chain's last task,
-    which holds the job's result, is sent next and at once (any countdown,
-    a later sleep's, dropped); every task between passes the context on."""
-    chain = task.request.chain
-    if chain and chain[0].get("subtask_type") is None:  # a task, not a chord
-        last = dict(chain[0])
+def end_job(task: Any, context: Context, result: Any, after: int) -> Context:
+    """An end step completed the job with `result`: the job's last task,
+    `after` tasks on, which holds the job's result, is sent next and at once
+    (any countdown, a later sleep's, dropped); every task between passes the
+    context on. What follows the job's last task stays: the rest of the
+    chain of a job that runs this one as a step."""
+    chain = list(task.request.chain or [])  # reversed: the next task is last
+    at = len(chain) - after
+    if after > 0 and at >= 0 and chain[at].get("subtask_type") is None:
+        last = dict(chain[at])  # a task, not a chord
         options = dict(last.get("options") or {})
         for key in ("countdown", "eta", "expires"):
             options.pop(key, None)
         last["options"] = options
-        task.request.chain = [last]
+        task.request.chain = [*chain[:at], last]
     return {**context, "ended": {"result": result}}
 
 
