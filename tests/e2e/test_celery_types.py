@@ -67,6 +67,14 @@ def test_a_nested_typed_input_reaches_the_handlers_as_models_and_enums(
     ]
 
 
+def test_a_declared_named_result_type_comes_back_typed(typed: cs.Project) -> None:
+    inputs = typed.module("inputs")
+    receipt = typed.client.run_receive(order=order(inputs), timeout=60)
+    assert receipt == inputs.Receipt(id="o-1", speed=inputs.Shipping.express, count=2)
+    assert isinstance(receipt, inputs.Receipt)
+    assert receipt.speed is inputs.Shipping.express
+
+
 def test_the_client_refuses_a_value_its_type_does_not_take(typed: cs.Project) -> None:
     from pydantic import ValidationError
 

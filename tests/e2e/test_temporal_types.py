@@ -31,10 +31,11 @@ def test_a_nested_typed_input_reaches_the_handlers_as_models_and_enums(
     )
     lines = [inputs.OrderItem(sku="x"), inputs.OrderItem(sku="y", quantity=5)]
 
-    async def scenario() -> tuple[Any, Any]:
+    async def scenario() -> tuple[Any, Any, Any]:
         client = temporal.client
         async with worker.running(client):
             single = await client_mod.run_describe(client, order=order(inputs))
+            receipt = await client_mod.run_receive(client, order=order(inputs))
             handle = await client_mod.start_fulfil(
                 client, order=order(inputs), lines=lines
             )
@@ -42,9 +43,12 @@ def test_a_nested_typed_input_reaches_the_handlers_as_models_and_enums(
             await client_mod.answer_fulfil_approve(
                 client, handle.id, by="ana", level=inputs.Shipping.express
             )
-            return single, await handle.result()
+            return single, receipt, await handle.result()
 
-    single, steps = temporal.run(scenario())
+    single, receipt, steps = temporal.run(scenario())
+    # a declared `result: Receipt` comes back as the model, its enum typed
+    assert receipt == inputs.Receipt(id="o-1", speed=inputs.Shipping.express, count=2)
+    assert receipt.speed is inputs.Shipping.express
     assert single == SEEN
     assert steps["describe"] == SEEN
     assert steps["lines"] == [

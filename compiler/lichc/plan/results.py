@@ -7,21 +7,17 @@ from collections.abc import Iterator
 
 from lichc.diagnostics import Diagnostic, KeyPath
 from lichc.fileformat.values import Literal_, ResultObject, ResultValue, TypeExpr
-from lichc.plan.ir import EndStep, Job, Step
+from lichc.plan.ir import EndStep, Job, Step, Types
 from lichc.plan.references import check_reference
+from lichc.plan.types import unknown_names
 
 
-def result_problems(job: Job) -> Iterator[Diagnostic]:
+def result_problems(job: Job, types: Types) -> Iterator[Diagnostic]:
     result = job.result
     if result is None:
         return
     if result.type is not None:
-        for name in sorted(result.type.type_names()):
-            yield Diagnostic(
-                f"unknown type '{name}'",
-                (*result.path, "type"),
-                "declare it under `types:`",
-            )
+        yield from unknown_names(result.type, (*result.path, "type"), types)
     if job.single and result.value is not None:
         yield Diagnostic(
             "a single-step job returns its handler's result: `value` is for "
@@ -40,10 +36,11 @@ def result_problems(job: Job) -> Iterator[Diagnostic]:
         return
     if result.value is not None:
         yield from _values(job, result.value, (*result.path, "value"))
-        yield from _fits(result.type, result.value, (*result.path, "value"))
+        yield from _fits(result.type, result.value, (*result.path, "value"), types)
     for step in job.steps:
         if isinstance(step, EndStep) and step.result is not None:
-            yield from _fits(result.type, step.result, (*step.path, "end", "result"))
+            where = (*step.path, "end", "result")
+            yield from _fits(result.type, step.result, where, types)
 
 
 def _values(job: Job, value: ResultValue, path: KeyPath) -> Iterator[Diagnostic]:
@@ -57,7 +54,7 @@ def _values(job: Job, value: ResultValue, path: KeyPath) -> Iterator[Diagnostic]
 
 
 def _fits(
-    kind: TypeExpr | None, value: ResultValue, path: KeyPath
+    kind: TypeExpr | None, value: ResultValue, path: KeyPath, types: Types
 ) -> Iterator[Diagnostic]:
     """A literal that cannot be of the result's type (references are checked
     when the job runs)."""
@@ -65,7 +62,7 @@ def _fits(
         return
     hint = "make the value match the job's result type, or change the type"
     if isinstance(value, Literal_):
-        if not kind.accepts(value.value):
+        if not kind.accepts(value.value, types):
             yield Diagnostic(
                 f"{value.value!r} does not fit the job's result type {kind}", path, hint
             )
@@ -80,7 +77,7 @@ def _fits(
     if kind.base == "named" or kind.item is None:
         return
     for key, item in value.items:
-        if isinstance(item, Literal_) and not kind.item.accepts(item.value):
+        if isinstance(item, Literal_) and not kind.item.accepts(item.value, types):
             yield Diagnostic(
                 f"{item.value!r} does not fit {kind.item} (the job's result type "
                 f"is {kind})",

@@ -62,7 +62,7 @@ def _job(plan: Plan, job: Job) -> Iterator[Diagnostic]:
     yield from references(job)
     yield from flow_problems(job)
     yield from for_each_problems(job)
-    yield from result_problems(job)
+    yield from result_problems(job, plan.type_table)
     yield from job_step_problems(plan, job)
     for step in job.run_steps():
         yield from _timeouts(step)
