@@ -5,12 +5,10 @@ line is a wrong call fails exactly on those lines (the check bites)."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
 from pathlib import Path
 
-from harness.cli import binary, build
+from harness.cli import build
+from tests.support.user_typing import marked_wrong, mypy_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "tests/e2e/specs/start_options.yaml"
@@ -130,30 +128,6 @@ def test_start_options_type_check_for_users_and_wrong_calls_fail(
     users.mkdir()
     (users / "good_user.py").write_text(GOOD, encoding="utf-8")
     (users / "bad_user.py").write_text(BAD, encoding="utf-8")
-    env = {**os.environ, "MYPYPATH": f"{output}{os.pathsep}{ROOT}"}
-    done = subprocess.run(
-        [
-            binary("mypy"),
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".mypy_cache"),
-            "good_user.py",
-            "bad_user.py",
-        ],
-        cwd=users,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    report = done.stdout + done.stderr
-    errors: dict[str, set[int]] = {}
-    for match in re.finditer(r"^(\w+)\.py:(\d+): error:", report, re.MULTILINE):
-        errors.setdefault(match[1], set()).add(int(match[2]))
+    errors, report = mypy_errors(users, [output])
     assert "good_user" not in errors, report
-    wrong = {
-        i for i, line in enumerate(BAD.splitlines(), 1) if line.endswith("# wrong")
-    }
-    assert errors.get("bad_user") == wrong, report
+    assert errors.get("bad_user") == marked_wrong(BAD), report
