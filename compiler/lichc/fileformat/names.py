@@ -100,17 +100,22 @@ def _text_matching(
     return text
 
 
-def job_name(value: Any) -> str:
-    text = _text(value, "job name")
+def _pascal(value: Any, what: str, example: str) -> str:
+    text = _text(value, what)
     if not _JOB_RE.fullmatch(text):
         suggestion = to_pascal(text)
         hint = (
             f"did you mean '{suggestion}'?" if _JOB_RE.fullmatch(suggestion) else None
         )
         raise SpecValueError(
-            f"job name '{text}' must be PascalCase (letters and digits, starting upper-case)",
-            hint or "e.g. SendWelcomeEmail",
+            f"{what} '{text}' must be PascalCase (letters and digits, starting upper-case)",
+            hint or f"e.g. {example}",
         )
+    return text
+
+
+def job_name(value: Any) -> str:
+    text = _pascal(value, "job name", "SendWelcomeEmail")
     # its snake_case name names functions
     _refuse_ambiguous(to_snake(text), f"job name '{text}'")
     return text
@@ -180,16 +185,7 @@ _INPUTS_MODULE_NAMES = frozenset(
 
 
 def type_name(value: Any) -> str:
-    text = _text(value, "type name")
-    if not _JOB_RE.fullmatch(text):
-        suggestion = to_pascal(text)
-        hint = (
-            f"did you mean '{suggestion}'?" if _JOB_RE.fullmatch(suggestion) else None
-        )
-        raise SpecValueError(
-            f"type name '{text}' must be PascalCase (letters and digits, starting upper-case)",
-            hint or "e.g. OrderItem",
-        )
+    text = _pascal(value, "type name", "OrderItem")
     if text in _INPUTS_MODULE_NAMES or text in dir(builtins):
         raise SpecValueError(
             f"type name '{text}' is a name the generated inputs.py uses itself",
