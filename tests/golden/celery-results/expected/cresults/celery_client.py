@@ -71,7 +71,7 @@ def cancel_words(task_id: str | AsyncResult[Any]) -> bool:
 
 
 # the type job Words's result is decoded with (`result:`)
-WORDS_RESULT = TypeAdapter(list[str])
+WORDS_RESULT: TypeAdapter[list[str]] = TypeAdapter(list[str])
 
 
 def result_words(
@@ -127,7 +127,7 @@ def cancel_echo(task_id: str | AsyncResult[Any]) -> bool:
 
 
 # the type job Echo's result is decoded with (`result:`)
-ECHO_RESULT = TypeAdapter(dict[str, Any])
+ECHO_RESULT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 def result_echo(
@@ -186,7 +186,7 @@ def cancel_tally(task_id: str | AsyncResult[Any]) -> bool:
 
 
 # the type job Tally's result is decoded with (`result:`)
-TALLY_RESULT = TypeAdapter(dict[str, int])
+TALLY_RESULT: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
 
 
 def result_tally(
@@ -293,7 +293,7 @@ def cancel_length(task_id: str | AsyncResult[Any]) -> bool:
 
 
 # the type job Length's result is decoded with (`result:`)
-LENGTH_RESULT = TypeAdapter(int | None)
+LENGTH_RESULT: TypeAdapter[int | None] = TypeAdapter(int | None)
 
 
 def result_length(

@@ -41,7 +41,7 @@ from .celery_runtime import (
 from .inputs import EchoInput, LengthInput, PlainInput, WordsInput
 
 # the type job Words's result is checked against (`result:`)
-WORDS_RESULT = TypeAdapter(list[str])
+WORDS_RESULT: TypeAdapter[list[str]] = TypeAdapter(list[str])
 
 
 WORDS = Policy(
@@ -83,7 +83,7 @@ def words(
 
 
 # the type job Echo's result is checked against (`result:`)
-ECHO_RESULT = TypeAdapter(dict[str, Any])
+ECHO_RESULT: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 ECHO = Policy(
@@ -125,7 +125,7 @@ def echo(
 
 
 # the type job Tally's result is checked against (`result:`)
-TALLY_RESULT = TypeAdapter(dict[str, int])
+TALLY_RESULT: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
 
 
 TALLY_COUNT = Policy(
@@ -284,7 +284,7 @@ def first(
 
 
 # the type job Length's result is checked against (`result:`)
-LENGTH_RESULT = TypeAdapter(int | None)
+LENGTH_RESULT: TypeAdapter[int | None] = TypeAdapter(int | None)
 
 
 LENGTH = Policy(

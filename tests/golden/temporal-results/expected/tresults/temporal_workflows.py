@@ -117,11 +117,11 @@ PLAIN_PLAIN = workflow.ActivityConfig(
 
 
 # the type job Words's result is checked against (`result:`)
-WORDS_RESULT = TypeAdapter(list[str])
+WORDS_RESULT: TypeAdapter[list[str]] = TypeAdapter(list[str])
 # the type job Tally's result is checked against (`result:`)
-TALLY_RESULT = TypeAdapter(dict[str, int])
+TALLY_RESULT: TypeAdapter[dict[str, int]] = TypeAdapter(dict[str, int])
 # the type job Length's result is checked against (`result:`)
-LENGTH_RESULT = TypeAdapter(int | None)
+LENGTH_RESULT: TypeAdapter[int | None] = TypeAdapter(int | None)
 
 
 @workflow.defn(name="Words")
