@@ -4,12 +4,10 @@ the declared result types reach the caller (docs/workflow.md#results-result)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-from harness.cli import binary
 from tests.snapshots import golden_cases, render_case_into
+from tests.support.user_typing import mypy_errors
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,25 +55,6 @@ async def temporal_tally(client: Client) -> list[str]:
 """
 
 
-def mypy(tree: Path, module: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            binary("mypy"),
-            "--strict",
-            "--config-file",
-            str(ROOT / "pyproject.toml"),
-            "--cache-dir",
-            str(ROOT / ".mypy_cache"),
-            module,
-        ],
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "MYPYPATH": str(ROOT)},
-        check=False,
-    )
-
-
 def test_the_clients_return_the_declared_result_types(tmp_path: Path) -> None:
     tree = tmp_path / "generated"
     for case in golden_cases():
@@ -83,14 +62,11 @@ def test_the_clients_return_the_declared_result_types(tmp_path: Path) -> None:
             render_case_into(tree, case)
     (tree / "uses.py").write_text(USES)
     (tree / "wrong.py").write_text(WRONG)
-    done = mypy(tree, "uses.py")
-    assert done.returncode == 0, done.stdout + done.stderr
-    wrong = mypy(tree, "wrong.py")
-    assert wrong.returncode == 1, wrong.stdout
-    assert 'Incompatible return value type (got "list[str]", expected "int")' in (
-        wrong.stdout
-    )
+    errors, report = mypy_errors(tree, [tree])
+    assert "uses" not in errors, report
+    assert "wrong" in errors, report
+    assert 'Incompatible return value type (got "list[str]", expected "int")' in report
     assert (
         'Incompatible return value type (got "dict[str, int]", expected "list[str]")'
-        in wrong.stdout
+        in report
     )
