@@ -9,8 +9,6 @@ from pathlib import Path
 from tests.snapshots import golden_cases, render_case_into
 from tests.support.user_typing import mypy_errors
 
-ROOT = Path(__file__).resolve().parent.parent
-
 USES = """\
 from temporalio.client import Client, WorkflowHandle
 
